@@ -1,0 +1,78 @@
+import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
+import {
+  Commands,
+  Inputs,
+  errorMessage,
+  execute,
+  formatDiagnostic,
+  parseInputs
+} from "./chunks/chunk-GL3PQX4V.js";
+
+// src/cli.ts
+import { parseArgs } from "node:util";
+var USAGE = `usage: rollout-pilot <command> [options]
+
+commands: ${Commands.join(", ")}
+
+options (the same as the action's inputs):
+  --manifests PATH       file, directory or glob (repeatable)
+  --rollout NAME         the Rollout
+  --namespace NS
+  --image C=IMAGE        container image override (repeatable)
+  --kubeconfig PATH
+  --max-runtime DUR      e.g. 30m
+  --prometheus-address URL
+  --help`;
+var ConsoleLogger = class {
+  info(message) {
+    process.stdout.write(`${message}
+`);
+  }
+  warn(message, at) {
+    process.stderr.write(`warning: ${at ? formatDiagnostic(at) : message}
+`);
+  }
+  error(message, at) {
+    process.stderr.write(`error: ${at ? formatDiagnostic(at) : message}
+`);
+  }
+  async group(title, body) {
+    process.stdout.write(`\u2500\u2500 ${title}
+`);
+    return body();
+  }
+};
+async function main(argv) {
+  const options = Object.fromEntries(
+    Object.values(Inputs).filter((n) => n !== "command").map((n) => [n, { type: "string", multiple: n === "manifests" || n === "image" }])
+  );
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: "boolean" } },
+    allowPositionals: true
+  });
+  if (values.help === true || positionals.length === 0) {
+    process.stdout.write(`${USAGE}
+`);
+    return values.help === true ? 0 : 1;
+  }
+  const log = new ConsoleLogger();
+  try {
+    const get = (name) => {
+      if (name === "command") return positionals[0] ?? "";
+      const v = values[name];
+      return Array.isArray(v) ? v.join("\n") : typeof v === "string" ? v : "";
+    };
+    const config = parseInputs(get);
+    const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);
+    return result.exitCode;
+  } catch (e) {
+    log.error(errorMessage(e));
+    return 1;
+  }
+}
+process.exitCode = await main(process.argv.slice(2));
+export {
+  main
+};

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { execute } from './commands/index.ts';
+import { Commands, Inputs, parseInputs } from './config/inputs.ts';
+import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
+import type { Logger } from './util/logger.ts';
+
+const USAGE = `usage: rollout-pilot <command> [options]
+
+commands: ${Commands.join(', ')}
+
+options (the same as the action's inputs):
+  --manifests PATH       file, directory or glob (repeatable)
+  --rollout NAME         the Rollout
+  --namespace NS
+  --image C=IMAGE        container image override (repeatable)
+  --kubeconfig PATH
+  --max-runtime DUR      e.g. 30m
+  --prometheus-address URL
+  --help`;
+
+class ConsoleLogger implements Logger {
+  info(message: string): void {
+    process.stdout.write(`${message}\n`);
+  }
+  warn(message: string, at?: Diagnostic): void {
+    process.stderr.write(`warning: ${at ? formatDiagnostic(at) : message}\n`);
+  }
+  error(message: string, at?: Diagnostic): void {
+    process.stderr.write(`error: ${at ? formatDiagnostic(at) : message}\n`);
+  }
+  async group<T>(title: string, body: () => Promise<T>): Promise<T> {
+    process.stdout.write(`── ${title}\n`);
+    return body();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const options = Object.fromEntries(
+    Object.values(Inputs)
+      .filter((n) => n !== 'command')
+      .map((n) => [n, { type: 'string' as const, multiple: n === 'manifests' || n === 'image' }]),
+  );
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (values.help === true || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help === true ? 0 : 1;
+  }
+  const log = new ConsoleLogger();
+  try {
+    const get = (name: string): string => {
+      if (name === 'command') return positionals[0] ?? '';
+      const v = (values as Record<string, string | string[] | boolean | undefined>)[name];
+      return Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '';
+    };
+    const config = parseInputs(get);
+    const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);
+    return result.exitCode;
+  } catch (e) {
+    log.error(errorMessage(e));
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
