@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm test`: every test. Sets up what is missing on a fresh clone (dependencies, Node 24, the
+# cluster binaries, Prometheus), starts the local control plane, runs the suites, and stops the
+# control plane again if it started it. Extra arguments select test files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -x node_modules/.bin/node ] || npm ci --no-audit --no-fund
+export PATH="$PWD/node_modules/.bin:$PATH"
+bash scripts/services/install-prometheus.sh
+
+started_cluster=false
+if ! bash scripts/cluster/up.sh --check >/dev/null 2>&1; then started_cluster=true; fi
+kubeconfig=$(bash scripts/cluster/up.sh | tail -n 1)
+if $started_cluster && [ "${ROLLOUT_PILOT_KEEP_CLUSTER:-}" != 1 ]; then
+  trap 'bash scripts/cluster/down.sh' EXIT
+fi
+export ROLLOUT_PILOT_KUBECONFIG=$kubeconfig
+
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  files=('test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts')
+fi
+node --test --test-reporter=spec --test-concurrency="${ROLLOUT_PILOT_TEST_CONCURRENCY:-2}" "${files[@]}"

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let kubeconfigPath: string | undefined;
+
+/**
+ * The kubeconfig of the local control plane. `npm test` starts it and exports its path; a test file
+ * run on its own starts it here (up.sh is idempotent and quick when the cluster is already up).
+ */
+export function clusterKubeconfig(): string {
+  kubeconfigPath ??=
+    process.env.ROLLOUT_PILOT_KUBECONFIG ??
+    execFileSync('bash', [path.join(root, 'scripts/cluster/up.sh')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
+  if (!kubeconfigPath) throw new Error('the local cluster did not start');
+  return kubeconfigPath;
+}
+
+export function adminKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(clusterKubeconfig());
+  return kc;
+}
+
+/** A fresh namespace for one test, deleted when the test ends, so tests can run in parallel. */
+export async function testNamespace(t: TestContext, prefix = 't'): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name, labels: { 'rollout-pilot.dev/test': 'true' } } } });
+  t.after(async () => {
+    await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+  return name;
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
