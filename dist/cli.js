@@ -6,7 +6,7 @@ import {
   execute,
   formatDiagnostic,
   parseInputs
-} from "./chunks/chunk-GL3PQX4V.js";
+} from "./chunks/chunk-QO7LXYTQ.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -1,6 +1,7 @@
 import type { Config } from '../config/inputs.ts';
 import { NotSupportedError } from '../util/errors.ts';
 import { lint } from './lint.ts';
+import { control, run, status, undo } from './rollout.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
 /** Runs one command. The action and the CLI both come through here: one engine, two edges. */
@@ -9,14 +10,18 @@ export async function execute(config: Config, ctx: CommandContext): Promise<Comm
     case 'lint':
       return lint(config, ctx);
     case 'run':
-    case 'plan':
+      return run(config, ctx);
     case 'promote':
     case 'promote-full':
     case 'abort':
     case 'retry':
-    case 'undo':
     case 'pause':
+      return control(config, ctx, config.command);
+    case 'undo':
+      return undo(config, ctx);
     case 'status':
+      return status(config, ctx);
+    case 'plan':
       throw new NotSupportedError(
         `command "${config.command}" is not supported yet in this version of rollout-pilot`,
       );

@@ -49,7 +49,7 @@ test('a 5-replica ReplicaSet gets 5 Ready pods and its Service 5 ready endpoints
       namespace: ns,
       labelSelector: 'kubernetes.io/service-name=web',
     });
-    const ready = slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready === true);
+    const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true);
     return ready.length === 5 ? ready : undefined;
   });
   assert.deepEqual(

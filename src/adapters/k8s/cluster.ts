@@ -1,0 +1,539 @@
+import {
+  ApiException,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  V1MicroTime,
+  type V1Pod,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
+import type { Action } from '../../engine/canary.ts';
+import { canonicalJson } from '../../engine/hash.ts';
+import type { PodMetadata } from '../../engine/spec.ts';
+import {
+  initialStatus,
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  type ControlRequest,
+  type Observation,
+  type ObservedReplicaSet,
+  type RolloutStatus,
+} from '../../engine/state.ts';
+import {
+  ConflictError,
+  type ClusterPort,
+  type KubeObject,
+  type LeaseInfo,
+  type StoredState,
+} from '../../controller/ports.ts';
+
+export const FIELD_MANAGER = 'rollout-pilot';
+/** Every object rollout-pilot creates for a rollout carries this label with the rollout's name. */
+export const ROLLOUT_LABEL = 'rollout-pilot.dev/rollout';
+const EPHEMERAL_ANNOTATION = 'rollout-pilot.dev/ephemeral-metadata';
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function stateName(rollout: string): string {
+  return `rollout-pilot.${rollout}`;
+}
+
+function statusCode(e: unknown): number | undefined {
+  if (e instanceof ApiException) return e.code;
+  const code = (e as { code?: unknown; statusCode?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+type Labels = Record<string, string>;
+
+interface RolloutParts {
+  name: string;
+  namespace: string;
+  matchLabels: Labels;
+  template: { metadata?: { labels?: Labels; annotations?: Labels }; spec?: unknown };
+  minReadySeconds: number | undefined;
+}
+
+function parts(rollout: KubeObject): RolloutParts {
+  const spec = (rollout.spec ?? {}) as {
+    selector?: { matchLabels?: Labels };
+    template?: RolloutParts['template'];
+    minReadySeconds?: number;
+  };
+  return {
+    name: rollout.metadata.name,
+    namespace: rollout.metadata.namespace ?? 'default',
+    matchLabels: spec.selector?.matchLabels ?? {},
+    template: spec.template ?? {},
+    minReadySeconds: spec.minReadySeconds,
+  };
+}
+
+/** Why a pod is not serving, in a form people recognise from kubectl. */
+function podIssue(pod: V1Pod): string | undefined {
+  for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = c.state?.waiting?.reason;
+    if (waiting !== undefined && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') {
+      return `pod ${pod.metadata?.name ?? '?'}: ${waiting}${c.restartCount > 0 ? ` (${c.restartCount} restarts)` : ''}`;
+    }
+    const terminated = c.state?.terminated;
+    if (terminated !== undefined && terminated.exitCode !== 0) {
+      return `pod ${pod.metadata?.name ?? '?'}: container ${c.name} exited with ${terminated.exitCode}`;
+    }
+  }
+  return undefined;
+}
+
+/** The Kubernetes adapter: every cluster read and write of the controller goes through here. */
+export class KubeCluster implements ClusterPort {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly coordination: CoordinationV1Api;
+  private readonly objects: KubernetesObjectApi;
+  private requests = 0;
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+  }
+
+  requestCount(): number {
+    return this.requests;
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    this.requests++;
+    return fn();
+  }
+
+  async readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
+    try {
+      const cm = await this.call(() =>
+        this.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
+      );
+      const data = cm.data ?? {};
+      return {
+        rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
+        status: {
+          ...initialStatus(),
+          ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
+        },
+        requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
+        version: cm.metadata?.resourceVersion,
+      };
+    } catch (e) {
+      if (statusCode(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: stateName(rollout),
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [ROLLOUT_LABEL]: rollout },
+        ...(state.version === undefined ? {} : { resourceVersion: state.version }),
+      },
+      data: {
+        'rollout.json': JSON.stringify(state.rollout),
+        'status.json': JSON.stringify(state.status),
+        'requests.json': JSON.stringify(state.requests),
+      },
+    };
+    try {
+      const written =
+        state.version === undefined
+          ? await this.call(() => this.core.createNamespacedConfigMap({ namespace, body }))
+          : await this.call(() =>
+              this.core.replaceNamespacedConfigMap({ name: stateName(rollout), namespace, body }),
+            );
+      return written.metadata?.resourceVersion ?? '';
+    } catch (e) {
+      if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
+      throw e;
+    }
+  }
+
+  async acquireLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    canTakeOver: (holder: string) => boolean,
+  ): Promise<LeaseInfo | undefined> {
+    const name = stateName(rollout);
+    // Lease times are MicroTime: the API server wants six fractional digits.
+    const now = new V1MicroTime();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let lease;
+      try {
+        lease = await this.call(() => this.coordination.readNamespacedLease({ name, namespace }));
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        try {
+          await this.call(() =>
+            this.coordination.createNamespacedLease({
+              namespace,
+              body: {
+                metadata: { name, namespace, labels: { [ROLLOUT_LABEL]: rollout } },
+                spec: {
+                  holderIdentity: identity,
+                  leaseDurationSeconds: durationSeconds,
+                  acquireTime: now,
+                  renewTime: now,
+                },
+              },
+            }),
+          );
+          return undefined;
+        } catch (err) {
+          if (statusCode(err) === 409) continue;
+          throw err;
+        }
+      }
+      const holder = lease.spec?.holderIdentity ?? '';
+      const renewedAt = lease.spec?.renewTime ? new Date(lease.spec.renewTime) : new Date(0);
+      const held = lease.spec?.leaseDurationSeconds ?? durationSeconds;
+      const live = renewedAt.getTime() + held * 1000 > now.getTime();
+      if (holder !== '' && holder !== identity && live && !canTakeOver(holder)) {
+        return { holder, renewedAt, durationSeconds: held };
+      }
+      try {
+        await this.call(() =>
+          this.coordination.replaceNamespacedLease({
+            name,
+            namespace,
+            body: {
+              metadata: lease.metadata,
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds: durationSeconds,
+                renewTime: now,
+                acquireTime: holder === identity ? lease.spec?.acquireTime : now,
+              },
+            },
+          }),
+        );
+        return undefined;
+      } catch (e) {
+        if (statusCode(e) !== 409) throw e;
+      }
+    }
+    throw new ConflictError('could not take the driver lease: it kept changing');
+  }
+
+  async releaseLease(namespace: string, rollout: string, identity: string): Promise<void> {
+    const name = stateName(rollout);
+    try {
+      const lease = await this.call(() => this.coordination.readNamespacedLease({ name, namespace }));
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.call(() =>
+        this.coordination.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            metadata: lease.metadata,
+            spec: {
+              holderIdentity: '',
+              leaseDurationSeconds: lease.spec?.leaseDurationSeconds,
+              renewTime: new V1MicroTime(0),
+            },
+          },
+        }),
+      );
+    } catch (e) {
+      // A lost release only delays the next driver by the lease duration.
+      if (statusCode(e) !== 404 && statusCode(e) !== 409) throw e;
+    }
+  }
+
+  private async listReplicaSets(rollout: KubeObject): Promise<V1ReplicaSet[]> {
+    const p = parts(rollout);
+    const list = await this.call(() =>
+      this.apps.listNamespacedReplicaSet({
+        namespace: p.namespace,
+        labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
+      }),
+    );
+    return list.items;
+  }
+
+  async observe(rollout: KubeObject, services: readonly string[]): Promise<Observation> {
+    const p = parts(rollout);
+    const sets = await this.listReplicaSets(rollout);
+    const issues = new Map<string, string[]>();
+    // Pods only matter while some ReplicaSet is short of available pods: then they say why.
+    if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
+      const pods = await this.call(() =>
+        this.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+      );
+      for (const pod of pods.items) {
+        const issue = podIssue(pod);
+        const hash = pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+        if (issue !== undefined && hash !== undefined) issues.set(hash, [...(issues.get(hash) ?? []), issue]);
+      }
+    }
+    const replicaSets: ObservedReplicaSet[] = sets.map((rs) => {
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+      return {
+        name: rs.metadata?.name ?? '',
+        hash,
+        revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+        specReplicas: rs.spec?.replicas ?? 0,
+        replicas: rs.status?.replicas ?? 0,
+        readyReplicas: rs.status?.readyReplicas ?? 0,
+        availableReplicas: rs.status?.availableReplicas ?? 0,
+        createdAt: rs.metadata?.creationTimestamp
+          ? new Date(rs.metadata.creationTimestamp).toISOString()
+          : '',
+        podIssues: (issues.get(hash) ?? []).slice(0, 5),
+        ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
+      };
+    });
+    const observedServices: Observation['services'] = {};
+    for (const name of services) {
+      try {
+        const svc = await this.call(() => this.core.readNamespacedService({ name, namespace: p.namespace }));
+        observedServices[name] = { name, selectedHash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] };
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        observedServices[name] = undefined;
+      }
+    }
+    return { replicaSets, services: observedServices };
+  }
+
+  async revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>> {
+    const out = new Map<number, { hash: string; template: unknown }>();
+    for (const rs of await this.listReplicaSets(rollout)) {
+      const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+      const template = structuredClone(rs.spec?.template ?? {}) as { metadata?: { labels?: Labels } };
+      // Back to the template as the user wrote it: without the labels rollout-pilot adds.
+      const ephemeral = JSON.parse(rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION] ?? '{}') as PodMetadata;
+      const added = new Set([POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL, ...Object.keys(ephemeral.labels ?? {})]);
+      const labels = Object.fromEntries(
+        Object.entries(template.metadata?.labels ?? {}).filter(([k]) => !added.has(k)),
+      );
+      template.metadata = { ...template.metadata, labels };
+      out.set(revision, { hash, template });
+    }
+    return out;
+  }
+
+  async apply(rollout: KubeObject, action: Action): Promise<void> {
+    const p = parts(rollout);
+    const namespace = p.namespace;
+    switch (action.kind) {
+      case 'createReplicaSet': {
+        const podLabels = {
+          ...(p.template.metadata?.labels ?? {}),
+          [POD_TEMPLATE_HASH_LABEL]: action.hash,
+          [ROLLOUT_LABEL]: p.name,
+        };
+        try {
+          await this.call(() =>
+            this.apps.createNamespacedReplicaSet({
+              namespace,
+              fieldManager: FIELD_MANAGER,
+              body: {
+                metadata: {
+                  name: `${p.name}-${action.hash}`,
+                  namespace,
+                  labels: podLabels,
+                  annotations: {
+                    [REVISION_ANNOTATION]: String(action.revision),
+                    [MANAGED_BY_ANNOTATION]: p.name,
+                  },
+                },
+                spec: {
+                  replicas: action.replicas,
+                  ...(p.minReadySeconds === undefined ? {} : { minReadySeconds: p.minReadySeconds }),
+                  selector: { matchLabels: { ...p.matchLabels, [POD_TEMPLATE_HASH_LABEL]: action.hash } },
+                  template: {
+                    ...p.template,
+                    metadata: { ...p.template.metadata, labels: podLabels },
+                  } as never,
+                },
+              },
+            }),
+          );
+        } catch (e) {
+          // Created by an earlier, interrupted tick: the next observation sees it.
+          if (statusCode(e) !== 409) throw e;
+        }
+        return;
+      }
+      case 'scaleReplicaSet':
+        await this.call(() =>
+          this.apps.patchNamespacedReplicaSet(
+            {
+              name: action.name,
+              namespace,
+              fieldManager: FIELD_MANAGER,
+              body: { spec: { replicas: action.replicas } },
+            },
+            mergePatch,
+          ),
+        );
+        return;
+      case 'setRevision':
+        await this.call(() =>
+          this.apps.patchNamespacedReplicaSet(
+            {
+              name: action.name,
+              namespace,
+              fieldManager: FIELD_MANAGER,
+              body: { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
+            },
+            mergePatch,
+          ),
+        );
+        return;
+      case 'switchService':
+        await this.call(() =>
+          this.core.patchNamespacedService(
+            {
+              name: action.service,
+              namespace,
+              fieldManager: FIELD_MANAGER,
+              body: {
+                metadata: { annotations: { [MANAGED_BY_ANNOTATION]: p.name } },
+                spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: action.hash } },
+              },
+            },
+            mergePatch,
+          ),
+        );
+        return;
+      case 'deleteReplicaSet':
+        try {
+          await this.call(() =>
+            this.apps.deleteNamespacedReplicaSet({
+              name: action.name,
+              namespace,
+              propagationPolicy: 'Background',
+            }),
+          );
+        } catch (e) {
+          if (statusCode(e) !== 404) throw e;
+        }
+        return;
+      case 'setEphemeralMetadata':
+        await this.setEphemeralMetadata(namespace, action.name, action.metadata);
+        return;
+    }
+  }
+
+  /** Role labels/annotations go on the ReplicaSet's template and, in place, on its running pods. */
+  private async setEphemeralMetadata(namespace: string, name: string, metadata: PodMetadata): Promise<void> {
+    const rs = await this.call(() => this.apps.readNamespacedReplicaSet({ name, namespace }));
+    const before = JSON.parse(rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION] ?? '{}') as PodMetadata;
+    const diff = (was: Labels | undefined, want: Labels | undefined): Record<string, string | null> => {
+      const out: Record<string, string | null> = {};
+      for (const k of Object.keys(was ?? {})) if (!(k in (want ?? {}))) out[k] = null;
+      return { ...out, ...(want ?? {}) };
+    };
+    const podMeta = {
+      labels: diff(before.labels, metadata.labels),
+      annotations: diff(before.annotations, metadata.annotations),
+    };
+    await this.call(() =>
+      this.apps.patchNamespacedReplicaSet(
+        {
+          name,
+          namespace,
+          fieldManager: FIELD_MANAGER,
+          body: {
+            metadata: { annotations: { [EPHEMERAL_ANNOTATION]: canonicalJson(metadata) } },
+            spec: { template: { metadata: podMeta } },
+          },
+        },
+        mergePatch,
+      ),
+    );
+    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+    if (hash === undefined) return;
+    const pods = await this.call(() =>
+      this.core.listNamespacedPod({ namespace, labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}` }),
+    );
+    for (const pod of pods.items) {
+      const podName = pod.metadata?.name;
+      if (podName === undefined) continue;
+      await this.call(() =>
+        this.core.patchNamespacedPod({ name: podName, namespace, body: { metadata: podMeta } }, mergePatch),
+      );
+    }
+  }
+
+  async applyObjects(
+    objects: readonly KubeObject[],
+    options: { dryRun: boolean; namespace: string },
+  ): Promise<void> {
+    for (const obj of objects) {
+      const body = {
+        ...obj,
+        metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? options.namespace },
+      };
+      await this.call(() =>
+        this.objects.patch(
+          body,
+          undefined,
+          options.dryRun ? 'All' : undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
+      );
+    }
+  }
+
+  /** Services' current `rollouts-pod-template-hash` selectors, so a re-apply keeps them. */
+  async serviceHashes(namespace: string, names: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const name of names) {
+      try {
+        const svc = await this.call(() => this.core.readNamespacedService({ name, namespace }));
+        const hash = svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
+        if (hash !== undefined) out.set(name, hash);
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+      }
+    }
+    return out;
+  }
+
+  async waitForChange(_rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Kubeconfig from the input (content or a path), then $KUBECONFIG, then in-cluster. */
+export function loadKubeConfig(input: string | undefined, env: NodeJS.ProcessEnv): KubeConfig {
+  const kc = new KubeConfig();
+  if (input !== undefined && /\n/.test(input) && /apiVersion|clusters/.test(input)) {
+    kc.loadFromString(input);
+  } else if (input !== undefined) {
+    kc.loadFromFile(input);
+  } else if (env.KUBECONFIG !== undefined && env.KUBECONFIG !== '') {
+    kc.loadFromFile(env.KUBECONFIG.split(':')[0] ?? env.KUBECONFIG);
+  } else {
+    kc.loadFromCluster();
+  }
+  return kc;
+}

@@ -1,0 +1,306 @@
+import { hostname } from 'node:os';
+import { KubeCluster, loadKubeConfig } from '../adapters/k8s/cluster.ts';
+import { readManifestFiles } from '../adapters/files.ts';
+import type { Config } from '../config/inputs.ts';
+import { drive, LEASE_SECONDS, sameJob, type DriveResult } from '../controller/driver.ts';
+import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
+import { systemClock, type ClusterPort, type KubeObject, type StoredState } from '../controller/ports.ts';
+import { applyControlRequest } from '../engine/commands.ts';
+import { podTemplateHash } from '../engine/hash.ts';
+import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
+import { ARGO_API_VERSION, validateManifests } from '../manifests/validate.ts';
+import { ConfigurationError, ManifestError } from '../util/errors.ts';
+import type { CommandContext, CommandResult, OutputName } from './types.ts';
+
+/** Who is driving: one GitHub job (attempts of the same job may take over from each other). */
+export function driverIdentity(env: NodeJS.ProcessEnv): string {
+  if (env.ROLLOUT_PILOT_DRIVER_ID) return env.ROLLOUT_PILOT_DRIVER_ID;
+  if (env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID}/${env.GITHUB_JOB ?? ''}#${env.GITHUB_RUN_ATTEMPT ?? '1'}@${hostname()}`;
+  }
+  return `cli@${hostname()}/${process.pid}#1`;
+}
+
+interface Connected {
+  cluster: KubeCluster;
+  namespace: string;
+}
+
+function connect(config: Config, ctx: CommandContext, manifestNamespace?: string): Connected {
+  const kc = loadKubeConfig(config.kubeconfig, ctx.env);
+  const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  const namespace = config.namespace ?? manifestNamespace ?? contextNamespace ?? 'default';
+  return { cluster: new KubeCluster(kc), namespace };
+}
+
+function deadline(config: Config): Date {
+  return new Date(systemClock.now().getTime() + config.maxRuntimeMs);
+}
+
+/** The action's outputs from where the rollout stands. */
+async function outputsFor(
+  cluster: ClusterPort,
+  rollout: KubeObject,
+  state: Pick<StoredState, 'status'>,
+): Promise<Partial<Record<OutputName, string>>> {
+  const engine = toEngineRollout(rollout);
+  const s = state.status;
+  const observed = await cluster.observe(rollout, []);
+  const revisionOf = (hash: string | undefined): string =>
+    String(observed.replicaSets.find((rs) => rs.hash === hash)?.revision ?? '');
+  return {
+    phase: s.phase,
+    aborted: String(s.abort),
+    message: s.message || `${rollout.metadata.name} is ${s.phase}`,
+    'step-index': String(s.currentStepIndex ?? 0),
+    'step-count': String(engine.canary.steps.length),
+    'canary-weight': String(s.canaryWeight),
+    'stable-revision': revisionOf(s.stableRS),
+    'canary-revision': revisionOf(s.currentPodHash),
+    analysis: '[]',
+  };
+}
+
+async function finish(
+  cluster: ClusterPort,
+  result: DriveResult,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  const outputs = await outputsFor(cluster, result.rollout, result);
+  if (result.stoppedBecause === 'other-driver') {
+    outputs.message = `another run drives ${result.rollout.metadata.name}: ${result.driver ?? '?'}`;
+  } else if (result.stoppedBecause === 'max-runtime') {
+    outputs.message = `${outputs.message ?? ''} (handed over at max-runtime; run again to resume)`;
+  }
+  ctx.log.info(
+    `${result.rollout.metadata.name}: ${result.status.phase}${result.status.message ? ` - ${result.status.message}` : ''}`,
+  );
+  return { exitCode: result.exitCode, outputs };
+}
+
+/** Finds the Rollout to drive among the validated manifests. */
+function selectRollout(
+  docs: ReturnType<typeof validateManifests>['docs'],
+  name: string | undefined,
+): KubeObject {
+  const rollouts = docs.filter(
+    (d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout',
+  );
+  const chosen =
+    name === undefined
+      ? rollouts
+      : rollouts.filter((d) => (d.object.metadata as { name?: string }).name === name);
+  if (chosen.length === 0) {
+    throw new ConfigurationError(
+      name === undefined
+        ? 'manifests: no Rollout found'
+        : `manifests: no Rollout named "${name}" (found ${rollouts.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ') || 'none'})`,
+    );
+  }
+  if (chosen.length > 1) {
+    throw new ConfigurationError(
+      `manifests hold ${chosen.length} Rollouts: say which one with the rollout input (${chosen.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ')})`,
+    );
+  }
+  const doc = chosen[0];
+  if (doc === undefined) throw new ConfigurationError('manifests: no Rollout found');
+  return structuredClone(doc.object) as unknown as KubeObject;
+}
+
+/** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
+export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  if (config.manifests.length === 0) throw new ConfigurationError('run needs the manifests input');
+  const files = await readManifestFiles(config.manifests, ctx.cwd);
+  const { docs, diagnostics } = validateManifests(files);
+  if (diagnostics.length > 0) {
+    for (const d of diagnostics) ctx.log.error(d.message, d);
+    throw new ManifestError(diagnostics);
+  }
+  let rollout = selectRollout(docs, config.rollout);
+  const { cluster, namespace } = connect(config, ctx, rollout.metadata.namespace);
+  rollout = withImages(rollout, config.images);
+  delete rollout.status;
+  rollout.metadata = {
+    name: rollout.metadata.name,
+    namespace,
+    ...pick(rollout.metadata, ['labels', 'annotations']),
+  };
+  const engine = toEngineRollout(rollout);
+  const name = rollout.metadata.name;
+
+  // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
+  const plain = docs
+    .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
+    .map((d) => structuredClone(d.object) as unknown as KubeObject);
+  const managed = [engine.canary.stableService, engine.canary.canaryService].filter((s): s is string => !!s);
+  const hashes = await cluster.serviceHashes(namespace, managed);
+  for (const obj of plain) {
+    // Re-applying a Service must keep the ReplicaSet it points at, or traffic would jump.
+    const hash = hashes.get(obj.metadata.name);
+    if (obj.kind === 'Service' && hash !== undefined) {
+      const spec = (obj.spec ?? {}) as { selector?: Record<string, string> };
+      obj.spec = { ...spec, selector: { ...spec.selector, [POD_TEMPLATE_HASH_LABEL]: hash } };
+    }
+  }
+  // The server validates everything first; an error here changes nothing.
+  await ctx.log.group('Validate on the server (dry run)', () =>
+    cluster.applyObjects(plain, { dryRun: true, namespace }),
+  );
+
+  const identity = driverIdentity(ctx.env);
+  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+    sameJob(identity, h),
+  );
+  const existing = await cluster.readState(namespace, name);
+  const changed = existing === undefined || JSON.stringify(existing.rollout) !== JSON.stringify(rollout);
+  if (other !== undefined) {
+    if (changed) {
+      await cluster.writeState(namespace, name, {
+        rollout,
+        status: existing?.status ?? initialStatus(),
+        requests: existing?.requests ?? [],
+        version: existing?.version,
+      });
+    }
+    const message = `another run drives ${name}: ${other.holder}${changed ? '; it picks up this revision' : ''}`;
+    ctx.log.info(message);
+    return {
+      exitCode: 0,
+      outputs: { ...(existing ? await outputsFor(cluster, rollout, existing) : {}), message },
+    };
+  }
+  await ctx.log.group(`Apply ${plain.length} object${plain.length === 1 ? '' : 's'}`, async () => {
+    await cluster.applyObjects(plain, { dryRun: false, namespace });
+    for (const o of plain) ctx.log.info(`applied ${o.kind} ${o.metadata.name}`);
+  });
+  if (changed) {
+    await cluster.writeState(namespace, name, {
+      rollout,
+      status: existing?.status ?? initialStatus(),
+      requests: existing?.requests ?? [],
+      version: existing?.version,
+    });
+    ctx.log.info(
+      `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
+    );
+  }
+  const result = await ctx.log.group(`Drive Rollout ${namespace}/${name}`, () =>
+    drive(cluster, systemClock, ctx.log, {
+      namespace,
+      name,
+      identity,
+      deadline: deadline(config),
+      toEngine: toEngineRollout,
+    }),
+  );
+  return finish(cluster, result, ctx);
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+async function stateFor(
+  config: Config,
+  ctx: CommandContext,
+): Promise<Connected & { name: string; state: StoredState }> {
+  if (config.rollout === undefined) throw new ConfigurationError(`${config.command} needs the rollout input`);
+  const connected = connect(config, ctx);
+  const state = await connected.cluster.readState(connected.namespace, config.rollout);
+  if (state === undefined) {
+    throw new ConfigurationError(
+      `no rollout "${config.rollout}" in namespace ${connected.namespace} is managed by rollout-pilot (run the "run" command first)`,
+    );
+  }
+  return { ...connected, name: config.rollout, state };
+}
+
+/** promote, promote-full, abort, retry, pause: need only the rollout's name and namespace. */
+export async function control(
+  config: Config,
+  ctx: CommandContext,
+  command: ControlRequest['command'],
+): Promise<CommandResult> {
+  const { cluster, namespace, name, state } = await stateFor(config, ctx);
+  const identity = driverIdentity(ctx.env);
+  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+    sameJob(identity, h),
+  );
+  if (other !== undefined) {
+    // A live driver acts on it at its next tick; recording is a compare-and-swap like any write.
+    for (;;) {
+      const current = (await cluster.readState(namespace, name)) ?? state;
+      const request: ControlRequest = {
+        command,
+        requestedBy: identity,
+        requestedAt: systemClock.now().toISOString(),
+      };
+      try {
+        await cluster.writeState(namespace, name, { ...current, requests: [...current.requests, request] });
+        break;
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'ConflictError')) throw e;
+      }
+    }
+    const message = `recorded ${command} for ${name}: the driving run (${other.holder}) acts on it`;
+    ctx.log.info(message);
+    return { exitCode: 0, outputs: { ...(await outputsFor(cluster, state.rollout, state)), message } };
+  }
+  const outcome = applyControlRequest(state.rollout, state.status, { command }, systemClock.now());
+  ctx.log.info(`${command}: ${outcome.message}`);
+  if (!outcome.applied) {
+    await cluster.releaseLease(namespace, name, identity);
+    return {
+      exitCode: 1,
+      outputs: { ...(await outputsFor(cluster, state.rollout, state)), message: outcome.message },
+    };
+  }
+  await cluster.writeState(namespace, name, { ...state, rollout: outcome.rollout, status: outcome.status });
+  const result = await drive(cluster, systemClock, ctx.log, {
+    namespace,
+    name,
+    identity,
+    deadline: deadline(config),
+    toEngine: toEngineRollout,
+  });
+  return finish(cluster, result, ctx);
+}
+
+/** undo: back to the previous revision (or `--to-revision`), as a new update. */
+export async function undo(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  const { cluster, namespace, name, state } = await stateFor(config, ctx);
+  const revisions = await cluster.revisions(state.rollout);
+  const currentHash = podTemplateHash((state.rollout.spec as { template?: unknown }).template);
+  const current =
+    [...revisions].find(([, r]) => r.hash === currentHash)?.[0] ?? Math.max(0, ...revisions.keys());
+  const target = config.toRevision ?? Math.max(-1, ...[...revisions.keys()].filter((r) => r < current));
+  const found = revisions.get(target);
+  if (found === undefined) {
+    throw new ConfigurationError(
+      `undo: no revision ${target < 0 ? 'before the current one' : target} of ${name} (have ${[...revisions.keys()].sort((a, b) => a - b).join(', ') || 'none'})`,
+    );
+  }
+  const rollout = structuredClone(state.rollout);
+  rollout.spec = { ...(rollout.spec ?? {}), template: found.template };
+  await cluster.writeState(namespace, name, { ...state, rollout });
+  ctx.log.info(`undo: ${name} goes back to revision ${target} (${found.hash})`);
+  const identity = driverIdentity(ctx.env);
+  const result = await drive(cluster, systemClock, ctx.log, {
+    namespace,
+    name,
+    identity,
+    deadline: deadline(config),
+    toEngine: toEngineRollout,
+  });
+  return finish(cluster, result, ctx);
+}
+
+/** status: where the rollout stands, read-only. Exit 1 when Degraded. */
+export async function status(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  const { cluster, state } = await stateFor(config, ctx);
+  const outputs = await outputsFor(cluster, state.rollout, state);
+  ctx.log.info(
+    `${config.rollout ?? ''}: ${state.status.phase}${state.status.message ? ` - ${state.status.message}` : ''}`,
+  );
+  return { exitCode: state.status.phase === 'Degraded' ? 1 : 0, outputs };
+}

@@ -1,0 +1,166 @@
+import { decideCanary, type Decision } from '../engine/canary.ts';
+import { applyControlRequest } from '../engine/commands.ts';
+import { podTemplateHash, stepsHash } from '../engine/hash.ts';
+import type { EngineRollout } from '../engine/spec.ts';
+import { describeStep } from '../engine/spec.ts';
+import { initialStatus, type RolloutStatus } from '../engine/state.ts';
+import type { Logger } from '../util/logger.ts';
+import { ConflictError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
+
+/** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
+export const LEASE_SECONDS = 15;
+const RENEW_EVERY_MS = 5000;
+const SETTLE_MS = 150;
+
+export interface DriveOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  /** Hand over (exit 0, state in the cluster) once this much time has passed. */
+  deadline: Date;
+  /** Converts the stored Rollout into what the engine reads (validated earlier). */
+  toEngine: (rollout: KubeObject) => EngineRollout;
+}
+
+export interface DriveResult {
+  status: RolloutStatus;
+  rollout: KubeObject;
+  exitCode: 0 | 1;
+  /** Why the run stopped driving: done, handed over at max-runtime, or another driver holds it. */
+  stoppedBecause: 'done' | 'max-runtime' | 'other-driver';
+  driver?: string | undefined;
+  ticks: number;
+}
+
+/** Whether an earlier attempt of this same job holds the lease: that attempt is gone. */
+export function sameJob(identity: string, holder: string): boolean {
+  const job = (id: string): string => id.split('#')[0] ?? id;
+  return job(identity) === job(holder);
+}
+
+function stepLine(rollout: EngineRollout, status: RolloutStatus, decision: Decision): string {
+  const steps = rollout.canary.steps;
+  const index = status.currentStepIndex ?? 0;
+  const where =
+    index >= steps.length
+      ? `steps ${steps.length}/${steps.length} done`
+      : `step ${index + 1}/${steps.length} ${describeStep(steps[index])}`;
+  return `${where}: ${status.phase}${status.message ? ` (${status.message})` : ''}, weight ${status.canaryWeight}${decision.requeueAfterMs > 0 && !decision.done ? `, next look in ${Math.round(decision.requeueAfterMs / 100) / 10}s` : ''}`;
+}
+
+/**
+ * Drives one rollout until it needs nobody (Healthy), waits for a person (an indefinite pause),
+ * fails (aborted or timed out), or the run's time is up. Every tick reads the state from the
+ * cluster, so a run killed at any instant is picked up exactly where it stood by the next one.
+ */
+export async function drive(
+  cluster: ClusterPort,
+  clock: Clock,
+  log: Logger,
+  opts: DriveOptions,
+): Promise<DriveResult> {
+  const { namespace, name, identity } = opts;
+  let lastRenew = 0;
+  let lastLine = '';
+  let ticks = 0;
+  for (;;) {
+    const now = clock.now();
+    if (now.getTime() - lastRenew >= RENEW_EVERY_MS) {
+      const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+        sameJob(identity, h),
+      );
+      if (other !== undefined) {
+        const state = await cluster.readState(namespace, name);
+        return {
+          status: state?.status ?? initialStatus(),
+          rollout: state?.rollout ?? ({} as KubeObject),
+          exitCode: 0,
+          stoppedBecause: 'other-driver',
+          driver: other.holder,
+          ticks,
+        };
+      }
+      lastRenew = now.getTime();
+    }
+    const state = await cluster.readState(namespace, name);
+    if (state === undefined)
+      throw new Error(`no rollout-pilot state for ${namespace}/${name}: run the "run" command first`);
+    ticks++;
+
+    let working: StoredState = state;
+    for (const request of state.requests) {
+      const applied = applyControlRequest(working.rollout, working.status, request, now);
+      log.info(`${request.command} requested by ${request.requestedBy}: ${applied.message}`);
+      working = { ...working, rollout: applied.rollout, status: applied.status };
+    }
+    working = { ...working, requests: [] };
+    const rollout = opts.toEngine(working.rollout);
+
+    const spec = (working.rollout.spec ?? {}) as {
+      template?: unknown;
+      strategy?: { canary?: { steps?: unknown } };
+    };
+    const observed = await cluster.observe(
+      working.rollout,
+      [rollout.canary.stableService, rollout.canary.canaryService].filter(
+        (s): s is string => s !== undefined,
+      ),
+    );
+    const decision = decideCanary({
+      rollout,
+      templateHash: podTemplateHash(spec.template),
+      stepsHash: stepsHash(spec.strategy?.canary?.steps),
+      status: working.status,
+      observed,
+      now,
+    });
+    for (const action of decision.actions) await cluster.apply(working.rollout, action);
+    for (const line of decision.log) log.info(line);
+
+    const unchanged =
+      JSON.stringify(decision.status) === JSON.stringify(state.status) &&
+      state.requests.length === 0 &&
+      working.rollout === state.rollout;
+    if (!unchanged) {
+      try {
+        await cluster.writeState(namespace, name, { ...working, status: decision.status });
+      } catch (e) {
+        // Someone else wrote (a recorded command, a new revision): decide again from what is there.
+        if (e instanceof ConflictError) continue;
+        throw e;
+      }
+    }
+    const line = stepLine(rollout, decision.status, decision);
+    if (line !== lastLine) log.info(line);
+    lastLine = line;
+
+    if (decision.done) {
+      await cluster.releaseLease(namespace, name, identity);
+      return {
+        status: decision.status,
+        rollout: working.rollout,
+        exitCode: decision.done.exitCode,
+        stoppedBecause: 'done',
+        ticks,
+      };
+    }
+    const left = opts.deadline.getTime() - clock.now().getTime();
+    if (left <= 0 || decision.requeueAfterMs > left) {
+      await cluster.releaseLease(namespace, name, identity);
+      log.info(
+        `handing over: ${decision.requeueAfterMs > left ? `the next change is due in ${Math.round(decision.requeueAfterMs / 1000)}s, after this run's max-runtime` : 'max-runtime reached'}; a later run resumes from the cluster`,
+      );
+      return {
+        status: decision.status,
+        rollout: working.rollout,
+        exitCode: 0,
+        stoppedBecause: 'max-runtime',
+        ticks,
+      };
+    }
+    // After a change give the cluster's controllers a moment; otherwise sleep until something may
+    // have changed by itself (a watch on the rollout's objects wakes it earlier).
+    const wait = decision.actions.length > 0 ? SETTLE_MS : Math.min(decision.requeueAfterMs, RENEW_EVERY_MS);
+    await cluster.waitForChange(working.rollout, wait);
+  }
+}

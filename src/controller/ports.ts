@@ -1,0 +1,85 @@
+import type { Action } from '../engine/canary.ts';
+import type { Observation, RolloutStatus, ControlRequest } from '../engine/state.ts';
+
+/** A Kubernetes object as JSON; the adapters do not need more structure than this. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** What rollout-pilot keeps in the cluster per rollout. */
+export interface StoredState {
+  /** The Rollout object as last applied (image overrides included): control commands need only this. */
+  rollout: KubeObject;
+  status: RolloutStatus;
+  /** Commands from runs that found another driver, oldest first. */
+  requests: ControlRequest[];
+  /** Opaque version for compare-and-swap writes. */
+  version: string | undefined;
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+export interface LeaseInfo {
+  holder: string;
+  renewedAt: Date;
+  durationSeconds: number;
+}
+
+/** The cluster as the controller uses it. The Kubernetes adapter implements it; so can a fake. */
+export interface ClusterPort {
+  readState(namespace: string, rollout: string): Promise<StoredState | undefined>;
+  /** Writes only if `state.version` is still current; throws ConflictError otherwise. */
+  writeState(namespace: string, rollout: string, state: StoredState): Promise<string>;
+
+  /**
+   * Takes or renews the driver lease. Returns undefined when we hold it, or who holds it when
+   * someone else does and their lease has not expired.
+   */
+  acquireLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    canTakeOver: (holder: string) => boolean,
+  ): Promise<LeaseInfo | undefined>;
+  releaseLease(namespace: string, rollout: string, identity: string): Promise<void>;
+
+  observe(rollout: KubeObject, services: readonly string[]): Promise<Observation>;
+  /** Templates of the rollout's ReplicaSets by revision, for `undo`. */
+  revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>>;
+  apply(rollout: KubeObject, action: Action): Promise<void>;
+
+  /** Server-side apply of plain objects; `dryRun` validates on the server and changes nothing. */
+  applyObjects(
+    objects: readonly KubeObject[],
+    options: { dryRun: boolean; namespace: string },
+  ): Promise<void>;
+
+  /** Resolves when something about the rollout may have changed, or after `ms`. */
+  waitForChange(rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void>;
+  /** How many API requests were made so far (for the benchmark). */
+  requestCount(): number;
+}
+
+/** Time as the controller sees it; tests pass a fake one. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    }),
+};

@@ -1,0 +1,101 @@
+import type { ControlRequest, RolloutStatus } from './state.ts';
+
+/** The stored Rollout object, as JSON. */
+type RolloutObject = { spec?: Record<string, unknown>; [key: string]: unknown };
+
+export interface CommandOutcome<R> {
+  rollout: R;
+  status: RolloutStatus;
+  /** What happened, in words, for the log and the `message` output. */
+  message: string;
+  /** False when the command could not apply (e.g. promote on a rollout that is not paused). */
+  applied: boolean;
+}
+
+function withPaused<R extends RolloutObject>(rollout: R, paused: boolean): R {
+  return { ...rollout, spec: { ...(rollout.spec ?? {}), paused } };
+}
+
+/**
+ * Applies promote, promote-full, abort, retry or pause to the stored Rollout and its status, as
+ * `kubectl argo rollouts` does to a Rollout object. Pure; the driver persists the result.
+ */
+export function applyControlRequest<R extends RolloutObject>(
+  rollout: R,
+  status: RolloutStatus,
+  request: Pick<ControlRequest, 'command'>,
+  now: Date,
+): CommandOutcome<R> {
+  const s = structuredClone(status);
+  const paused = rollout.spec?.paused === true;
+  switch (request.command) {
+    case 'promote': {
+      if (s.abort) {
+        return {
+          rollout,
+          status,
+          applied: false,
+          message: 'the rollout is aborted: use retry to try the update again',
+        };
+      }
+      if (!paused && s.pauseConditions.length === 0) {
+        return { rollout, status, applied: false, message: 'nothing to promote: the rollout is not paused' };
+      }
+      // Clearing the pause conditions (and spec.paused) is Argo's promote; the step engine sees the
+      // cleared CanaryPauseStep with controllerPause still set and moves past the pause step.
+      s.pauseConditions = [];
+      return {
+        rollout: withPaused(rollout, false),
+        status: s,
+        applied: true,
+        message: 'promoted: leaving the pause',
+      };
+    }
+    case 'promote-full':
+      if (s.abort) {
+        return {
+          rollout,
+          status,
+          applied: false,
+          message: 'the rollout is aborted: use retry to try the update again',
+        };
+      }
+      s.promoteFull = true;
+      return {
+        rollout: withPaused(rollout, false),
+        status: s,
+        applied: true,
+        message: 'full promotion: skipping the remaining steps',
+      };
+    case 'abort':
+      if (s.stableRS !== undefined && s.stableRS === s.currentPodHash) {
+        return { rollout, status, applied: false, message: 'nothing to abort: no update is in progress' };
+      }
+      s.abort = true;
+      s.abortedAt = now.toISOString();
+      return {
+        rollout,
+        status: s,
+        applied: true,
+        message: 'aborted: traffic and replicas go back to stable',
+      };
+    case 'retry':
+      if (!s.abort)
+        return { rollout, status, applied: false, message: 'nothing to retry: the rollout is not aborted' };
+      s.abort = false;
+      s.abortedAt = undefined;
+      s.pauseConditions = [];
+      s.controllerPause = false;
+      s.progressDeadlineExceeded = false;
+      s.currentStepIndex = 0;
+      s.progressAt = now.toISOString();
+      return { rollout, status: s, applied: true, message: 'retrying the update from the first step' };
+    case 'pause':
+      return {
+        rollout: withPaused(rollout, true),
+        status: s,
+        applied: true,
+        message: 'paused: promote to continue',
+      };
+  }
+}

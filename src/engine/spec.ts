@@ -1,0 +1,41 @@
+import type { IntOrPercent } from './replicas.ts';
+
+/** The parts of a canary step the engine acts on; durations already in seconds. */
+export type EngineStep =
+  | { setWeight: number }
+  | { pause: { duration?: number | undefined } }
+  | { setCanaryScale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } };
+
+export interface PodMetadata {
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
+}
+
+/** What the step engine needs of a Rollout, with Argo's defaults applied. */
+export interface EngineRollout {
+  name: string;
+  namespace: string;
+  replicas: number;
+  paused: boolean;
+  progressDeadlineSeconds: number;
+  progressDeadlineAbort: boolean;
+  revisionHistoryLimit: number;
+  canary: {
+    steps: EngineStep[];
+    maxSurge: IntOrPercent;
+    maxUnavailable: IntOrPercent;
+    stableService?: string | undefined;
+    canaryService?: string | undefined;
+    stableMetadata?: PodMetadata | undefined;
+    canaryMetadata?: PodMetadata | undefined;
+  };
+}
+
+export function describeStep(step: EngineStep | undefined): string {
+  if (step === undefined) return 'done';
+  if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('pause' in step)
+    return step.pause.duration === undefined ? 'pause (until promoted)' : `pause ${step.pause.duration}s`;
+  const s = step.setCanaryScale;
+  return `setCanaryScale ${s.replicas !== undefined ? `replicas ${s.replicas}` : s.weight !== undefined ? `weight ${s.weight}` : 'matchTrafficWeight'}`;
+}

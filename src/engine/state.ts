@@ -1,0 +1,92 @@
+/**
+ * The rollout's state as rollout-pilot keeps it in the cluster (a ConfigMap it owns, beside the
+ * ReplicaSets), shaped after Argo's Rollout status so people who know Argo can read it.
+ */
+
+export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
+export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+export const MANAGED_BY_ANNOTATION = 'rollout-pilot.dev/managed-by';
+
+export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
+
+export type PauseReason = 'CanaryPauseStep' | 'InconclusiveAnalysisRun' | 'BlueGreenPause';
+
+export interface PauseCondition {
+  reason: PauseReason;
+  /** RFC 3339. */
+  startTime: string;
+}
+
+export interface RolloutStatus {
+  /** Hash of the pod template being rolled out. */
+  currentPodHash?: string | undefined;
+  /** Hash of the ReplicaSet that serves as stable. */
+  stableRS?: string | undefined;
+  currentStepIndex?: number | undefined;
+  currentStepHash?: string | undefined;
+  pauseConditions: PauseCondition[];
+  /** Set when rollout-pilot paused at a step; a promote clears the condition but not this. */
+  controllerPause: boolean;
+  abort: boolean;
+  abortedAt?: string | undefined;
+  promoteFull: boolean;
+  /** Last time the rollout made progress, for progressDeadlineSeconds. */
+  progressAt?: string | undefined;
+  /** Set once progressDeadlineSeconds passed without progress, until progress resumes. */
+  progressDeadlineExceeded?: boolean | undefined;
+  /** What the ReplicaSets looked like at progressAt; a change is progress. */
+  progressMark?: string | undefined;
+  phase: Phase;
+  message: string;
+  /** Weight the canary is at (0..100), as the replica counts approximate it. */
+  canaryWeight: number;
+}
+
+export function initialStatus(): RolloutStatus {
+  return {
+    pauseConditions: [],
+    controllerPause: false,
+    abort: false,
+    promoteFull: false,
+    phase: 'Progressing',
+    message: 'waiting for the first reconcile',
+    canaryWeight: 0,
+  };
+}
+
+/** A ReplicaSet of this rollout as observed in the cluster. */
+export interface ObservedReplicaSet {
+  name: string;
+  hash: string;
+  revision: number;
+  specReplicas: number;
+  /** `status.replicas`: pods that exist. */
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  /** RFC 3339 creation time, for ordering. */
+  createdAt: string;
+  /** Human-readable pod problems (crash loops, image pulls), for messages. */
+  podIssues: string[];
+  /** canonicalJson of the ephemeral (role) metadata last put on its pods, if any. */
+  ephemeralMetadata?: string | undefined;
+}
+
+export interface ObservedService {
+  name: string;
+  /** The `rollouts-pod-template-hash` in its selector, if any. */
+  selectedHash: string | undefined;
+}
+
+export interface Observation {
+  replicaSets: ObservedReplicaSet[];
+  /** Services the strategy names; a missing one is undefined. */
+  services: Record<string, ObservedService | undefined>;
+}
+
+/** A control command recorded by a run that found another driver, for that driver to act on. */
+export interface ControlRequest {
+  command: 'promote' | 'promote-full' | 'abort' | 'retry' | 'pause';
+  requestedBy: string;
+  requestedAt: string;
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EngineRollout } from '../../../src/engine/spec.ts';
+import { drive, SimCluster } from './sim.ts';
+
+function rollout(
+  overrides: Partial<EngineRollout['canary']> = {},
+  top: Partial<EngineRollout> = {},
+): EngineRollout {
+  return {
+    name: 'web',
+    namespace: 'ns',
+    replicas: 5,
+    paused: false,
+    progressDeadlineSeconds: 600,
+    progressDeadlineAbort: false,
+    revisionHistoryLimit: 10,
+    ...top,
+    canary: {
+      steps: [
+        { setWeight: 20 },
+        { pause: { duration: 5 } },
+        { setWeight: 40 },
+        { pause: {} },
+        { setWeight: 70 },
+        { pause: { duration: 5 } },
+      ],
+      maxSurge: '25%',
+      maxUnavailable: '25%',
+      stableService: 'web-stable',
+      canaryService: 'web-canary',
+      ...overrides,
+    },
+  };
+}
+
+test('first deploy goes straight to full scale, skipping steps', () => {
+  const sim = new SimCluster(rollout());
+  const r = drive(sim, 'v1');
+  assert.equal(r.last.done?.exitCode, 0);
+  assert.equal(r.status.phase, 'Healthy');
+  assert.deepEqual(sim.counts(), { v1: 5 });
+  assert.equal(r.status.stableRS, 'v1');
+  assert.equal(r.status.currentStepIndex, 6);
+  assert.equal(sim.services['web-stable'], 'v1');
+  assert.equal(sim.services['web-canary'], 'v1');
+  assert.ok(r.log.some((l) => l.includes('initial deploy')));
+});
+
+test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite pause, and a promote finishes', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  const seen: [number, Record<string, number>][] = [];
+  r = drive(sim, 'v2', r.status, {
+    until: (d) => {
+      const i = d.status.currentStepIndex ?? 0;
+      if (d.log.some((l) => l.includes('completed'))) seen.push([i, sim.counts()]);
+      return false;
+    },
+  });
+  // At the end of setWeight 20 (step 1), 40 (step 3): Argo's 1/4 and 2/3 for 5 replicas.
+  assert.deepEqual(seen[0], [1, { v1: 4, v2: 1 }]);
+  assert.deepEqual(seen[1], [2, { v1: 4, v2: 1 }], 'the 5s pause completes with the counts unchanged');
+  assert.deepEqual(seen[2], [3, { v1: 3, v2: 2 }]);
+  assert.equal(r.status.phase, 'Paused');
+  assert.equal(r.last.done?.exitCode, 0, 'an indefinite pause ends the run');
+  assert.equal(r.status.currentStepIndex, 3);
+  assert.equal(sim.services['web-stable'], 'v1');
+  assert.equal(sim.services['web-canary'], 'v2');
+
+  // promote: the pause condition goes, controllerPause stays, so the step completes.
+  const promoted = { ...r.status, pauseConditions: [] };
+  const seen2: Record<string, number>[] = [];
+  r = drive(sim, 'v2', promoted, {
+    until: (d) => {
+      if (d.log.some((l) => l.includes('setWeight 70 completed'))) seen2.push(sim.counts());
+      return false;
+    },
+  });
+  assert.deepEqual(seen2[0], { v1: 2, v2: 4 }, 'setWeight 70 uses the surge: 4 canary, 2 stable');
+  assert.equal(r.status.phase, 'Healthy');
+  assert.equal(r.status.stableRS, 'v2');
+  assert.deepEqual(sim.counts(), { v1: 0, v2: 5 });
+  assert.equal(sim.services['web-stable'], 'v2');
+  assert.ok(sim.minStableEndpoints >= 1, 'the stable service never lost its endpoints');
+});
+
+test('abort returns every pod to stable and ends Degraded with exit 1', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = drive(sim, 'v2', { ...r.status, abort: true, abortedAt: new Date(sim.now).toISOString() });
+  assert.equal(r.last.done?.exitCode, 1);
+  assert.equal(r.status.phase, 'Degraded');
+  assert.match(r.status.message, /RolloutAborted: Rollout aborted update to revision 2/);
+  assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
+  assert.equal(sim.services['web-canary'], 'v1', 'canary traffic goes back to stable');
+  assert.equal(r.status.currentStepIndex, 0);
+  // retry: clear abort; the steps run again from 0.
+  r = drive(sim, 'v2', { ...r.status, abort: false, abortedAt: undefined });
+  assert.equal(r.status.phase, 'Paused');
+  assert.equal(r.status.currentStepIndex, 3);
+});
+
+test('going back to the stable template mid-rollout skips the steps', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = drive(sim, 'v1', r.status);
+  assert.equal(r.status.phase, 'Healthy');
+  assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
+  assert.ok(r.log.some((l) => l.includes('rollback to stable')));
+});
+
+test('a new revision in the middle supersedes the one in flight', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = drive(sim, 'v3', r.status);
+  assert.equal(r.status.stableRS, 'v1');
+  assert.deepEqual(sim.counts(), { v1: 3, v2: 0, v3: 2 });
+  assert.equal(r.status.phase, 'Paused');
+});
+
+test('a canary that never becomes ready hits the progress deadline; with progressDeadlineAbort it aborts', () => {
+  const sim = new SimCluster(rollout({}, { progressDeadlineSeconds: 10, progressDeadlineAbort: true }));
+  let r = drive(sim, 'v1');
+  sim.broken.add('v3');
+  const start = sim.now;
+  r = drive(sim, 'v3', r.status);
+  assert.equal(r.last.done?.exitCode, 1);
+  assert.equal(r.status.abort, true);
+  assert.ok(sim.now - start >= 10_000 && sim.now - start < 12_000, `aborted after ${sim.now - start} ms`);
+  assert.deepEqual(sim.counts(), { v1: 5, v3: 0 });
+  assert.ok(r.log.some((l) => l.includes('timed out progressing') && l.includes('CrashLoopBackOff')));
+});
+
+test('without progressDeadlineAbort the deadline leaves it Degraded, not aborted', () => {
+  const sim = new SimCluster(rollout({}, { progressDeadlineSeconds: 10 }));
+  let r = drive(sim, 'v1');
+  sim.broken.add('v3');
+  r = drive(sim, 'v3', r.status);
+  assert.equal(r.last.done?.exitCode, 1);
+  assert.equal(r.status.abort, false);
+  assert.equal(r.status.phase, 'Degraded');
+  assert.match(r.status.message, /ProgressDeadlineExceeded/);
+});
+
+test('promote-full skips the remaining steps', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = drive(sim, 'v2', { ...r.status, promoteFull: true });
+  assert.equal(r.status.phase, 'Healthy');
+  assert.deepEqual(sim.counts(), { v1: 0, v2: 5 });
+});
+
+test('old ReplicaSets beyond revisionHistoryLimit are deleted', () => {
+  const sim = new SimCluster(rollout({ steps: [] }, { revisionHistoryLimit: 1 }));
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status);
+  r = drive(sim, 'v3', r.status);
+  r = drive(sim, 'v4', r.status);
+  assert.equal(r.status.phase, 'Healthy');
+  assert.deepEqual(Object.keys(sim.counts()).sort(), ['v3', 'v4']);
+});
