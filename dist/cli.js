@@ -6,7 +6,7 @@ import {
   execute,
   formatDiagnostic,
   parseInputs
-} from "./chunks/chunk-QO7LXYTQ.js";
+} from "./chunks/chunk-XHYRFHMG.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-QO7LXYTQ.js";
+} from "./chunks/chunk-XHYRFHMG.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -19689,13 +19689,7 @@ var ActionsLogger = class {
 };
 
 // src/main.ts
-var SECRET_INPUTS = [
-  "datadog-api-key",
-  "datadog-app-key",
-  "newrelic-api-key",
-  "github-token",
-  "kubeconfig"
-];
+var SECRET_INPUTS = ["datadog-api-key", "datadog-app-key", "newrelic-api-key", "github-token"];
 async function run() {
   const log = new ActionsLogger();
   const outputs = {};
@@ -19704,6 +19698,8 @@ async function run() {
       const v = getInput(name);
       if (v !== "") setSecret(v);
     }
+    const kubeconfig = getInput("kubeconfig");
+    if (kubeconfig.includes("\n")) setSecret(kubeconfig);
     const config = parseInputs((name) => getInput(name));
     const result = await execute(config, {
       log,

@@ -5,13 +5,7 @@ import type { OutputName } from './commands/types.ts';
 import { Outputs, parseInputs } from './config/inputs.ts';
 import { errorMessage } from './util/errors.ts';
 
-const SECRET_INPUTS = [
-  'datadog-api-key',
-  'datadog-app-key',
-  'newrelic-api-key',
-  'github-token',
-  'kubeconfig',
-];
+const SECRET_INPUTS = ['datadog-api-key', 'datadog-app-key', 'newrelic-api-key', 'github-token'];
 
 /** The action's edge: inputs in, outputs out, one outer catch. Decisions live below `execute`. */
 export async function run(): Promise<void> {
@@ -22,6 +16,9 @@ export async function run(): Promise<void> {
       const v = core.getInput(name);
       if (v !== '') core.setSecret(v);
     }
+    // A kubeconfig given as content holds credentials; a path does not need hiding.
+    const kubeconfig = core.getInput('kubeconfig');
+    if (kubeconfig.includes('\n')) core.setSecret(kubeconfig);
     const config = parseInputs((name) => core.getInput(name));
     const result = await execute(config, {
       log,

@@ -77,7 +77,15 @@ export function parseManifestText(file: string, text: string): ParseResult {
       }
     };
     walk(contents, '');
-    const object = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    let object: Record<string, unknown>;
+    try {
+      // Throws on an alias to a missing anchor or an alias explosion ("billion laughs").
+      object = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      diagnostics.push({ ...location, path: '', message: `invalid YAML: ${reason}` });
+      return;
+    }
     docs.push({ file, index, object, positions, location });
   });
   return { docs, diagnostics };

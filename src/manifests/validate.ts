@@ -1,18 +1,40 @@
+import { analysisTemplateRules, experimentRules } from './analysis-rules.ts';
+import { analysisTemplateSchema, experimentSchema, rolloutSchema } from './argo-schema.ts';
+import { featureGateDiagnostics } from './features.ts';
+import { ARGO_API_VERSION, ARGO_KINDS, isArgoKind, type ArgoKind } from './kinds.ts';
 import { diagnosticAt, parseManifestText, type ManifestDoc } from './parse.ts';
+import { referenceRules } from './references.ts';
+import { rolloutRules } from './rollout-rules.ts';
+import { checkSchema, closestMatch, type Schema } from './schema.ts';
+import { asObj, asStr } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 import type { ManifestFile } from '../adapters/files.ts';
 
-export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
+export { ARGO_API_VERSION } from './kinds.ts';
 
-/** A validator for one kind; returns every problem it finds, never throws. */
-export type KindValidator = (doc: ManifestDoc, all: readonly ManifestDoc[]) => Diagnostic[];
+/** A validator for one kind of document; returns every problem it finds, never throws. */
+export type KindValidator = (doc: ManifestDoc) => Diagnostic[];
 
-const kindValidators = new Map<string, KindValidator>();
-
-/** Kind-specific validators register here, keyed `apiVersion/kind` (e.g. `argoproj.io/v1alpha1/Rollout`). */
-export function registerKindValidator(apiVersion: string, kind: string, validator: KindValidator): void {
-  kindValidators.set(`${apiVersion}/${kind}`, validator);
+function schemaDiagnostics(doc: ManifestDoc, schema: Schema): Diagnostic[] {
+  return checkSchema(doc.object, schema).map((issue) => diagnosticAt(doc, issue.path, issue.message));
 }
+
+/**
+ * The Argo kinds and how each is validated: its schema, then Argo's own rules for it. AnalysisRun is
+ * known (so it is no "unknown kind") but not validated: the controller creates those.
+ */
+const KIND_VALIDATORS: ReadonlyMap<ArgoKind, KindValidator> = new Map<ArgoKind, KindValidator>([
+  ['Rollout', (doc) => [...schemaDiagnostics(doc, rolloutSchema), ...rolloutRules(doc)]],
+  [
+    'AnalysisTemplate',
+    (doc) => [...schemaDiagnostics(doc, analysisTemplateSchema), ...analysisTemplateRules(doc)],
+  ],
+  [
+    'ClusterAnalysisTemplate',
+    (doc) => [...schemaDiagnostics(doc, analysisTemplateSchema), ...analysisTemplateRules(doc)],
+  ],
+  ['Experiment', (doc) => [...schemaDiagnostics(doc, experimentSchema), ...experimentRules(doc)]],
+]);
 
 function checkEnvelope(doc: ManifestDoc): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -40,12 +62,49 @@ function checkEnvelope(doc: ManifestDoc): Diagnostic[] {
       );
     }
   }
-  if (
-    typeof o.apiVersion === 'string' &&
-    o.apiVersion.startsWith('argoproj.io/') &&
-    o.apiVersion !== ARGO_API_VERSION
-  ) {
-    out.push(diagnosticAt(doc, 'apiVersion', `Argo Rollouts objects use apiVersion ${ARGO_API_VERSION}`));
+  if (typeof o.apiVersion === 'string' && o.apiVersion.startsWith('argoproj.io/')) {
+    if (o.apiVersion !== ARGO_API_VERSION) {
+      out.push(diagnosticAt(doc, 'apiVersion', `Argo Rollouts objects use apiVersion ${ARGO_API_VERSION}`));
+    } else if (typeof o.kind === 'string' && o.kind !== '' && !isArgoKind(o.kind)) {
+      const guess = closestMatch(o.kind, ARGO_KINDS);
+      out.push(
+        diagnosticAt(
+          doc,
+          'kind',
+          `unknown ${ARGO_API_VERSION} kind "${o.kind}"` +
+            (guess ? ` (did you mean ${guess}?)` : '') +
+            `; known kinds: ${ARGO_KINDS.join(', ')}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Two documents that would be the same object in the cluster. */
+function checkDuplicates(docs: readonly ManifestDoc[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, ManifestDoc>();
+  for (const doc of docs) {
+    const apiVersion = asStr(doc.object.apiVersion);
+    const kind = asStr(doc.object.kind);
+    const meta = asObj(doc.object.metadata);
+    const name = asStr(meta?.name);
+    if (apiVersion === undefined || kind === undefined || name === undefined) continue;
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const key = [group, kind, asStr(meta?.namespace) ?? '', name].join('\u0000');
+    const first = seen.get(key);
+    if (first) {
+      out.push(
+        diagnosticAt(
+          doc,
+          'metadata.name',
+          `duplicate ${kind} "${name}": also defined at ${first.location.file}:${first.location.line}`,
+        ),
+      );
+    } else {
+      seen.set(key, doc);
+    }
   }
   return out;
 }
@@ -64,13 +123,19 @@ export function validateManifests(files: readonly ManifestFile[]): ValidationRes
     docs.push(...r.docs);
     diagnostics.push(...r.diagnostics);
   }
+  const wellFormed: ManifestDoc[] = [];
   for (const doc of docs) {
     const envelope = checkEnvelope(doc);
     diagnostics.push(...envelope);
     if (envelope.length > 0) continue;
-    const validator = kindValidators.get(`${String(doc.object.apiVersion)}/${String(doc.object.kind)}`);
-    if (validator) diagnostics.push(...validator(doc, docs));
+    wellFormed.push(doc);
+    const kind = doc.object.kind;
+    if (doc.object.apiVersion !== ARGO_API_VERSION || !isArgoKind(kind)) continue;
+    diagnostics.push(...(KIND_VALIDATORS.get(kind)?.(doc) ?? []));
+    diagnostics.push(...featureGateDiagnostics(doc, kind));
   }
+  diagnostics.push(...checkDuplicates(wellFormed));
+  diagnostics.push(...referenceRules(wellFormed));
   diagnostics.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { docs, diagnostics };
 }

@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Role } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let kubeconfigPath: string | undefined;
@@ -62,4 +66,55 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A namespace plus a kubeconfig for a ServiceAccount bound to exactly docs/rbac.yaml's Role, so
+ * the action runs with the least privilege the docs promise.
+ */
+export async function namespaceWithRole(
+  t: TestContext,
+  prefix = 'e2e',
+): Promise<{ namespace: string; kubeconfig: string }> {
+  const namespace = await testNamespace(t, prefix);
+  const kc = adminKubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const role = parse(readFileSync(path.join(root, 'docs/rbac.yaml'), 'utf8')) as V1Role;
+  await rbac.createNamespacedRole({ namespace, body: role });
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'rollout-pilot' } } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: 'rollout-pilot' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: role.metadata?.name ?? 'rollout-pilot',
+      },
+      subjects: [{ kind: 'ServiceAccount', name: 'rollout-pilot', namespace }],
+    },
+  });
+  const token = await core.createNamespacedServiceAccountToken({
+    name: 'rollout-pilot',
+    namespace,
+    body: { spec: { expirationSeconds: 3600, audiences: [] } },
+  });
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || !token.status?.token) throw new Error('no cluster or token');
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'rp-kc-')), 'kubeconfig');
+  await writeFile(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'local', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } },
+      ],
+      users: [{ name: 'rollout-pilot', user: { token: token.status.token } }],
+      contexts: [{ name: 'local', context: { cluster: 'local', user: 'rollout-pilot', namespace } }],
+      'current-context': 'local',
+    }),
+  );
+  return { namespace, kubeconfig: file };
 }

@@ -36,6 +36,8 @@ export const FIELD_MANAGER = 'rollout-pilot';
 /** Every object rollout-pilot creates for a rollout carries this label with the rollout's name. */
 export const ROLLOUT_LABEL = 'rollout-pilot.dev/rollout';
 const EPHEMERAL_ANNOTATION = 'rollout-pilot.dev/ephemeral-metadata';
+/** The pod template exactly as the Rollout had it (the API server adds defaults to the RS's copy). */
+const TEMPLATE_ANNOTATION = 'rollout-pilot.dev/pod-template';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function stateName(rollout: string): string {
@@ -317,6 +319,11 @@ export class KubeCluster implements ClusterPort {
     for (const rs of await this.listReplicaSets(rollout)) {
       const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
       const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+      const original = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];
+      if (original !== undefined) {
+        out.set(revision, { hash, template: JSON.parse(original) });
+        continue;
+      }
       const template = structuredClone(rs.spec?.template ?? {}) as { metadata?: { labels?: Labels } };
       // Back to the template as the user wrote it: without the labels rollout-pilot adds.
       const ephemeral = JSON.parse(rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION] ?? '{}') as PodMetadata;
@@ -353,6 +360,7 @@ export class KubeCluster implements ClusterPort {
                   annotations: {
                     [REVISION_ANNOTATION]: String(action.revision),
                     [MANAGED_BY_ANNOTATION]: p.name,
+                    [TEMPLATE_ANNOTATION]: canonicalJson(p.template),
                   },
                 },
                 spec: {

@@ -1,0 +1,159 @@
+/**
+ * Features of Argo Rollouts manifests that rollout-pilot validates but does not drive yet. A manifest
+ * that uses one gets a diagnostic at the field's line instead of being run with the feature silently
+ * ignored. To ship a feature, delete its entry here (and the tests that expect the gate).
+ */
+import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { isPlainObject } from './schema.ts';
+import type { Diagnostic } from '../util/errors.ts';
+
+export interface FeatureGate {
+  /** Stable id, used by tests. */
+  readonly id: string;
+  /** Which kind of document the gate looks at. */
+  readonly kind: 'Rollout' | 'Experiment';
+  /** What is unsupported, as the start of a sentence: `"analysis" steps are`. */
+  readonly subject: string;
+  /** The planned work (the issue) that will build it. */
+  readonly planned: string;
+  /** Paths of the fields in a document that use the feature. */
+  readonly find: (object: Record<string, unknown>) => string[];
+}
+
+const CANARY = 'spec.strategy.canary';
+const BLUE_GREEN = 'spec.strategy.blueGreen';
+
+function child(o: unknown, ...keys: string[]): unknown {
+  let cur = o;
+  for (const k of keys) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+const present = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** `[path]` when the field at `keys` is set. */
+function field(path: string): (o: Record<string, unknown>) => string[] {
+  const keys = path.split('.');
+  return (o) => (present(child(o, ...keys)) ? [path] : []);
+}
+
+/** Paths of every canary step of the given kind. */
+function steps(kind: string): (o: Record<string, unknown>) => string[] {
+  return (o) => {
+    const list = child(o, 'spec', 'strategy', 'canary', 'steps');
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((step: unknown, i) =>
+      isPlainObject(step) && present(step[kind]) ? [`${CANARY}.steps[${i}].${kind}`] : [],
+    );
+  };
+}
+
+export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
+  {
+    id: 'step.analysis',
+    kind: 'Rollout',
+    subject: '"analysis" steps are',
+    planned: 'automated analysis',
+    find: steps('analysis'),
+  },
+  {
+    id: 'canary.analysis',
+    kind: 'Rollout',
+    subject: 'background analysis (strategy.canary.analysis) is',
+    planned: 'automated analysis',
+    find: field(`${CANARY}.analysis`),
+  },
+  {
+    id: 'blueGreen.prePromotionAnalysis',
+    kind: 'Rollout',
+    subject: 'pre-promotion analysis is',
+    planned: 'automated analysis',
+    find: field(`${BLUE_GREEN}.prePromotionAnalysis`),
+  },
+  {
+    id: 'blueGreen.postPromotionAnalysis',
+    kind: 'Rollout',
+    subject: 'post-promotion analysis is',
+    planned: 'automated analysis',
+    find: field(`${BLUE_GREEN}.postPromotionAnalysis`),
+  },
+  {
+    id: 'step.experiment',
+    kind: 'Rollout',
+    subject: '"experiment" steps are',
+    planned: 'experiments',
+    find: steps('experiment'),
+  },
+  {
+    id: 'kind.Experiment',
+    kind: 'Experiment',
+    subject: 'running an Experiment is',
+    planned: 'experiments',
+    find: () => ['kind'],
+  },
+  {
+    id: 'step.setHeaderRoute',
+    kind: 'Rollout',
+    subject: '"setHeaderRoute" steps are',
+    planned: 'header and mirror routes',
+    find: steps('setHeaderRoute'),
+  },
+  {
+    id: 'step.setMirrorRoute',
+    kind: 'Rollout',
+    subject: '"setMirrorRoute" steps are',
+    planned: 'header and mirror routes',
+    find: steps('setMirrorRoute'),
+  },
+  {
+    id: 'step.plugin',
+    kind: 'Rollout',
+    subject: '"plugin" steps are',
+    planned: 'step plugins',
+    find: steps('plugin'),
+  },
+  {
+    id: 'blueGreen',
+    kind: 'Rollout',
+    subject: 'the blueGreen strategy is',
+    planned: 'blue-green strategy',
+    find: field(BLUE_GREEN),
+  },
+  {
+    id: 'canary.trafficRouting',
+    kind: 'Rollout',
+    subject: 'traffic routing is',
+    planned: 'traffic routing',
+    find: field(`${CANARY}.trafficRouting`),
+  },
+  {
+    id: 'canary.pingPong',
+    kind: 'Rollout',
+    subject: 'ping-pong services are',
+    planned: 'traffic routing',
+    find: field(`${CANARY}.pingPong`),
+  },
+  {
+    // Argo injects pod anti-affinity against the previous version; running without it would place
+    // pods differently from what the manifest asks, so it is said out loud rather than ignored.
+    id: 'antiAffinity',
+    kind: 'Rollout',
+    subject: 'antiAffinity is',
+    planned: 'anti-affinity injection',
+    find: (o) => [...field(`${CANARY}.antiAffinity`)(o), ...field(`${BLUE_GREEN}.antiAffinity`)(o)],
+  },
+];
+
+export function gateMessage(gate: FeatureGate): string {
+  return `${gate.subject} not supported yet (planned: ${gate.planned})`;
+}
+
+/** One diagnostic per use of an unsupported feature in `doc` (an Argo object of kind `kind`). */
+export function featureGateDiagnostics(doc: ManifestDoc, kind: string): Diagnostic[] {
+  return UNSUPPORTED_FEATURES.filter((g) => g.kind === kind).flatMap((gate) =>
+    gate.find(doc.object).map((path) => diagnosticAt(doc, path, gateMessage(gate))),
+  );
+}

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { UNSUPPORTED_FEATURES, gateMessage } from '../../../src/manifests/features.ts';
+import { formatDiagnostic } from '../../../src/util/errors.ts';
+import { baseRollout, baseTemplate, lintObjects, patch, show } from './helpers.ts';
+
+const C = 'spec.strategy.canary';
+const SERVICES = { [`${C}.canaryService`]: 'demo-canary', [`${C}.stableService`]: 'demo' };
+const supplied = [{ name: 'service', value: 'demo' }];
+
+/** One manifest set per gate id, using exactly that feature, and the path the gate must point at. */
+/** `also`: gates that the feature cannot be used without (their own rows test them). */
+const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
+  {
+    id: 'step.analysis',
+    docs: [
+      baseTemplate(),
+      patch(baseRollout(), {
+        [`${C}.steps[3]`]: { analysis: { templates: [{ templateName: 'error-rate' }], args: supplied } },
+      }),
+    ],
+    path: `${C}.steps[3].analysis`,
+  },
+  {
+    id: 'canary.analysis',
+    docs: [
+      baseTemplate(),
+      patch(baseRollout(), {
+        [`${C}.analysis`]: { templates: [{ templateName: 'error-rate' }], args: supplied },
+      }),
+    ],
+    path: `${C}.analysis`,
+  },
+  {
+    id: 'blueGreen.prePromotionAnalysis',
+    docs: [
+      baseTemplate(),
+      patch(baseRollout(), {
+        'spec.strategy': {
+          blueGreen: {
+            activeService: 'a',
+            prePromotionAnalysis: { templates: [{ templateName: 'error-rate' }], args: supplied },
+          },
+        },
+      }),
+    ],
+    path: 'spec.strategy.blueGreen.prePromotionAnalysis',
+    also: ['blueGreen'],
+  },
+  {
+    id: 'blueGreen.postPromotionAnalysis',
+    docs: [
+      baseTemplate(),
+      patch(baseRollout(), {
+        'spec.strategy': {
+          blueGreen: {
+            activeService: 'a',
+            postPromotionAnalysis: { templates: [{ templateName: 'error-rate' }], args: supplied },
+          },
+        },
+      }),
+    ],
+    path: 'spec.strategy.blueGreen.postPromotionAnalysis',
+    also: ['blueGreen'],
+  },
+  {
+    id: 'step.experiment',
+    docs: [
+      patch(baseRollout(), {
+        [`${C}.steps[1]`]: {
+          experiment: { duration: '5m', templates: [{ name: 'canary', specRef: 'canary' }] },
+        },
+      }),
+    ],
+    path: `${C}.steps[1].experiment`,
+  },
+  {
+    id: 'kind.Experiment',
+    docs: [
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'e' },
+        spec: {
+          templates: [
+            {
+              name: 'a',
+              selector: { matchLabels: { app: 'a' } },
+              template: {
+                metadata: { labels: { app: 'a' } },
+                spec: { containers: [{ name: 'a', image: 'a' }] },
+              },
+            },
+          ],
+        },
+      },
+    ],
+    path: 'kind',
+  },
+  {
+    id: 'step.setHeaderRoute',
+    docs: [
+      patch(baseRollout(), {
+        ...SERVICES,
+        [`${C}.trafficRouting`]: {
+          istio: { virtualService: { name: 'vs' } },
+          managedRoutes: [{ name: 'h' }],
+        },
+        [`${C}.steps[1]`]: {
+          setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: 'y' } }] },
+        },
+      }),
+    ],
+    path: `${C}.steps[1].setHeaderRoute`,
+    also: ['canary.trafficRouting'],
+  },
+  {
+    id: 'step.setMirrorRoute',
+    docs: [
+      patch(baseRollout(), {
+        ...SERVICES,
+        [`${C}.trafficRouting`]: {
+          istio: { virtualService: { name: 'vs' } },
+          managedRoutes: [{ name: 'm' }],
+        },
+        [`${C}.steps[1]`]: { setMirrorRoute: { name: 'm', percentage: 10 } },
+      }),
+    ],
+    path: `${C}.steps[1].setMirrorRoute`,
+    also: ['canary.trafficRouting'],
+  },
+  {
+    id: 'step.plugin',
+    docs: [
+      patch(baseRollout(), {
+        [`${C}.steps[1]`]: { plugin: { name: 'acme/notify', config: { channel: '#releases' } } },
+      }),
+    ],
+    path: `${C}.steps[1].plugin`,
+  },
+  {
+    id: 'blueGreen',
+    docs: [
+      patch(baseRollout(), { 'spec.strategy': { blueGreen: { activeService: 'a', previewService: 'b' } } }),
+    ],
+    path: 'spec.strategy.blueGreen',
+  },
+  {
+    id: 'canary.trafficRouting',
+    docs: [
+      patch(baseRollout(), { ...SERVICES, [`${C}.trafficRouting`]: { nginx: { stableIngress: 'demo' } } }),
+    ],
+    path: `${C}.trafficRouting`,
+  },
+  {
+    id: 'canary.pingPong',
+    docs: [patch(baseRollout(), { [`${C}.pingPong`]: { pingService: 'ping', pongService: 'pong' } })],
+    path: `${C}.pingPong`,
+  },
+  {
+    id: 'antiAffinity',
+    docs: [
+      patch(baseRollout(), { [`${C}.antiAffinity`]: { requiredDuringSchedulingIgnoredDuringExecution: {} } }),
+    ],
+    path: `${C}.antiAffinity`,
+  },
+];
+
+describe('feature gates', () => {
+  for (const row of rows) {
+    test(`gate ${row.id}: a diagnostic at the field, and no other problem`, () => {
+      const gate = UNSUPPORTED_FEATURES.find((g) => g.id === row.id);
+      assert.ok(gate, `no gate ${row.id}`);
+      const ds = lintObjects(...row.docs);
+      const expected = [row.id, ...(row.also ?? [])].map((id) => {
+        const g = UNSUPPORTED_FEATURES.find((x) => x.id === id);
+        assert.ok(g, `no gate ${id}`);
+        return gateMessage(g);
+      });
+      assert.deepEqual(ds.map((d) => d.message).sort(), expected.sort(), show(ds));
+      assert.equal(ds.find((d) => d.message === gateMessage(gate))?.path, row.path);
+    });
+  }
+
+  test('every gate has a row above (a new gate needs a test; a removed gate drops its row)', () => {
+    assert.deepEqual(UNSUPPORTED_FEATURES.map((g) => g.id).sort(), rows.map((r) => r.id).sort());
+  });
+
+  test('the message names the feature and the planned work, at the field', () => {
+    const ds = lintObjects(
+      baseTemplate(),
+      patch(baseRollout(), {
+        [`${C}.steps[3]`]: { analysis: { templates: [{ templateName: 'error-rate' }], args: supplied } },
+      }),
+    );
+    const [d] = ds;
+    assert.ok(d);
+    assert.equal(
+      formatDiagnostic(d),
+      `test.yaml:${d.line}:${d.column}: spec.strategy.canary.steps[3].analysis: "analysis" steps are not supported yet (planned: automated analysis)`,
+    );
+  });
+
+  test('each use is reported: two analysis steps give two diagnostics', () => {
+    const analysis = { templates: [{ templateName: 'error-rate' }], args: supplied };
+    const ds = lintObjects(
+      baseTemplate(),
+      patch(baseRollout(), { [`${C}.steps[1]`]: { analysis }, [`${C}.steps[3]`]: { analysis } }),
+    );
+    assert.deepEqual(
+      ds.map((d) => d.path),
+      [`${C}.steps[1].analysis`, `${C}.steps[3].analysis`],
+    );
+  });
+
+  test('AnalysisTemplates alone are validated but not gated', () => {
+    assert.deepEqual(lintObjects(baseTemplate()), []);
+  });
+});
