@@ -6,7 +6,7 @@ import {
   execute,
   formatDiagnostic,
   parseInputs
-} from "./chunks/chunk-XHYRFHMG.js";
+} from "./chunks/chunk-2BLRQANN.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

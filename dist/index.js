@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-XHYRFHMG.js";
+} from "./chunks/chunk-2BLRQANN.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

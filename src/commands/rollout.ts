@@ -4,7 +4,13 @@ import { readManifestFiles } from '../adapters/files.ts';
 import type { Config } from '../config/inputs.ts';
 import { drive, LEASE_SECONDS, sameJob, type DriveResult } from '../controller/driver.ts';
 import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
-import { systemClock, type ClusterPort, type KubeObject, type StoredState } from '../controller/ports.ts';
+import {
+  ConflictError,
+  systemClock,
+  type ClusterPort,
+  type KubeObject,
+  type StoredState,
+} from '../controller/ports.ts';
 import { applyControlRequest } from '../engine/commands.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
@@ -151,19 +157,11 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
     sameJob(identity, h),
   );
-  const existing = await cluster.readState(namespace, name);
-  const changed = existing === undefined || JSON.stringify(existing.rollout) !== JSON.stringify(rollout);
   if (other !== undefined) {
-    if (changed) {
-      await cluster.writeState(namespace, name, {
-        rollout,
-        status: existing?.status ?? initialStatus(),
-        requests: existing?.requests ?? [],
-        version: existing?.version,
-      });
-    }
+    const changed = await storeRollout(cluster, namespace, rollout);
     const message = `another run drives ${name}: ${other.holder}${changed ? '; it picks up this revision' : ''}`;
     ctx.log.info(message);
+    const existing = await cluster.readState(namespace, name);
     return {
       exitCode: 0,
       outputs: { ...(existing ? await outputsFor(cluster, rollout, existing) : {}), message },
@@ -173,13 +171,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     await cluster.applyObjects(plain, { dryRun: false, namespace });
     for (const o of plain) ctx.log.info(`applied ${o.kind} ${o.metadata.name}`);
   });
-  if (changed) {
-    await cluster.writeState(namespace, name, {
-      rollout,
-      status: existing?.status ?? initialStatus(),
-      requests: existing?.requests ?? [],
-      version: existing?.version,
-    });
+  if (await storeRollout(cluster, namespace, rollout)) {
     ctx.log.info(
       `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
     );
@@ -194,6 +186,29 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     }),
   );
   return finish(cluster, result, ctx);
+}
+
+/**
+ * Stores the Rollout as the desired spec, compare-and-swap; a concurrent writer makes it read and
+ * try again. Returns false when the cluster already held exactly this Rollout.
+ */
+async function storeRollout(cluster: ClusterPort, namespace: string, rollout: KubeObject): Promise<boolean> {
+  const name = rollout.metadata.name;
+  for (;;) {
+    const existing = await cluster.readState(namespace, name);
+    if (existing !== undefined && JSON.stringify(existing.rollout) === JSON.stringify(rollout)) return false;
+    try {
+      await cluster.writeState(namespace, name, {
+        rollout,
+        status: existing?.status ?? initialStatus(),
+        requests: existing?.requests ?? [],
+        version: existing?.version,
+      });
+      return true;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
 }
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
@@ -239,7 +254,7 @@ export async function control(
         await cluster.writeState(namespace, name, { ...current, requests: [...current.requests, request] });
         break;
       } catch (e) {
-        if (!(e instanceof Error && e.name === 'ConflictError')) throw e;
+        if (!(e instanceof ConflictError)) throw e;
       }
     }
     const message = `recorded ${command} for ${name}: the driving run (${other.holder}) acts on it`;

@@ -57,6 +57,8 @@ export async function runAction(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     signal: options.signal,
+    // An abort is a hard kill, like a cancelled runner: no cleanup code runs.
+    killSignal: 'SIGKILL',
   });
   let stdout = '';
   let stderr = '';
