@@ -6,7 +6,7 @@ import {
   execute,
   formatDiagnostic,
   parseInputs
-} from "./chunks/chunk-2BLRQANN.js";
+} from "./chunks/chunk-5TL6NB62.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -65,6 +65,8 @@ async function main(argv) {
     };
     const config = parseInputs(get);
     const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    if (result.summary !== void 0) process.stdout.write(`${result.summary}
+`);
     if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);
     return result.exitCode;
   } catch (e) {

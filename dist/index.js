@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-2BLRQANN.js";
+} from "./chunks/chunk-5TL6NB62.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -19566,6 +19566,7 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
+var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os3 from "os";
@@ -19707,6 +19708,10 @@ async function run() {
       env: process.env
     });
     Object.assign(outputs, result.outputs);
+    if (result.summary !== void 0) {
+      info(result.summary);
+      if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(result.summary, true).write();
+    }
     if (result.exitCode !== 0) setFailed(outputs.message ?? "rollout-pilot failed");
   } catch (e) {
     outputs.message = errorMessage(e);

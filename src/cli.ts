@@ -58,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     const config = parseInputs(get);
     const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    if (result.summary !== undefined) process.stdout.write(`${result.summary}\n`);
     if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);
     return result.exitCode;
   } catch (e) {

@@ -26,6 +26,10 @@ export async function run(): Promise<void> {
       env: process.env,
     });
     Object.assign(outputs, result.outputs);
+    if (result.summary !== undefined) {
+      core.info(result.summary);
+      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(result.summary, true).write();
+    }
     if (result.exitCode !== 0) core.setFailed(outputs.message ?? 'rollout-pilot failed');
   } catch (e) {
     outputs.message = errorMessage(e);

@@ -1,7 +1,6 @@
 import type { Config } from '../config/inputs.ts';
-import { NotSupportedError } from '../util/errors.ts';
 import { lint } from './lint.ts';
-import { control, run, status, undo } from './rollout.ts';
+import { control, plan, run, status, undo } from './rollout.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
 /** Runs one command. The action and the CLI both come through here: one engine, two edges. */
@@ -22,8 +21,6 @@ export async function execute(config: Config, ctx: CommandContext): Promise<Comm
     case 'status':
       return status(config, ctx);
     case 'plan':
-      throw new NotSupportedError(
-        `command "${config.command}" is not supported yet in this version of rollout-pilot`,
-      );
+      return plan(config, ctx);
   }
 }

@@ -12,6 +12,8 @@ import {
   type StoredState,
 } from '../controller/ports.ts';
 import { applyControlRequest } from '../engine/commands.ts';
+import { planRollout } from '../engine/plan.ts';
+import { renderPlan } from '../report/plan.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION, validateManifests } from '../manifests/validate.ts';
@@ -113,19 +115,71 @@ function selectRollout(
   return structuredClone(doc.object) as unknown as KubeObject;
 }
 
-/** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
-export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
-  if (config.manifests.length === 0) throw new ConfigurationError('run needs the manifests input');
+interface PreparedRun {
+  rollout: KubeObject;
+  plain: KubeObject[];
+}
+
+/** Reads and validates the manifests and picks the Rollout; throws on any problem (nothing is touched). */
+async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun> {
+  if (config.manifests.length === 0)
+    throw new ConfigurationError(`${config.command} needs the manifests input`);
   const files = await readManifestFiles(config.manifests, ctx.cwd);
   const { docs, diagnostics } = validateManifests(files);
   if (diagnostics.length > 0) {
     for (const d of diagnostics) ctx.log.error(d.message, d);
     throw new ManifestError(diagnostics);
   }
-  let rollout = selectRollout(docs, config.rollout);
-  const { cluster, namespace } = connect(config, ctx, rollout.metadata.namespace);
-  rollout = withImages(rollout, config.images);
+  const rollout = withImages(selectRollout(docs, config.rollout), config.images);
   delete rollout.status;
+  const plain = docs
+    .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
+    .map((d) => structuredClone(d.object) as unknown as KubeObject);
+  return { rollout, plain };
+}
+
+function images(rollout: KubeObject | undefined): Map<string, string> {
+  const containers =
+    (rollout?.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } })?.template
+      ?.spec?.containers ?? [];
+  return new Map(containers.map((c) => [c.name, c.image]));
+}
+
+/** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
+export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  const { rollout } = await prepare(config, ctx);
+  let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
+  let stored: StoredState | undefined;
+  let offline = '';
+  try {
+    const connected = connect(config, ctx, rollout.metadata.namespace);
+    namespace = connected.namespace;
+    stored = await connected.cluster.readState(namespace, rollout.metadata.name);
+  } catch (e) {
+    offline = `\n\n_The cluster could not be read (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}): planned as an update from a stable revision._`;
+  }
+  const engine = toEngineRollout(rollout);
+  const hash = podTemplateHash((rollout.spec as { template?: unknown }).template);
+  const status = stored?.status ?? (offline ? { ...initialStatus(), stableRS: '(unknown)' } : undefined);
+  const result = planRollout(engine, hash, status);
+  const before = images(stored?.rollout);
+  const changes = [...images(rollout)]
+    .filter(([c, image]) => before.get(c) !== image)
+    .map(([container, to]) => ({ container, from: before.get(container), to }));
+  const summary = renderPlan(rollout.metadata.name, namespace, result, changes) + offline;
+  return {
+    exitCode: 0,
+    outputs: { message: result.summary, 'step-count': String(engine.canary.steps.length) },
+    summary,
+  };
+}
+
+/** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
+export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  const prepared = await prepare(config, ctx);
+  const rollout = prepared.rollout;
+  const plain = prepared.plain;
+  const { cluster, namespace } = connect(config, ctx, rollout.metadata.namespace);
   rollout.metadata = {
     name: rollout.metadata.name,
     namespace,
@@ -135,9 +189,6 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   const name = rollout.metadata.name;
 
   // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
-  const plain = docs
-    .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
-    .map((d) => structuredClone(d.object) as unknown as KubeObject);
   const managed = [engine.canary.stableService, engine.canary.canaryService].filter((s): s is string => !!s);
   const hashes = await cluster.serviceHashes(namespace, managed);
   for (const obj of plain) {

@@ -6,6 +6,8 @@ export type OutputName = (typeof Outputs)[keyof typeof Outputs];
 export interface CommandResult {
   exitCode: 0 | 1;
   outputs: Partial<Record<OutputName, string>>;
+  /** Markdown for the job summary (the CLI prints it). */
+  summary?: string | undefined;
 }
 
 /** What every command gets from its edge (action or CLI). */

@@ -162,3 +162,32 @@ test('bad input changes nothing in the cluster', async (t) => {
   const services = await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedService({ namespace });
   assert.deepEqual(services.items, [], 'not even the Services were applied');
 });
+
+test('plan shows the revision change and every step’s counts from the cluster’s state, changing nothing', async (t) => {
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const repo = await writeManifests(canaryManifests());
+  const offlinePlan = await actionIn(
+    repo,
+    namespace,
+    { command: 'plan', manifests: 'rollout.yaml' },
+    { kubeconfig },
+  );
+  assert.equal(offlinePlan.exitCode, 0, offlinePlan.stdout);
+  assert.match(offlinePlan.outputs.message ?? '', /first deploy/);
+  assert.deepEqual(await replicaSets(namespace), [], 'plan changed nothing');
+  assert.equal((await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig })).exitCode, 0);
+  const p = await actionIn(
+    repo,
+    namespace,
+    { command: 'plan', manifests: 'rollout.yaml', image: 'web=example/web:2' },
+    { kubeconfig },
+  );
+  assert.equal(p.exitCode, 0, p.stdout);
+  assert.match(p.summary, /\| web \| example\/web:1 \| example\/web:2 \|/);
+  assert.match(p.summary, /\| 5 \| setWeight 70 \| 70% \| 4 \| 2 \|/);
+  assert.deepEqual(
+    (await replicaSets(namespace)).map((rs) => rs.image),
+    ['example/web:1'],
+    'still one revision',
+  );
+});

@@ -1,0 +1,83 @@
+import { approximateWeightedCanaryStableReplicaCounts, canaryLimits, currentSetWeight } from './replicas.ts';
+import { describeStep, type EngineRollout } from './spec.ts';
+import type { RolloutStatus } from './state.ts';
+
+export interface PlanRow {
+  /** 1-based step number; undefined for the final promotion row. */
+  step: number | undefined;
+  action: string;
+  weight: number;
+  canary: number;
+  stable: number;
+}
+
+export type PlanKind = 'first-deploy' | 'update' | 'rollback-to-stable' | 'no-change' | 'supersede';
+
+export interface Plan {
+  kind: PlanKind;
+  summary: string;
+  rows: PlanRow[];
+  maxSurge: number;
+  maxUnavailable: number;
+}
+
+/**
+ * What `run` would do from where the cluster stands, step by step, with the replica counts each
+ * step settles at (Argo's target counts for a basic canary). Pure: no cluster access here.
+ */
+export function planRollout(
+  rollout: EngineRollout,
+  templateHash: string,
+  status: RolloutStatus | undefined,
+): Plan {
+  const { replicas } = rollout;
+  const limits = canaryLimits(rollout.canary.maxSurge, rollout.canary.maxUnavailable, replicas);
+  const steps = rollout.canary.steps;
+  const base = { maxSurge: limits.maxSurge, maxUnavailable: limits.maxUnavailable };
+  const full: PlanRow = {
+    step: undefined,
+    action: 'promote: new revision becomes stable',
+    weight: 100,
+    canary: replicas,
+    stable: 0,
+  };
+  if (status?.stableRS === undefined) {
+    return {
+      ...base,
+      kind: 'first-deploy',
+      summary: `first deploy: no stable ReplicaSet yet, so it goes straight to ${replicas} replicas without steps (as Argo Rollouts does)`,
+      rows: [{ ...full, action: 'deploy at full scale' }],
+    };
+  }
+  if (status.currentPodHash === templateHash && status.stableRS === templateHash) {
+    return {
+      ...base,
+      kind: 'no-change',
+      summary: 'no change: this pod template is already the stable revision',
+      rows: [],
+    };
+  }
+  if (status.stableRS === templateHash) {
+    return {
+      ...base,
+      kind: 'rollback-to-stable',
+      summary: 'back to the stable revision: the steps are skipped and the update in flight is scaled away',
+      rows: [{ ...full, action: 'scale stable back to full', canary: 0, stable: replicas }],
+    };
+  }
+  const rows: PlanRow[] = steps.map((step, i) => {
+    const weight = currentSetWeight({ steps, currentStepIndex: i, aborted: false });
+    const counts = approximateWeightedCanaryStableReplicaCounts(replicas, weight, 100, limits.maxSurge);
+    return { step: i + 1, action: describeStep(step), weight, canary: counts.canary, stable: counts.stable };
+  });
+  rows.push(full);
+  const superseding = status.currentPodHash !== undefined && status.currentPodHash !== status.stableRS;
+  return {
+    ...base,
+    kind: superseding ? 'supersede' : 'update',
+    summary: superseding
+      ? `new revision: it supersedes the update in flight (${status.currentPodHash}) and the steps start over`
+      : `update: ${steps.length} step${steps.length === 1 ? '' : 's'}, then the new revision becomes stable`,
+    rows,
+  };
+}
