@@ -5,14 +5,16 @@ import {
   errorMessage,
   execute,
   formatDiagnostic,
+  get,
   parseInputs
-} from "./chunks/chunk-5TL6NB62.js";
+} from "./chunks/chunk-DQH7U4WM.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
 var USAGE = `usage: rollout-pilot <command> [options]
 
 commands: ${Commands.join(", ")}
+          get [rollout] NAME [--watch]   the rollout as a live tree
 
 options (the same as the action's inputs):
   --manifests PATH       file, directory or glob (repeatable)
@@ -44,11 +46,23 @@ var ConsoleLogger = class {
 };
 async function main(argv) {
   const options = Object.fromEntries(
-    Object.values(Inputs).filter((n) => n !== "command").map((n) => [n, { type: "string", multiple: n === "manifests" || n === "image" }])
+    Object.values(Inputs).filter((n) => n !== "command").map((n) => [
+      n,
+      {
+        type: "string",
+        multiple: n === "manifests" || n === "image",
+        ...n === "namespace" ? { short: "n" } : {}
+      }
+    ])
   );
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...options, help: { type: "boolean" } },
+    options: {
+      ...options,
+      help: { type: "boolean" },
+      watch: { type: "boolean", short: "w" },
+      "to-revision": { type: "string" }
+    },
     allowPositionals: true
   });
   if (values.help === true || positionals.length === 0) {
@@ -58,13 +72,34 @@ async function main(argv) {
   }
   const log = new ConsoleLogger();
   try {
-    const get = (name) => {
+    const get2 = (name) => {
       if (name === "command") return positionals[0] ?? "";
       const v = values[name];
       return Array.isArray(v) ? v.join("\n") : typeof v === "string" ? v : "";
     };
-    const config = parseInputs(get);
-    const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    const isGet = positionals[0] === "get";
+    const getName = positionals.filter((p, i) => i > 0 && !(i === 1 && p === "rollout"))[0];
+    const config = parseInputs(
+      (name) => isGet && name === "command" ? "status" : isGet && name === "rollout" && getName ? getName : get2(name)
+    );
+    const toRevision = values["to-revision"];
+    if (typeof toRevision === "string") config.toRevision = Number(toRevision);
+    const ctx = { log, cwd: process.cwd(), env: process.env };
+    if (isGet) {
+      const watch = values.watch === true;
+      const stop = new AbortController();
+      process.once("SIGINT", () => {
+        stop.abort();
+      });
+      const screen = (text) => {
+        process.stdout.write(
+          `${watch && process.stdout.isTTY ? "\x1B[H\x1B[2J" : ""}${text}
+${watch ? "\n" : ""}`
+        );
+      };
+      return (await get(config, ctx, { watch, write: screen, signal: stop.signal })).exitCode;
+    }
+    const result = await execute(config, ctx);
     if (result.summary !== void 0) process.stdout.write(`${result.summary}
 `);
     if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);

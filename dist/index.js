@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-5TL6NB62.js";
+} from "./chunks/chunk-DQH7U4WM.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

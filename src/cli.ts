@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { execute } from './commands/index.ts';
+import { get as getRollout } from './commands/rollout.ts';
 import { Commands, Inputs, parseInputs } from './config/inputs.ts';
 import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
 import type { Logger } from './util/logger.ts';
@@ -7,6 +8,7 @@ import type { Logger } from './util/logger.ts';
 const USAGE = `usage: rollout-pilot <command> [options]
 
 commands: ${Commands.join(', ')}
+          get [rollout] NAME [--watch]   the rollout as a live tree
 
 options (the same as the action's inputs):
   --manifests PATH       file, directory or glob (repeatable)
@@ -38,11 +40,23 @@ export async function main(argv: string[]): Promise<number> {
   const options = Object.fromEntries(
     Object.values(Inputs)
       .filter((n) => n !== 'command')
-      .map((n) => [n, { type: 'string' as const, multiple: n === 'manifests' || n === 'image' }]),
+      .map((n) => [
+        n,
+        {
+          type: 'string' as const,
+          multiple: n === 'manifests' || n === 'image',
+          ...(n === 'namespace' ? { short: 'n' } : {}),
+        },
+      ]),
   );
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...options, help: { type: 'boolean' } },
+    options: {
+      ...options,
+      help: { type: 'boolean' },
+      watch: { type: 'boolean', short: 'w' },
+      'to-revision': { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (values.help === true || positionals.length === 0) {
@@ -56,8 +70,28 @@ export async function main(argv: string[]): Promise<number> {
       const v = (values as Record<string, string | string[] | boolean | undefined>)[name];
       return Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '';
     };
-    const config = parseInputs(get);
-    const result = await execute(config, { log, cwd: process.cwd(), env: process.env });
+    const isGet = positionals[0] === 'get';
+    const getName = positionals.filter((p, i) => i > 0 && !(i === 1 && p === 'rollout'))[0];
+    const config = parseInputs((name) =>
+      isGet && name === 'command' ? 'status' : isGet && name === 'rollout' && getName ? getName : get(name),
+    );
+    const toRevision = values['to-revision'];
+    if (typeof toRevision === 'string') config.toRevision = Number(toRevision);
+    const ctx = { log, cwd: process.cwd(), env: process.env };
+    if (isGet) {
+      const watch = values.watch === true;
+      const stop = new AbortController();
+      process.once('SIGINT', () => {
+        stop.abort();
+      });
+      const screen = (text: string): void => {
+        process.stdout.write(
+          `${watch && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${text}\n${watch ? '\n' : ''}`,
+        );
+      };
+      return (await getRollout(config, ctx, { watch, write: screen, signal: stop.signal })).exitCode;
+    }
+    const result = await execute(config, ctx);
     if (result.summary !== undefined) process.stdout.write(`${result.summary}\n`);
     if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);
     return result.exitCode;

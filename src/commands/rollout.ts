@@ -14,6 +14,7 @@ import {
 import { applyControlRequest } from '../engine/commands.ts';
 import { planRollout } from '../engine/plan.ts';
 import { renderPlan } from '../report/plan.ts';
+import { renderTree } from '../report/tree.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION, validateManifests } from '../manifests/validate.ts';
@@ -369,4 +370,29 @@ export async function status(config: Config, ctx: CommandContext): Promise<Comma
     `${config.rollout ?? ''}: ${state.status.phase}${state.status.message ? ` - ${state.status.message}` : ''}`,
   );
   return { exitCode: state.status.phase === 'Degraded' ? 1 : 0, outputs };
+}
+
+/** CLI `get [rollout] NAME [--watch]`: the rollout as a live tree. */
+export async function get(
+  config: Config,
+  ctx: CommandContext,
+  options: { watch: boolean; write: (screen: string) => void; signal?: AbortSignal },
+): Promise<CommandResult> {
+  const { cluster, namespace, name } = await stateFor(config, ctx);
+  for (;;) {
+    const state = await cluster.readState(namespace, name);
+    if (state === undefined) throw new ConfigurationError(`rollout ${name} is gone from ${namespace}`);
+    const screen = renderTree({
+      rollout: toEngineRollout(state.rollout),
+      status: state.status,
+      replicaSets: await cluster.details(state.rollout),
+      now: systemClock.now(),
+    });
+    options.write(screen);
+    if (!options.watch || options.signal?.aborted) {
+      return { exitCode: state.status.phase === 'Degraded' ? 1 : 0, outputs: { phase: state.status.phase } };
+    }
+    await systemClock.sleep(1000, options.signal);
+    if (options.signal?.aborted) return { exitCode: 0, outputs: { phase: state.status.phase } };
+  }
 }

@@ -14,6 +14,7 @@ import {
 import type { Action } from '../../engine/canary.ts';
 import { canonicalJson } from '../../engine/hash.ts';
 import type { PodMetadata } from '../../engine/spec.ts';
+import type { TreeReplicaSet } from '../../report/tree.ts';
 import {
   initialStatus,
   MANAGED_BY_ANNOTATION,
@@ -312,6 +313,48 @@ export class KubeCluster implements ClusterPort {
       }
     }
     return { replicaSets, services: observedServices };
+  }
+
+  /** ReplicaSets with their pods, for the `get` tree. */
+  async details(rollout: KubeObject): Promise<TreeReplicaSet[]> {
+    const p = parts(rollout);
+    const sets = await this.listReplicaSets(rollout);
+    const pods = await this.call(() =>
+      this.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+    );
+    return sets.map((rs) => {
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+      return {
+        name: rs.metadata?.name ?? '',
+        hash,
+        revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+        specReplicas: rs.spec?.replicas ?? 0,
+        availableReplicas: rs.status?.availableReplicas ?? 0,
+        images: (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
+        createdAt: rs.metadata?.creationTimestamp
+          ? new Date(rs.metadata.creationTimestamp).toISOString()
+          : '',
+        pods: pods.items
+          .filter(
+            (pod) =>
+              pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === hash && !pod.metadata.deletionTimestamp,
+          )
+          .map((pod) => {
+            const statuses = pod.status?.containerStatuses ?? [];
+            return {
+              name: pod.metadata?.name ?? '',
+              phase: pod.status?.phase ?? 'Pending',
+              ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+              restarts: statuses.reduce((n, c) => n + c.restartCount, 0),
+              reason: statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined),
+              createdAt: pod.metadata?.creationTimestamp
+                ? new Date(pod.metadata.creationTimestamp).toISOString()
+                : '',
+            };
+          })
+          .sort((a, b) => a.name.localeCompare(b.name)),
+      };
+    });
   }
 
   async revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>> {

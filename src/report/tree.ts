@@ -1,0 +1,126 @@
+import type { EngineRollout } from '../engine/spec.ts';
+import { describeStep } from '../engine/spec.ts';
+import type { RolloutStatus } from '../engine/state.ts';
+
+export interface TreePod {
+  name: string;
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  reason: string | undefined;
+  createdAt: string;
+}
+
+export interface TreeReplicaSet {
+  name: string;
+  hash: string;
+  revision: number;
+  specReplicas: number;
+  availableReplicas: number;
+  images: string[];
+  createdAt: string;
+  pods: TreePod[];
+}
+
+export interface TreeInput {
+  rollout: EngineRollout;
+  status: RolloutStatus;
+  replicaSets: TreeReplicaSet[];
+  now: Date;
+}
+
+const ICON: Record<string, string> = { Healthy: '✔', Progressing: '◌', Paused: '॥', Degraded: '✖' };
+
+/** Display width in code points (the tree's box-drawing characters are one column each). */
+function width(text: string): number {
+  return Array.from(text).length;
+}
+
+export function age(from: string, now: Date): string {
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(from)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/**
+ * The rollout as a tree, the way `kubectl argo rollouts get rollout` shows it: summary, then
+ * revisions with their ReplicaSets and pods.
+ */
+export function renderTree(input: TreeInput): string {
+  const { rollout, status, now } = input;
+  const steps = rollout.canary.steps;
+  const index = status.currentStepIndex ?? 0;
+  const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
+  const role = (rs: TreeReplicaSet): string => {
+    const roles: string[] = [];
+    if (rs.hash === status.stableRS) roles.push('stable');
+    if (rs.hash === status.currentPodHash && rs.hash !== status.stableRS) roles.push('canary');
+    return roles.join(',');
+  };
+  const images = sets
+    .filter((rs) => rs.specReplicas > 0 || rs.hash === status.stableRS || rs.hash === status.currentPodHash)
+    .flatMap((rs) => rs.images.map((i) => `${i}${role(rs) ? ` (${role(rs)})` : ''}`));
+  const available = sets.reduce((n, rs) => n + rs.availableReplicas, 0);
+  const current = sets.reduce((n, rs) => n + rs.pods.length, 0);
+  const updated = sets.find((rs) => rs.hash === status.currentPodHash)?.pods.length ?? 0;
+  const ready = sets.reduce((n, rs) => n + rs.pods.filter((p) => p.ready).length, 0);
+  const pad = (k: string): string => `${k}:`.padEnd(17);
+  const sub = (k: string): string => `  ${`${k}:`.padEnd(15)}`;
+  const lines = [
+    `${pad('Name')}${rollout.name}`,
+    `${pad('Namespace')}${rollout.namespace}`,
+    `${pad('Status')}${ICON[status.phase] ?? '?'} ${status.phase}`,
+    ...(status.message ? [`${pad('Message')}${status.message}`] : []),
+    `${pad('Strategy')}Canary`,
+    `${sub('Step')}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ''}`,
+    `${sub('SetWeight')}${status.canaryWeight}`,
+    `${sub('ActualWeight')}${available === 0 ? 0 : Math.round((100 * (sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ?? (status.stableRS === status.currentPodHash ? available : 0))) / available)}`,
+    `${pad('Images')}${images[0] ?? ''}`,
+    ...images.slice(1).map((i) => `${' '.repeat(17)}${i}`),
+    'Replicas:',
+    `${sub('Desired')}${rollout.replicas}`,
+    `${sub('Current')}${current}`,
+    `${sub('Updated')}${updated}`,
+    `${sub('Ready')}${ready}`,
+    `${sub('Available')}${available}`,
+    '',
+  ];
+  const rows: [string, string, string, string, string][] = [['NAME', 'KIND', 'STATUS', 'AGE', 'INFO']];
+  rows.push([`⟳ ${rollout.name}`, 'Rollout', `${ICON[status.phase] ?? '?'} ${status.phase}`, '', '']);
+  sets.forEach((rs, i) => {
+    const lastRevision = i === sets.length - 1;
+    const branch = lastRevision ? '└──' : '├──';
+    const stem = lastRevision ? '   ' : '│  ';
+    rows.push([`${branch}# revision:${rs.revision}`, '', '', '', '']);
+    const rsState =
+      rs.specReplicas === 0
+        ? '• ScaledDown'
+        : rs.availableReplicas >= rs.specReplicas
+          ? '✔ Healthy'
+          : '◌ Progressing';
+    rows.push([`${stem}└──⧉ ${rs.name}`, 'ReplicaSet', rsState, age(rs.createdAt, now), role(rs)]);
+    rs.pods.forEach((p, j) => {
+      const last = j === rs.pods.length - 1;
+      const podState = p.ready ? '✔ Running' : p.reason !== undefined ? `✖ ${p.reason}` : `◌ ${p.phase}`;
+      rows.push([
+        `${stem}   ${last ? '└──' : '├──'}□ ${p.name}`,
+        'Pod',
+        podState,
+        age(p.createdAt, now),
+        `ready:${p.ready ? 1 : 0}/1${p.restarts > 0 ? `,restarts:${p.restarts}` : ''}`,
+      ]);
+    });
+  });
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => width(r[c as 0 | 1 | 2 | 3]))));
+  for (const r of rows) {
+    lines.push(
+      r
+        .map((cell, c) => (c < 4 ? cell + ' '.repeat(Math.max(0, (widths[c] ?? 0) - width(cell))) : cell))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+  return lines.join('\n');
+}
