@@ -7,7 +7,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-DQH7U4WM.js";
+} from "./chunks/chunk-6KOE4LWZ.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-DQH7U4WM.js";
+} from "./chunks/chunk-6KOE4LWZ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

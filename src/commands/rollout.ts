@@ -131,12 +131,19 @@ async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun
     for (const d of diagnostics) ctx.log.error(d.message, d);
     throw new ManifestError(diagnostics);
   }
-  const rollout = withImages(selectRollout(docs, config.rollout), config.images);
+  const rollout = selectRollout(docs, config.rollout);
   delete rollout.status;
-  const plain = docs
+  // With a workloadRef the template comes from the cluster: images are set on it in `run`.
+  if ((rollout.spec as { workloadRef?: unknown } | undefined)?.workloadRef === undefined) {
+    return { rollout: withImages(rollout, config.images), plain: plainObjects(docs) };
+  }
+  return { rollout, plain: plainObjects(docs) };
+}
+
+function plainObjects(docs: ReturnType<typeof validateManifests>['docs']): KubeObject[] {
+  return docs
     .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
     .map((d) => structuredClone(d.object) as unknown as KubeObject);
-  return { rollout, plain };
 }
 
 function images(rollout: KubeObject | undefined): Map<string, string> {
@@ -148,7 +155,7 @@ function images(rollout: KubeObject | undefined): Map<string, string> {
 
 /** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
 export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
-  const { rollout } = await prepare(config, ctx);
+  let { rollout } = await prepare(config, ctx);
   let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
   let stored: StoredState | undefined;
   let offline = '';
@@ -156,6 +163,13 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
     const connected = connect(config, ctx, rollout.metadata.namespace);
     namespace = connected.namespace;
     stored = await connected.cluster.readState(namespace, rollout.metadata.name);
+    rollout = withImages(
+      await connected.cluster.resolveWorkloadRef({
+        ...rollout,
+        metadata: { ...rollout.metadata, namespace },
+      }),
+      config.images,
+    );
   } catch (e) {
     offline = `\n\n_The cluster could not be read (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}): planned as an update from a stable revision._`;
   }
@@ -178,14 +192,14 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
   const prepared = await prepare(config, ctx);
-  const rollout = prepared.rollout;
   const plain = prepared.plain;
-  const { cluster, namespace } = connect(config, ctx, rollout.metadata.namespace);
-  rollout.metadata = {
-    name: rollout.metadata.name,
+  const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);
+  prepared.rollout.metadata = {
+    name: prepared.rollout.metadata.name,
     namespace,
-    ...pick(rollout.metadata, ['labels', 'annotations']),
+    ...pick(prepared.rollout.metadata, ['labels', 'annotations']),
   };
+  const rollout = withImages(await cluster.resolveWorkloadRef(prepared.rollout), config.images);
   const engine = toEngineRollout(rollout);
   const name = rollout.metadata.name;
 

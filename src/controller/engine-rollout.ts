@@ -43,6 +43,15 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
     progressDeadlineSeconds: num(spec.progressDeadlineSeconds, 600),
     progressDeadlineAbort: spec.progressDeadlineAbort === true,
     revisionHistoryLimit: num(spec.revisionHistoryLimit, 10),
+    workloadRef:
+      spec.workloadRef === undefined
+        ? undefined
+        : {
+            name: String(obj(spec.workloadRef).name),
+            scaleDown:
+              (obj(spec.workloadRef).scaleDown as 'never' | 'onsuccess' | 'progressively' | undefined) ??
+              'never',
+          },
     canary: {
       steps,
       maxSurge: (canary.maxSurge as number | string | undefined) ?? '25%',

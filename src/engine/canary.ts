@@ -15,7 +15,8 @@ export type Action =
   | { kind: 'setRevision'; name: string; revision: number }
   | { kind: 'switchService'; service: string; hash: string }
   | { kind: 'deleteReplicaSet'; name: string }
-  | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata };
+  | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata }
+  | { kind: 'scaleWorkload'; name: string; replicas: number };
 
 export interface TickInput {
   rollout: EngineRollout;
@@ -232,9 +233,50 @@ export function decideCanary(input: TickInput): Decision {
     }
   }
 
+  if (actions.length === 0) reconcileWorkload(rollout, observed, s, actions, log);
+
   s.canaryWeight = stableIsNew || s.stableRS === templateHash ? (s.abort ? 0 : 100) : weight;
   trackProgress(rollout, prev, s, newRS, stableRS, observed, actions, now, log);
   return finish(input, s, actions, log, actions.length > 0 ? 0 : undefined);
+}
+
+/**
+ * workloadRef scaleDown: `progressively` hands pods over as the rollout's own become available;
+ * `onsuccess` scales the Deployment to 0 once the rollout is fully available on its stable revision.
+ */
+function reconcileWorkload(
+  rollout: EngineRollout,
+  observed: Observation,
+  s: RolloutStatus,
+  actions: Action[],
+  log: string[],
+): void {
+  const ref = rollout.workloadRef;
+  const workload = observed.workload;
+  if (ref === undefined || workload === undefined || ref.scaleDown === 'never' || workload.specReplicas === 0)
+    return;
+  const available = observed.replicaSets.reduce((n, rs) => n + rs.availableReplicas, 0);
+  const stable = observed.replicaSets.find((rs) => rs.hash === s.stableRS);
+  const stableSvc = rollout.canary.stableService;
+  const serviceMoved = stableSvc === undefined || observed.services[stableSvc]?.selectedHash === s.stableRS;
+  let want = workload.specReplicas;
+  if (ref.scaleDown === 'progressively') want = Math.max(0, rollout.replicas - available);
+  if (
+    ref.scaleDown === 'onsuccess' &&
+    stable !== undefined &&
+    stable.availableReplicas >= rollout.replicas &&
+    serviceMoved
+  ) {
+    want = 0;
+  }
+  // Never take the Deployment's pods away before the Service has moved to the rollout's.
+  if (!serviceMoved) want = workload.specReplicas;
+  if (want < workload.specReplicas) {
+    actions.push({ kind: 'scaleWorkload', name: workload.name, replicas: want });
+    log.push(
+      `scale Deployment ${workload.name} ${workload.specReplicas} → ${want} (workloadRef scaleDown ${ref.scaleDown})`,
+    );
+  }
 }
 
 function reconcileServices(
@@ -251,6 +293,11 @@ function reconcileServices(
     if (serviceName === undefined) return;
     const svc = observed.services[serviceName];
     if (svc === undefined || svc.selectedHash === target.hash) return;
+    if (svc.selectedHash === undefined) {
+      // A Service not managed yet may be serving other pods (a Deployment being migrated): take it
+      // over only once the ReplicaSet is fully available, as Argo does for adopted Services.
+      if (target.availableReplicas === 0 || target.availableReplicas < target.specReplicas) return;
+    }
     const current = svc.selectedHash === undefined ? undefined : byHash.get(svc.selectedHash);
     const currentServes = current !== undefined && current.availableReplicas > 0;
     // Never move a Service that has ready endpoints onto a ReplicaSet that has none (Argo waits

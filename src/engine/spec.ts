@@ -20,6 +20,8 @@ export interface EngineRollout {
   progressDeadlineSeconds: number;
   progressDeadlineAbort: boolean;
   revisionHistoryLimit: number;
+  /** workloadRef: the pod template comes from this Deployment, which is scaled down as configured. */
+  workloadRef?: { name: string; scaleDown: 'never' | 'onsuccess' | 'progressively' } | undefined;
   canary: {
     steps: EngineStep[];
     maxSurge: IntOrPercent;

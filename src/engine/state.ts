@@ -80,6 +80,8 @@ export interface ObservedService {
 
 export interface Observation {
   replicaSets: ObservedReplicaSet[];
+  /** The Deployment a workloadRef names, if any. */
+  workload?: { name: string; specReplicas: number } | undefined;
   /** Services the strategy names; a missing one is undefined. */
   services: Record<string, ObservedService | undefined>;
 }

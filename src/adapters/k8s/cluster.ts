@@ -312,7 +312,14 @@ export class KubeCluster implements ClusterPort {
         observedServices[name] = undefined;
       }
     }
-    return { replicaSets, services: observedServices };
+    const ref = (rollout.spec as { workloadRef?: { name?: string } } | undefined)?.workloadRef;
+    let workload: Observation['workload'];
+    if (ref?.name !== undefined) {
+      const name = ref.name;
+      const d = await this.call(() => this.apps.readNamespacedDeployment({ name, namespace: p.namespace }));
+      workload = { name, specReplicas: d.spec?.replicas ?? 0 };
+    }
+    return { replicaSets, services: observedServices, workload };
   }
 
   /** ReplicaSets with their pods, for the `get` tree. */
@@ -385,6 +392,22 @@ export class KubeCluster implements ClusterPort {
     const namespace = p.namespace;
     switch (action.kind) {
       case 'createReplicaSet': {
+        // The state ConfigMap stands in for Argo's Rollout object as the controller owner: it keeps
+        // a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet, and
+        // deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
+        const owner = await this.call(() =>
+          this.core.readNamespacedConfigMap({ name: stateName(p.name), namespace }),
+        );
+        const ownerReferences = [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: stateName(p.name),
+            uid: owner.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: false,
+          },
+        ];
         const podLabels = {
           ...(p.template.metadata?.labels ?? {}),
           [POD_TEMPLATE_HASH_LABEL]: action.hash,
@@ -400,6 +423,7 @@ export class KubeCluster implements ClusterPort {
                   name: `${p.name}-${action.hash}`,
                   namespace,
                   labels: podLabels,
+                  ownerReferences,
                   annotations: {
                     [REVISION_ANNOTATION]: String(action.revision),
                     [MANAGED_BY_ANNOTATION]: p.name,
@@ -482,6 +506,19 @@ export class KubeCluster implements ClusterPort {
       case 'setEphemeralMetadata':
         await this.setEphemeralMetadata(namespace, action.name, action.metadata);
         return;
+      case 'scaleWorkload':
+        await this.call(() =>
+          this.apps.patchNamespacedDeployment(
+            {
+              name: action.name,
+              namespace,
+              fieldManager: FIELD_MANAGER,
+              body: { spec: { replicas: action.replicas } },
+            },
+            mergePatch,
+          ),
+        );
+        return;
     }
   }
 
@@ -546,6 +583,34 @@ export class KubeCluster implements ClusterPort {
         ),
       );
     }
+  }
+
+  /** workloadRef: the Deployment's pod template (and selector) become the Rollout's. */
+  async resolveWorkloadRef(rollout: KubeObject): Promise<KubeObject> {
+    const spec = (rollout.spec ?? {}) as {
+      workloadRef?: { name?: string; kind?: string };
+      selector?: unknown;
+    };
+    const ref = spec.workloadRef;
+    if (ref?.name === undefined) return rollout;
+    if (ref.kind !== undefined && ref.kind !== 'Deployment') {
+      throw new Error(`workloadRef: only kind Deployment is supported, not ${ref.kind}`);
+    }
+    const name = ref.name;
+    const namespace = rollout.metadata.namespace ?? 'default';
+    let d;
+    try {
+      d = await this.call(() => this.apps.readNamespacedDeployment({ name, namespace }));
+    } catch (e) {
+      if (statusCode(e) === 404) {
+        throw new Error(`workloadRef: Deployment ${namespace}/${name} does not exist`, { cause: e });
+      }
+      throw e;
+    }
+    return {
+      ...rollout,
+      spec: { ...spec, selector: spec.selector ?? d.spec?.selector, template: d.spec?.template },
+    };
   }
 
   /** Services' current `rollouts-pod-template-hash` selectors, so a re-apply keeps them. */

@@ -14,7 +14,13 @@ const rollout: EngineRollout = {
   progressDeadlineAbort: false,
   revisionHistoryLimit: 10,
   canary: {
-    steps: [{ setWeight: 20 }, { pause: { duration: 5 } }, { setWeight: 40 }, { pause: {} }, { setWeight: 70 }],
+    steps: [
+      { setWeight: 20 },
+      { pause: { duration: 5 } },
+      { setWeight: 40 },
+      { pause: {} },
+      { setWeight: 70 },
+    ],
     maxSurge: '25%',
     maxUnavailable: '25%',
   },
@@ -44,7 +50,12 @@ test('an update lists every step with Argo’s settled counts and the promotion'
 const kinds: [string, Parameters<typeof planRollout>[2], string, string][] = [
   ['no stable yet: first deploy at full scale', undefined, 'v1', 'first-deploy'],
   ['same as stable: nothing to do', stable, 'v1', 'no-change'],
-  ['back to stable mid-update: steps skipped', { ...stable, currentPodHash: 'v2' }, 'v1', 'rollback-to-stable'],
+  [
+    'back to stable mid-update: steps skipped',
+    { ...stable, currentPodHash: 'v2' },
+    'v1',
+    'rollback-to-stable',
+  ],
   ['a third revision during an update supersedes it', { ...stable, currentPodHash: 'v2' }, 'v3', 'supersede'],
 ];
 for (const [name, status, hash, kind] of kinds) {

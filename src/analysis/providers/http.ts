@@ -1,0 +1,236 @@
+/**
+ * One HTTP exchange for a provider: the global fetch with a per-request timeout joined to the
+ * engine's abort signal, a cap on the body size, and errors that say what failed. TLS options Node's
+ * fetch cannot take per request (`insecure`, a private CA) go through node:https instead.
+ */
+
+import http from 'node:http';
+import https from 'node:https';
+import { goFormatFloat } from './fields.ts';
+import { ProviderError, redact, type MeasureContext } from './types.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: URL;
+  headers: readonly (readonly [string, string])[];
+  body?: string;
+  timeoutMs: number;
+  /** The engine's signal; its abort wins over the timeout. */
+  signal: AbortSignal;
+  /** Skip TLS certificate verification (`insecure: true`). */
+  insecure?: boolean;
+  /** PEM bundle to trust for this request (Prometheus `caCert`). */
+  caCert?: string;
+  /** Default 16 MiB. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: ReadonlyMap<string, string>;
+  text: string;
+}
+
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+
+/** `POST http://host:port/path` (query string left out: it may carry the query or a token). */
+export function requestLine(method: string, url: URL): string {
+  return `${method} ${url.origin}${url.pathname}`;
+}
+
+function causeText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause: unknown = e.cause;
+  if (cause instanceof AggregateError && cause.errors.length > 0) return causeText(cause.errors[0]);
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    if (cause.message !== '') return cause.message;
+    if (typeof code === 'string') return code;
+    return causeText(cause);
+  }
+  if (e instanceof AggregateError && e.errors.length > 0) return causeText(e.errors[0]);
+  return e.message;
+}
+
+/** Sends the request; rejects with a ProviderError (or the engine's abort reason). Not redacted. */
+export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
+  const timeout = AbortSignal.timeout(Math.max(0, req.timeoutMs));
+  const signal = AbortSignal.any([req.signal, timeout]);
+  const line = requestLine(req.method, req.url);
+  try {
+    if (req.url.protocol === 'https:' && (req.insecure === true || req.caCert !== undefined)) {
+      return await viaNode(req, signal);
+    }
+    let res: Response;
+    try {
+      res = await fetch(req.url, {
+        method: req.method,
+        headers: req.headers.map(([k, v]) => [k, v]),
+        body: req.body ?? null,
+        signal,
+        redirect: 'follow',
+      });
+    } catch (e) {
+      // fetch refuses the WHATWG "bad ports" (6000, 6665-6669, ...) before sending anything.
+      if (causeText(e) === 'bad port') return await viaNode(req, signal);
+      throw e;
+    }
+    const text = await readCapped(res, req.maxBodyBytes ?? DEFAULT_MAX_BODY, line);
+    const headers = new Map<string, string>();
+    res.headers.forEach((v, k) => headers.set(k.toLowerCase(), v));
+    return { status: res.status, headers, text };
+  } catch (e) {
+    if (req.signal.aborted) throw req.signal.reason;
+    if (timeout.aborted) {
+      throw new ProviderError(`${line}: timed out after ${goFormatFloat(req.timeoutMs / 1000)}s`);
+    }
+    if (e instanceof ProviderError) throw e;
+    throw new ProviderError(`${line}: ${causeText(e)}`);
+  }
+}
+
+async function readCapped(res: Response, max: number, line: string): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const body = res.body as unknown as AsyncIterable<Uint8Array>;
+  for await (const value of body) {
+    size += value.byteLength;
+    if (size > max) throw new ProviderError(`${line}: response body larger than ${max} bytes`);
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** node:http(s) for what fetch cannot do per request: TLS options, ports fetch blocks. No redirects. */
+async function viaNode(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of req.headers) {
+    const key = k.toLowerCase();
+    headers[key] = headers[key] === undefined ? v : `${headers[key]}, ${v}`;
+  }
+  if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+  const max = req.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const line = requestLine(req.method, req.url);
+  return await new Promise<HttpResponse>((resolve, reject) => {
+    const request = req.url.protocol === 'https:' ? https.request : http.request;
+    const r = request(
+      req.url,
+      {
+        method: req.method,
+        headers,
+        signal,
+        ...(req.url.protocol === 'https:'
+          ? {
+              rejectUnauthorized: req.insecure !== true,
+              ...(req.caCert === undefined ? {} : { ca: req.caCert }),
+            }
+          : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > max) {
+            res.destroy();
+            reject(new ProviderError(`${line}: response body larger than ${max} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const out = new Map<string, string>();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: out,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    r.on('error', (e) => {
+      reject(e.message === '' ? e : new Error('request failed', { cause: e }));
+    });
+    if (req.body !== undefined) r.write(req.body);
+    r.end();
+  });
+}
+
+/**
+ * Runs one measurement: secrets redacted from whatever fails, the engine's abort passed through
+ * untouched. `describe` gives the query as sent, if it got that far.
+ */
+export async function guarded<T>(
+  ctx: MeasureContext,
+  secrets: ReadonlySet<string>,
+  describe: () => string | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const message = e instanceof Error ? e.message : String(e);
+    const query = describe();
+    throw new ProviderError(
+      redact(message, secrets),
+      query === undefined ? undefined : redact(query, secrets),
+    );
+  }
+}
+
+/** Splits `user:pass@` off a URL (fetch refuses such URLs); Go's client sends them as basic auth. */
+export function splitUserinfo(url: URL): { url: URL; username: string; password: string } | { url: URL } {
+  if (url.username === '' && url.password === '') return { url };
+  const clean = new URL(url.href);
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  clean.username = '';
+  clean.password = '';
+  return { url: clean, username, password };
+}
+
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** Header names whose values are credentials. */
+export function isCredentialHeader(name: string): boolean {
+  return /authorization|api[-_]?key|token|secret|password|cookie|session|credential/i.test(name);
+}
+
+/**
+ * The values to redact for a header list: each credential header's value and, for `Scheme token`
+ * values, the token alone (and a Basic pair's password).
+ */
+export function credentialValues(headers: readonly (readonly [string, string])[]): string[] {
+  const out: string[] = [];
+  for (const [name, value] of headers) {
+    if (!isCredentialHeader(name)) continue;
+    out.push(value);
+    const m = /^\s*(\w+)\s+(\S.*)$/.exec(value);
+    if (!m) continue;
+    const token = (m[2] ?? '').trim();
+    out.push(token);
+    if ((m[1] ?? '').toLowerCase() === 'basic') {
+      const pair = Buffer.from(token, 'base64').toString('utf8');
+      const colon = pair.indexOf(':');
+      if (colon >= 0 && colon < pair.length - 1) out.push(pair.slice(colon + 1));
+    }
+  }
+  return out;
+}
+
+/** A short, single-line excerpt of a response body for an error message. */
+export function excerpt(text: string, max = 500): string {
+  const t = text.trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}

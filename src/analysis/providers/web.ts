@@ -1,0 +1,160 @@
+/**
+ * `provider.web`, as Argo's metricproviders/webmetric runs it: one HTTP request (`method` GET, POST or
+ * PUT; `headers[]`; `body` or `jsonBody`, never with GET; `timeoutSeconds`, default 10; `insecure`;
+ * `authentication.oauth2` for a bearer token), then:
+ *
+ *   - a non-2xx status ⇒ error "received non 2xx response code: N";
+ *   - a body that is not JSON ⇒ the raw body as a string, and Argo marks the measurement Successful
+ *     without evaluating the conditions (`forcedPhase`);
+ *   - otherwise the first value the `jsonPath` (Kubernetes JSONPath, default `{$}`) finds, as JSON.
+ *
+ * JSONPath support is the subset in ./jsonpath.ts (no filters, no recursive descent, no range).
+ */
+
+import { FieldReader } from './fields.ts';
+import { basicAuth, credentialValues, guarded, httpRequest, splitUserinfo } from './http.ts';
+import { firstResult, parseJsonPath } from './jsonpath.ts';
+import { goJson } from './newrelic.ts';
+import { OAuth2TokenCache } from './oauth2.ts';
+import {
+  ProviderError,
+  redact,
+  withSecrets,
+  type MeasureContext,
+  type MeasureResult,
+  type MetricProvider,
+} from './types.ts';
+
+export interface WebProviderOptions {
+  tokens?: OAuth2TokenCache;
+}
+
+export const WEB_DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** Shapes a 2xx body as Argo does: JSON ⇒ the jsonPath's first value; not JSON ⇒ the text. */
+export function shapeWebBody(
+  text: string,
+  jsonPath: string,
+): { value: unknown; display: string; forcedPhase?: 'Successful' } {
+  const path = parseJsonPath(jsonPath);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { value: text, display: text, forcedPhase: 'Successful' };
+  }
+  let found: { value: unknown } | undefined;
+  try {
+    found = firstResult(path, data);
+  } catch (e) {
+    throw new ProviderError(`Could not find JSONPath in body: ${(e as Error).message}`);
+  }
+  if (found === undefined) throw new ProviderError('result of web metric produced no value');
+  return { value: found.value, display: goJson(found.value) };
+}
+
+export class WebProvider implements MetricProvider {
+  readonly kind = 'web';
+  private readonly tokens: OAuth2TokenCache;
+
+  constructor(options: WebProviderOptions = {}) {
+    this.tokens = options.tokens ?? new OAuth2TokenCache();
+  }
+
+  async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<MeasureResult> {
+    const f = new FieldReader(block, 'web');
+    const headers = f.headers('headers');
+    const oauth = f.obj('authentication')?.obj('oauth2');
+    const secrets = withSecrets(ctx.secrets, oauth?.str('clientSecret'), ...credentialValues(headers));
+    let sent: string | undefined;
+    return await guarded(
+      ctx,
+      secrets,
+      () => sent,
+      async () => {
+        const method = (f.str('method') || 'GET').toUpperCase();
+        if (method !== 'GET' && method !== 'POST' && method !== 'PUT') {
+          throw new ProviderError(`web.method must be GET, POST or PUT, got ${method}`);
+        }
+        const rawUrl = f.str('url') ?? '';
+        sent = `${method} ${rawUrl}`;
+        let url: URL;
+        try {
+          url = new URL(rawUrl);
+        } catch {
+          throw new ProviderError(`web.url ${JSON.stringify(rawUrl)} is not a URL`);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+          throw new ProviderError(`web.url must be http or https, got ${url.protocol}`);
+        }
+        const body = f.str('body') ?? '';
+        const jsonBody = block['jsonBody'];
+        const hasJsonBody = jsonBody !== undefined && jsonBody !== null;
+        if (body !== '' && hasJsonBody) {
+          throw new ProviderError('use either Body or JSONBody; both cannot exists for WebMetric payload');
+        }
+        if ((body !== '' || hasJsonBody) && method === 'GET') {
+          throw new ProviderError('Body/JSONBody can only be used with POST or PUT WebMetric Method types');
+        }
+        const jsonPath = f.str('jsonPath') ?? '';
+        parseJsonPath(jsonPath); // reject a bad path before sending anything
+
+        const timeoutSeconds = f.int('timeoutSeconds') ?? 0;
+        const timeoutMs = (timeoutSeconds > 0 ? timeoutSeconds : WEB_DEFAULT_TIMEOUT_SECONDS) * 1000;
+        const insecure = f.bool('insecure') ?? false;
+
+        const split = splitUserinfo(url);
+        url = split.url;
+        const send: [string, string][] = [];
+        if ('password' in split) {
+          secrets.add(split.password);
+          send.push(['authorization', basicAuth(split.username, split.password)]);
+        }
+        for (const [k, v] of headers) {
+          const i = send.findIndex(([n]) => n.toLowerCase() === k.toLowerCase());
+          if (i >= 0) send.splice(i, 1);
+          send.push([k, v]);
+        }
+        let payload: string | undefined;
+        if (body !== '') payload = body;
+        else if (hasJsonBody) {
+          payload = JSON.stringify(jsonBody);
+          const i = send.findIndex(([n]) => n.toLowerCase() === 'content-type');
+          if (i >= 0) send.splice(i, 1);
+          send.push(['content-type', 'application/json']);
+        }
+        const tokenUrl = oauth?.str('tokenUrl');
+        if (oauth && tokenUrl !== undefined && tokenUrl !== '') {
+          const clientId = oauth.str('clientId') ?? '';
+          const clientSecret = oauth.str('clientSecret') ?? '';
+          if (clientId === '' || clientSecret === '') {
+            throw new ProviderError('web.authentication.oauth2 needs clientId and clientSecret');
+          }
+          const token = await this.tokens.token(
+            { tokenUrl, clientId, clientSecret, scopes: oauth.strings('scopes') ?? [] },
+            { signal: ctx.signal, now: ctx.now, timeoutMs, insecure },
+          );
+          secrets.add(token);
+          const i = send.findIndex(([n]) => n.toLowerCase() === 'authorization');
+          if (i >= 0) send.splice(i, 1);
+          send.push(['authorization', `Bearer ${token}`]);
+        }
+
+        const res = await httpRequest({
+          method,
+          url,
+          headers: send,
+          ...(payload === undefined ? {} : { body: payload }),
+          timeoutMs,
+          signal: ctx.signal,
+          insecure,
+        });
+        if (res.status < 200 || res.status >= 300) {
+          throw new ProviderError(`received non 2xx response code: ${res.status}`);
+        }
+        const shaped = shapeWebBody(res.text, jsonPath);
+        return { ...shaped, query: redact(sent, secrets) };
+      },
+    );
+  }
+}
