@@ -61,7 +61,7 @@ test('the tree shows the step, weights, images by role, revisions, ReplicaSets a
   assert.match(out, /Step:\s+1\/2 \(pause \(until promoted\)\)/);
   assert.match(out, /SetWeight:\s+20/);
   assert.match(out, /Images:\s+img:2 \(canary\)\n\s+img:1 \(stable\)/);
-  assert.match(out, /├──# revision:2\n│  └──⧉ web-bbb\s+ReplicaSet\s+◌ Progressing\s+60s\s+canary/);
+  assert.match(out, /├──# revision:2\n│ {2}└──⧉ web-bbb\s+ReplicaSet\s+◌ Progressing\s+60s\s+canary/);
   assert.match(out, /□ web-bbb-1\s+Pod\s+✖ CrashLoopBackOff\s+60s\s+ready:0\/1,restarts:4/);
-  assert.match(out, /└──# revision:1\n   └──⧉ web-aaa\s+ReplicaSet\s+✔ Healthy\s+60m\s+stable/);
+  assert.match(out, /└──# revision:1\n {3}└──⧉ web-aaa\s+ReplicaSet\s+✔ Healthy\s+60m\s+stable/);
 });
