@@ -7,7 +7,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-6KOE4LWZ.js";
+} from "./chunks/chunk-NW45S7CB.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

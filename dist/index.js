@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-6KOE4LWZ.js";
+} from "./chunks/chunk-NW45S7CB.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
-import { KubeCluster, loadKubeConfig } from '../adapters/k8s/cluster.ts';
+import { KubeCluster, loadKubeConfig, ROLLOUT_LABEL } from '../adapters/k8s/cluster.ts';
+import { JobProvider } from '../analysis/providers/job.ts';
 import { readManifestFiles } from '../adapters/files.ts';
+import { createMetricProviders, type MetricProvider } from '../analysis/providers/index.ts';
+import type { StoredTemplate } from '../analysis/templates.ts';
+import { AnalysisRunner, type AnalysisRecord } from '../controller/analysis.ts';
+import type { Logger } from '../util/logger.ts';
 import type { Config } from '../config/inputs.ts';
 import { drive, LEASE_SECONDS, sameJob, type DriveResult } from '../controller/driver.ts';
 import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
@@ -46,11 +51,43 @@ function deadline(config: Config): Date {
   return new Date(systemClock.now().getTime() + config.maxRuntimeMs);
 }
 
+/** The `analysis` output: every run with every measurement kept (values, phases, times, queries). */
+export function analysisOutput(records: readonly AnalysisRecord[]): unknown[] {
+  return records.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    ...(r.stepIndex === undefined ? {} : { step: r.stepIndex + 1 }),
+    phase: r.state.phase,
+    message: r.state.message,
+    startedAt: r.state.startedAt,
+    completedAt: r.state.completedAt,
+    metrics: r.state.metrics.map((m) => {
+      const spec = r.spec.metrics.find((x) => x.name === m.name);
+      return {
+        name: m.name,
+        phase: m.phase,
+        dryRun: m.dryRun,
+        successCondition: spec?.successCondition,
+        failureCondition: spec?.failureCondition,
+        message: m.message,
+        measurements: m.measurements.map((x) => ({
+          phase: x.phase,
+          value: x.value,
+          message: x.message,
+          startedAt: x.startedAt,
+          finishedAt: x.finishedAt,
+          query: x.query,
+        })),
+      };
+    }),
+  }));
+}
+
 /** The action's outputs from where the rollout stands. */
 async function outputsFor(
   cluster: ClusterPort,
   rollout: KubeObject,
-  state: Pick<StoredState, 'status'>,
+  state: Pick<StoredState, 'status'> & { analysis?: readonly AnalysisRecord[] },
 ): Promise<Partial<Record<OutputName, string>>> {
   const engine = toEngineRollout(rollout);
   const s = state.status;
@@ -66,7 +103,7 @@ async function outputsFor(
     'canary-weight': String(s.canaryWeight),
     'stable-revision': revisionOf(s.stableRS),
     'canary-revision': revisionOf(s.currentPodHash),
-    analysis: '[]',
+    analysis: JSON.stringify(analysisOutput(state.analysis ?? [])),
   };
 }
 
@@ -119,6 +156,7 @@ function selectRollout(
 interface PreparedRun {
   rollout: KubeObject;
   plain: KubeObject[];
+  templates: StoredTemplate[];
 }
 
 /** Reads and validates the manifests and picks the Rollout; throws on any problem (nothing is touched). */
@@ -135,9 +173,97 @@ async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun
   delete rollout.status;
   // With a workloadRef the template comes from the cluster: images are set on it in `run`.
   if ((rollout.spec as { workloadRef?: unknown } | undefined)?.workloadRef === undefined) {
-    return { rollout: withImages(rollout, config.images), plain: plainObjects(docs) };
+    return {
+      rollout: withImages(rollout, config.images),
+      plain: plainObjects(docs),
+      templates: analysisTemplates(docs),
+    };
   }
-  return { rollout, plain: plainObjects(docs) };
+  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs) };
+}
+
+function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
+  return docs
+    .filter(
+      (d) =>
+        d.object.apiVersion === ARGO_API_VERSION &&
+        (d.object.kind === 'AnalysisTemplate' || d.object.kind === 'ClusterAnalysisTemplate'),
+    )
+    .map((d) => ({
+      kind: d.object.kind as StoredTemplate['kind'],
+      name: String((d.object.metadata as { name?: unknown }).name),
+      spec: (d.object.spec ?? {}) as Record<string, unknown>,
+    }));
+}
+
+/** The metric providers and the analysis runner, from the action's inputs and the cluster. */
+function analysisRunner(
+  config: Config,
+  cluster: KubeCluster,
+  namespace: string,
+  name: string,
+  log: Logger,
+): AnalysisRunner {
+  const secret = async (secretName: string, key: string): Promise<string | undefined> =>
+    cluster.readSecret(namespace, secretName, key);
+  const m = config.metrics;
+  const providers = new Map<string, MetricProvider>(
+    createMetricProviders({
+      prometheusAddress: m.prometheusAddress,
+      datadog: {
+        apiKey: m.datadogApiKey,
+        appKey: m.datadogAppKey,
+        site: m.datadogSite,
+        // Argo's layout: a Secret named `datadog` (or the metric's secretRef) with api-key, app-key, address.
+        credentials: async (block) => {
+          if (m.datadogApiKey !== undefined && m.datadogAppKey !== undefined) return undefined;
+          const ref = (block.secretRef as { name?: string } | undefined)?.name ?? 'datadog';
+          const apiKey = await secret(ref, 'api-key');
+          const appKey = await secret(ref, 'app-key');
+          if (apiKey === undefined || appKey === undefined) return undefined;
+          return { apiKey, appKey, address: await secret(ref, 'address') };
+        },
+      },
+      newRelic: {
+        apiKey: m.newrelicApiKey,
+        accountId: m.newrelicAccountId,
+        region: m.newrelicRegion,
+        // Argo's layout: the metric's `profile` Secret (default `newrelic`).
+        credentials: async (block) => {
+          if (m.newrelicApiKey !== undefined && m.newrelicAccountId !== undefined) return undefined;
+          const profile = typeof block.profile === 'string' ? block.profile : 'newrelic';
+          const apiKey = await secret(profile, 'personal-api-key');
+          const accountId = await secret(profile, 'account-id');
+          if (apiKey === undefined || accountId === undefined) return undefined;
+          return {
+            apiKey,
+            accountId,
+            region: await secret(profile, 'region'),
+            nerdGraphUrl: await secret(profile, 'base-url-nerdgraph'),
+          };
+        },
+      },
+    }),
+  );
+  providers.set(
+    'job',
+    new JobProvider({
+      kubeConfig: cluster.kubeConfig,
+      namespace,
+      labels: { [ROLLOUT_LABEL]: name },
+    }),
+  );
+  return new AnalysisRunner(
+    providers,
+    async (secretName, key) => {
+      const v = await secret(secretName, key);
+      if (v === undefined) throw new Error(`Secret ${namespace}/${secretName} has no key "${key}"`);
+      return v;
+    },
+    log,
+    name,
+    () => systemClock.now(),
+  );
 }
 
 function plainObjects(docs: ReturnType<typeof validateManifests>['docs']): KubeObject[] {
@@ -224,7 +350,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     sameJob(identity, h),
   );
   if (other !== undefined) {
-    const changed = await storeRollout(cluster, namespace, rollout);
+    const changed = await storeRollout(cluster, namespace, rollout, prepared.templates);
     const message = `another run drives ${name}: ${other.holder}${changed ? '; it picks up this revision' : ''}`;
     ctx.log.info(message);
     const existing = await cluster.readState(namespace, name);
@@ -237,7 +363,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     await cluster.applyObjects(plain, { dryRun: false, namespace });
     for (const o of plain) ctx.log.info(`applied ${o.kind} ${o.metadata.name}`);
   });
-  if (await storeRollout(cluster, namespace, rollout)) {
+  if (await storeRollout(cluster, namespace, rollout, prepared.templates)) {
     ctx.log.info(
       `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
     );
@@ -247,6 +373,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
       namespace,
       name,
       identity,
+      analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
       deadline: deadline(config),
       toEngine: toEngineRollout,
     }),
@@ -258,16 +385,29 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
  * Stores the Rollout as the desired spec, compare-and-swap; a concurrent writer makes it read and
  * try again. Returns false when the cluster already held exactly this Rollout.
  */
-async function storeRollout(cluster: ClusterPort, namespace: string, rollout: KubeObject): Promise<boolean> {
+async function storeRollout(
+  cluster: ClusterPort,
+  namespace: string,
+  rollout: KubeObject,
+  templates: StoredTemplate[],
+): Promise<boolean> {
   const name = rollout.metadata.name;
   for (;;) {
     const existing = await cluster.readState(namespace, name);
-    if (existing !== undefined && JSON.stringify(existing.rollout) === JSON.stringify(rollout)) return false;
+    if (
+      existing !== undefined &&
+      JSON.stringify(existing.rollout) === JSON.stringify(rollout) &&
+      JSON.stringify(existing.templates) === JSON.stringify(templates)
+    ) {
+      return false;
+    }
     try {
       await cluster.writeState(namespace, name, {
         rollout,
         status: existing?.status ?? initialStatus(),
         requests: existing?.requests ?? [],
+        templates,
+        analysis: existing?.analysis ?? [],
         version: existing?.version,
       });
       return true;
@@ -341,6 +481,7 @@ export async function control(
     namespace,
     name,
     identity,
+    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
     deadline: deadline(config),
     toEngine: toEngineRollout,
   });
@@ -370,6 +511,7 @@ export async function undo(config: Config, ctx: CommandContext): Promise<Command
     namespace,
     name,
     identity,
+    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
     deadline: deadline(config),
     toEngine: toEngineRollout,
   });

@@ -5,6 +5,7 @@ import type { EngineRollout } from '../engine/spec.ts';
 import { describeStep } from '../engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
+import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
 import { ConflictError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
 
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
@@ -20,6 +21,8 @@ export interface DriveOptions {
   deadline: Date;
   /** Converts the stored Rollout into what the engine reads (validated earlier). */
   toEngine: (rollout: KubeObject) => EngineRollout;
+  /** Runs analysis measurements; without it a rollout with analysis cannot be driven. */
+  analysis?: AnalysisRunner | undefined;
 }
 
 export interface DriveResult {
@@ -30,6 +33,8 @@ export interface DriveResult {
   stoppedBecause: 'done' | 'max-runtime' | 'other-driver';
   driver?: string | undefined;
   ticks: number;
+  /** Analysis runs of the revision, with their measurements. */
+  analysis: AnalysisRecord[];
 }
 
 /** Whether an earlier attempt of this same job holds the lease: that attempt is gone. */
@@ -78,6 +83,7 @@ export async function drive(
           stoppedBecause: 'other-driver',
           driver: other.holder,
           ticks,
+          analysis: state?.analysis ?? [],
         };
       }
       lastRenew = now.getTime();
@@ -106,24 +112,50 @@ export async function drive(
         (s): s is string => s !== undefined,
       ),
     );
+    const templateHash = podTemplateHash(spec.template);
+    // Only the current revision's runs matter; finished measurements are recorded first.
+    const runner = opts.analysis;
+    let records = working.analysis.filter((r) => r.podHash === templateHash);
+    if (runner !== undefined) records = runner.collect(records);
+    const attemptPrefix = `${templateHash}-${working.status.attempt ?? 0}-`;
     const decision = decideCanary({
       rollout,
-      templateHash: podTemplateHash(spec.template),
+      templateHash,
       stepsHash: stepsHash(spec.strategy?.canary?.steps),
       status: working.status,
       observed,
       now,
+      analysis: runner?.view(records.filter((r) => r.id.startsWith(attemptPrefix))),
     });
-    for (const action of decision.actions) await cluster.apply(working.rollout, action);
+    for (const action of decision.actions) {
+      if (action.kind !== 'startAnalysis' && action.kind !== 'terminateAnalysis') {
+        await cluster.apply(working.rollout, action);
+      }
+    }
     for (const line of decision.log) log.info(line);
+    let nextMeasurement: Date | undefined;
+    if (runner !== undefined) {
+      records = runner.handle(decision.actions, records, {
+        rollout: working.rollout,
+        templates: working.templates,
+        status: decision.status,
+        now,
+      });
+      const launched = runner.launch(records, now);
+      records = launched.records;
+      nextMeasurement = launched.next;
+    } else if (decision.actions.some((a) => a.kind === 'startAnalysis')) {
+      throw new Error('this rollout uses analysis, and no analysis runner was configured');
+    }
 
     const unchanged =
       JSON.stringify(decision.status) === JSON.stringify(state.status) &&
+      JSON.stringify(records) === JSON.stringify(state.analysis) &&
       state.requests.length === 0 &&
       working.rollout === state.rollout;
     if (!unchanged) {
       try {
-        await cluster.writeState(namespace, name, { ...working, status: decision.status });
+        await cluster.writeState(namespace, name, { ...working, status: decision.status, analysis: records });
       } catch (e) {
         // Someone else wrote (a recorded command, a new revision): decide again from what is there.
         if (e instanceof ConflictError) continue;
@@ -135,8 +167,10 @@ export async function drive(
     lastLine = line;
 
     if (decision.done) {
+      runner?.stopAll();
       await cluster.releaseLease(namespace, name, identity);
       return {
+        analysis: records,
         status: decision.status,
         rollout: working.rollout,
         exitCode: decision.done.exitCode,
@@ -145,10 +179,14 @@ export async function drive(
       };
     }
     const left = opts.deadline.getTime() - clock.now().getTime();
-    if (left <= 0 || decision.requeueAfterMs > left) {
+    let requeue = decision.requeueAfterMs;
+    if (nextMeasurement !== undefined)
+      requeue = Math.min(requeue, Math.max(0, nextMeasurement.getTime() - now.getTime()));
+    if (left <= 0 || requeue > left) {
+      runner?.stopAll();
       await cluster.releaseLease(namespace, name, identity);
       log.info(
-        `handing over: ${decision.requeueAfterMs > left ? `the next change is due in ${Math.round(decision.requeueAfterMs / 1000)}s, after this run's max-runtime` : 'max-runtime reached'}; a later run resumes from the cluster`,
+        `handing over: ${requeue > left ? `the next change is due in ${Math.round(requeue / 1000)}s, after this run's max-runtime` : 'max-runtime reached'}; a later run resumes from the cluster`,
       );
       return {
         status: decision.status,
@@ -156,11 +194,17 @@ export async function drive(
         exitCode: 0,
         stoppedBecause: 'max-runtime',
         ticks,
+        analysis: records,
       };
     }
     // After a change give the cluster's controllers a moment; otherwise sleep until something may
-    // have changed by itself (a watch on the rollout's objects wakes it earlier).
-    const wait = decision.actions.length > 0 ? SETTLE_MS : Math.min(decision.requeueAfterMs, RENEW_EVERY_MS);
-    await cluster.waitForChange(working.rollout, wait);
+    // have changed by itself, or a measurement finishes.
+    const wait = decision.actions.length > 0 ? SETTLE_MS : Math.min(requeue, RENEW_EVERY_MS);
+    const stop = new AbortController();
+    await Promise.race([
+      cluster.waitForChange(working.rollout, wait, stop.signal),
+      ...(runner === undefined ? [] : [runner.waitForOutcome(stop.signal)]),
+    ]);
+    stop.abort();
   }
 }

@@ -31,6 +31,7 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
       return { pause: { duration } };
     }
     if (step.setCanaryScale !== undefined) return { setCanaryScale: obj(step.setCanaryScale) };
+    if (step.analysis !== undefined) return { analysis: obj(step.analysis) };
     // Validation rejects the step kinds the engine does not drive before anything runs.
     throw new Error(`step kind not supported: ${Object.keys(step).join(', ')}`);
   });
@@ -60,6 +61,10 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
       canaryService: service(canary.canaryService),
       stableMetadata: metadata(canary.stableMetadata),
       canaryMetadata: metadata(canary.canaryMetadata),
+      analysis:
+        canary.analysis === undefined
+          ? undefined
+          : { block: obj(canary.analysis), startingStep: num(obj(canary.analysis).startingStep, 0) },
     },
   };
 }

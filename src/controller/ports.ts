@@ -1,4 +1,6 @@
+import type { StoredTemplate } from '../analysis/templates.ts';
 import type { Action } from '../engine/canary.ts';
+import type { AnalysisRecord } from './analysis.ts';
 import type { Observation, RolloutStatus, ControlRequest } from '../engine/state.ts';
 
 /** A Kubernetes object as JSON; the adapters do not need more structure than this. */
@@ -16,6 +18,10 @@ export interface StoredState {
   status: RolloutStatus;
   /** Commands from runs that found another driver, oldest first. */
   requests: ControlRequest[];
+  /** The AnalysisTemplates and ClusterAnalysisTemplates from the manifests, as applied. */
+  templates: StoredTemplate[];
+  /** Analysis runs of the current revision (older ones are dropped when a new revision starts). */
+  analysis: AnalysisRecord[];
   /** Opaque version for compare-and-swap writes. */
   version: string | undefined;
 }
@@ -53,6 +59,8 @@ export interface ClusterPort {
   /** Templates of the rollout's ReplicaSets by revision, for `undo`. */
   revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>>;
   apply(rollout: KubeObject, action: Action): Promise<void>;
+  /** A Secret's key, for analysis args with `valueFrom.secretKeyRef`; undefined when missing. */
+  readSecret(namespace: string, name: string, key: string): Promise<string | undefined>;
 
   /** Server-side apply of plain objects; `dryRun` validates on the server and changes nothing. */
   applyObjects(

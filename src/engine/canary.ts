@@ -6,7 +6,7 @@ import {
   type OlderReplicaSet,
 } from './replicas.ts';
 import { describeStep, type EngineRollout, type PodMetadata } from './spec.ts';
-import type { ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
+import type { AnalysisView, ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
 
 /** One change to the cluster. Each is absolute (set X to Y), so applying it twice is harmless. */
 export type Action =
@@ -16,7 +16,9 @@ export type Action =
   | { kind: 'switchService'; service: string; hash: string }
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata }
-  | { kind: 'scaleWorkload'; name: string; replicas: number };
+  | { kind: 'scaleWorkload'; name: string; replicas: number }
+  | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
+  | { kind: 'terminateAnalysis'; id: string };
 
 export interface TickInput {
   rollout: EngineRollout;
@@ -26,7 +28,16 @@ export interface TickInput {
   status: RolloutStatus;
   observed: Observation;
   now: Date;
+  /** Analysis runs of the current revision and attempt, by id (see analysisId). */
+  analysis?: ReadonlyMap<string, AnalysisView> | undefined;
 }
+
+/** The id of an analysis run: one per revision, attempt, and step (or the background run). */
+export function analysisId(podHash: string, attempt: number, stepIndex: number | undefined): string {
+  return `${podHash}-${attempt}-${stepIndex === undefined ? 'background' : `step${stepIndex + 1}`}`;
+}
+
+const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 
 export interface Decision {
   actions: Action[];
@@ -80,6 +91,10 @@ export function decideCanary(input: TickInput): Decision {
     s.controllerPause = false;
     s.abort = false;
     s.abortedAt = undefined;
+    s.abortMessage = undefined;
+    s.attempt = 0;
+    s.inconclusivePending = undefined;
+    s.inconclusiveAcked = [];
     s.promoteFull = false;
     s.progressDeadlineExceeded = false;
     s.progressAt = iso(now);
@@ -194,6 +209,7 @@ export function decideCanary(input: TickInput): Decision {
   }
 
   if (!scaled) reconcilePause(rollout, s, now, log);
+  const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, actions, log);
 
   // Promote: the new ReplicaSet becomes stable once it is fully available after the last step.
   const allStepsDone = stepCount === 0 || s.currentStepIndex === stepCount;
@@ -213,7 +229,7 @@ export function decideCanary(input: TickInput): Decision {
     s.currentStepIndex = stepCount;
   } else if (s.abort) {
     s.currentStepIndex = s.stableRS === templateHash ? stepCount : 0;
-  } else if (!scaled && completedCurrentStep(rollout, s, basic, now)) {
+  } else if (!scaled && completedCurrentStep(rollout, s, basic, now, analysisDone)) {
     const index = s.currentStepIndex ?? 0;
     log.push(
       `step ${index + 1}/${stepCount} ${describeStep(steps[index])} completed: canary ${counts(newRS)}, stable ${stableIsNew ? counts(newRS) : counts(stableRS)}`,
@@ -349,15 +365,104 @@ function reconcilePause(rollout: EngineRollout, s: RolloutStatus, now: Date, log
   }
 }
 
+/**
+ * Analysis as Argo's rollout controller treats it: background analysis from `startingStep` on, an
+ * analysis step blocks until its run succeeds; Failed or Error aborts; Inconclusive pauses for a
+ * person, and a promote goes on past it. Returns whether the current analysis step has completed.
+ */
+function reconcileAnalysis(
+  input: TickInput,
+  s: RolloutStatus,
+  stableIsNew: boolean,
+  scaled: boolean,
+  actions: Action[],
+  log: string[],
+): boolean {
+  const { rollout, templateHash } = input;
+  const runs = input.analysis ?? new Map<string, AnalysisView>();
+  const attempt = s.attempt ?? 0;
+  const index = s.currentStepIndex ?? 0;
+  const step = rollout.canary.steps[index];
+  const stepId =
+    step !== undefined && 'analysis' in step ? analysisId(templateHash, attempt, index) : undefined;
+  const background = rollout.canary.analysis;
+  const backgroundId = background === undefined ? undefined : analysisId(templateHash, attempt, undefined);
+  const acked = s.inconclusiveAcked ?? [];
+
+  if (stableIsNew || s.abort) {
+    // Promoted or aborted: whatever still measures stops (a background run ends Successful unless a
+    // limit was already crossed, as Argo's termination does).
+    for (const [id, run] of runs) {
+      if (!ANALYSIS_DONE.has(run.phase)) {
+        actions.push({ kind: 'terminateAnalysis', id });
+        log.push(`analysis ${id}: terminated (${s.abort ? 'rollout aborted' : 'rollout promoted'})`);
+      }
+    }
+    return false;
+  }
+  if (!rollout.paused) {
+    if (
+      backgroundId !== undefined &&
+      background !== undefined &&
+      index >= background.startingStep &&
+      !runs.has(backgroundId)
+    ) {
+      actions.push({ kind: 'startAnalysis', analysis: 'Background', stepIndex: undefined, id: backgroundId });
+      log.push(`analysis ${backgroundId}: start background analysis`);
+    }
+    if (stepId !== undefined && !scaled && !runs.has(stepId)) {
+      actions.push({ kind: 'startAnalysis', analysis: 'Step', stepIndex: index, id: stepId });
+      log.push(
+        `step ${index + 1}/${rollout.canary.steps.length} ${describeStep(step)}: start analysis ${stepId}`,
+      );
+    }
+  }
+  for (const id of [stepId, backgroundId]) {
+    const run = id === undefined ? undefined : runs.get(id);
+    if (id === undefined || run === undefined) continue;
+    if (run.phase === 'Failed' || run.phase === 'Error') {
+      s.abort = true;
+      s.abortedAt = input.now.toISOString();
+      s.abortMessage = `analysis ${id} ${run.phase}${run.message ? `: ${run.message}` : ''}`;
+      log.push(`${s.abortMessage}; aborting: traffic and replicas go back to stable`);
+      return false;
+    }
+    if (run.phase === 'Inconclusive' && !acked.includes(id)) {
+      const pausedForIt = s.pauseConditions.some((c) => c.reason === 'InconclusiveAnalysisRun');
+      if (s.inconclusivePending === id && !pausedForIt) {
+        // The pause was cleared by a promote: a person looked and let it go on.
+        s.inconclusiveAcked = [...acked, id];
+        s.inconclusivePending = undefined;
+        log.push(`analysis ${id} was inconclusive; promoted past it`);
+      } else if (!pausedForIt) {
+        s.pauseConditions.push({ reason: 'InconclusiveAnalysisRun', startTime: input.now.toISOString() });
+        s.inconclusivePending = id;
+        log.push(
+          `analysis ${id} Inconclusive${run.message ? `: ${run.message}` : ''}; paused until a person promotes or aborts`,
+        );
+      }
+    }
+  }
+  const stepRun = stepId === undefined ? undefined : runs.get(stepId);
+  return (
+    stepRun !== undefined &&
+    (stepRun.phase === 'Successful' ||
+      (stepRun.phase === 'Inconclusive' && (s.inconclusiveAcked ?? []).includes(stepRun.id)))
+  );
+}
+
 function completedCurrentStep(
   rollout: EngineRollout,
   s: RolloutStatus,
   basic: Parameters<typeof atDesiredReplicaCountsForBasicCanary>[0],
   now: Date,
+  analysisDone: boolean,
 ): boolean {
   if (rollout.paused) return false;
   const step = rollout.canary.steps[s.currentStepIndex ?? 0];
   if (step === undefined) return false;
+  if ('analysis' in step) return analysisDone;
+  if (s.pauseConditions.some((c) => c.reason === 'InconclusiveAnalysisRun')) return false;
   if ('pause' in step) {
     const cond = s.pauseConditions.find((c) => c.reason === 'CanaryPauseStep');
     // A promote removes the condition but leaves controllerPause: the person let it go.
@@ -407,6 +512,7 @@ function trackProgress(
   if (rollout.progressDeadlineAbort) {
     s.abort = true;
     s.abortedAt = iso(now);
+    s.abortMessage = `ReplicaSet ${newRS.name} has timed out progressing${issues.length ? `: ${issues.join('; ')}` : ''}`;
     log.push('progressDeadlineAbort: aborting, traffic and replicas go back to stable');
   }
 }
@@ -461,7 +567,10 @@ export function computePhase(
 ): { phase: Phase; message: string } {
   const revision = newRS?.revision ?? 0;
   if (s.abort) {
-    return { phase: 'Degraded', message: `RolloutAborted: Rollout aborted update to revision ${revision}` };
+    return {
+      phase: 'Degraded',
+      message: `RolloutAborted: Rollout aborted update to revision ${revision}${s.abortMessage ? `: ${s.abortMessage}` : ''}`,
+    };
   }
   if (s.progressDeadlineExceeded === true) {
     const issues = newRS?.podIssues.length ? `: ${newRS.podIssues.join('; ')}` : '';

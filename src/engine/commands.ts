@@ -84,6 +84,10 @@ export function applyControlRequest<R extends RolloutObject>(
         return { rollout, status, applied: false, message: 'nothing to retry: the rollout is not aborted' };
       s.abort = false;
       s.abortedAt = undefined;
+      s.abortMessage = undefined;
+      // Fresh analysis runs for the new attempt.
+      s.attempt = (s.attempt ?? 0) + 1;
+      s.inconclusivePending = undefined;
       s.pauseConditions = [];
       s.controllerPause = false;
       s.progressDeadlineExceeded = false;

@@ -4,7 +4,9 @@ import type { IntOrPercent } from './replicas.ts';
 export type EngineStep =
   | { setWeight: number }
   | { pause: { duration?: number | undefined } }
-  | { setCanaryScale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } };
+  | { setCanaryScale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } }
+  /** An analysis step; the driver builds the run from the block. */
+  | { analysis: Record<string, unknown> };
 
 export interface PodMetadata {
   labels?: Record<string, string> | undefined;
@@ -30,6 +32,8 @@ export interface EngineRollout {
     canaryService?: string | undefined;
     stableMetadata?: PodMetadata | undefined;
     canaryMetadata?: PodMetadata | undefined;
+    /** Background analysis (`strategy.canary.analysis`), from `startingStep` on. */
+    analysis?: { block: Record<string, unknown>; startingStep: number } | undefined;
   };
 }
 
@@ -38,6 +42,11 @@ export function describeStep(step: EngineStep | undefined): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step)
     return step.pause.duration === undefined ? 'pause (until promoted)' : `pause ${step.pause.duration}s`;
+  if ('analysis' in step) {
+    const templates = Array.isArray(step.analysis.templates) ? (step.analysis.templates as unknown[]) : [];
+    const names = templates.map((t) => String((t as { templateName?: unknown }).templateName));
+    return `analysis ${names.join(', ')}`;
+  }
   const s = step.setCanaryScale;
   return `setCanaryScale ${s.replicas !== undefined ? `replicas ${s.replicas}` : s.weight !== undefined ? `weight ${s.weight}` : 'matchTrafficWeight'}`;
 }

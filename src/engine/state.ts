@@ -40,6 +40,14 @@ export interface RolloutStatus {
   message: string;
   /** Weight the canary is at (0..100), as the replica counts approximate it. */
   canaryWeight: number;
+  /** Why the rollout was aborted, in words (an analysis failure, the progress deadline, a person). */
+  abortMessage?: string | undefined;
+  /** Counts retries of the current revision, so a retry gets fresh analysis runs. */
+  attempt?: number | undefined;
+  /** The Inconclusive analysis run whose pause is waiting for a person. */
+  inconclusivePending?: string | undefined;
+  /** Inconclusive runs a person promoted past. */
+  inconclusiveAcked?: string[] | undefined;
 }
 
 export function initialStatus(): RolloutStatus {
@@ -76,6 +84,13 @@ export interface ObservedService {
   name: string;
   /** The `rollouts-pod-template-hash` in its selector, if any. */
   selectedHash: string | undefined;
+}
+
+/** Where an analysis run stands, as the step engine needs it. */
+export interface AnalysisView {
+  id: string;
+  phase: 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Error' | 'Inconclusive';
+  message: string | undefined;
 }
 
 export interface Observation {

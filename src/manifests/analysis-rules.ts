@@ -4,6 +4,7 @@
  * created) and for Experiments, checked offline. Cross-document rules (references, arguments,
  * placeholders) live in references.ts. Pure.
  */
+import { checkCondition } from '../analysis/expr/index.ts';
 import { checkPodTemplate, checkSelector } from './k8s-rules.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { asList, asObj, asStr, isSet, type Obj } from './values.ts';
@@ -56,6 +57,21 @@ export function analysisTemplateRules(doc: ManifestDoc): Diagnostic[] {
   metrics.forEach((m, i) => {
     const metric = asObj(m);
     if (metric) out.push(...metricRules(doc, `spec.metrics[${i}]`, metric));
+    for (const key of ['successCondition', 'failureCondition'] as const) {
+      const condition = asStr(metric?.[key]);
+      if (condition === undefined || condition === '') continue;
+      // Placeholders are filled in when the run starts: check the expression with a stand-in value.
+      const problem = checkCondition(condition.replace(/\{\{[^}]*\}\}/g, '0'));
+      if (problem !== undefined) {
+        out.push(
+          diagnosticAt(
+            doc,
+            `spec.metrics[${i}].${key}`,
+            `${key} "${condition}" cannot be evaluated: ${problem}`,
+          ),
+        );
+      }
+    }
   });
   const metricNames = metrics.map((m) => asStr(asObj(m)?.name)).filter((n): n is string => n !== undefined);
   for (const listKey of ['dryRun', 'measurementRetention'] as const) {

@@ -53,20 +53,6 @@ function steps(kind: string): (o: Record<string, unknown>) => string[] {
 
 export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
   {
-    id: 'step.analysis',
-    kind: 'Rollout',
-    subject: '"analysis" steps are',
-    planned: 'automated analysis',
-    find: steps('analysis'),
-  },
-  {
-    id: 'canary.analysis',
-    kind: 'Rollout',
-    subject: 'background analysis (strategy.canary.analysis) is',
-    planned: 'automated analysis',
-    find: field(`${CANARY}.analysis`),
-  },
-  {
     id: 'blueGreen.prePromotionAnalysis',
     kind: 'Rollout',
     subject: 'pre-promotion analysis is',

@@ -99,7 +99,10 @@ export class KubeCluster implements ClusterPort {
   private readonly objects: KubernetesObjectApi;
   private requests = 0;
 
+  readonly kubeConfig: KubeConfig;
+
   constructor(kc: KubeConfig) {
+    this.kubeConfig = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.coordination = kc.makeApiClient(CoordinationV1Api);
@@ -128,6 +131,8 @@ export class KubeCluster implements ClusterPort {
           ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
         },
         requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
+        templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
+        analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
         version: cm.metadata?.resourceVersion,
       };
     } catch (e) {
@@ -150,6 +155,8 @@ export class KubeCluster implements ClusterPort {
         'rollout.json': JSON.stringify(state.rollout),
         'status.json': JSON.stringify(state.status),
         'requests.json': JSON.stringify(state.requests),
+        'templates.json': JSON.stringify(state.templates),
+        'analysis.json': JSON.stringify(state.analysis),
       },
     };
     try {
@@ -162,6 +169,17 @@ export class KubeCluster implements ClusterPort {
       return written.metadata?.resourceVersion ?? '';
     } catch (e) {
       if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
+      throw e;
+    }
+  }
+
+  async readSecret(namespace: string, name: string, key: string): Promise<string | undefined> {
+    try {
+      const secret = await this.call(() => this.core.readNamespacedSecret({ name, namespace }));
+      const value = secret.data?.[key];
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+    } catch (e) {
+      if (statusCode(e) === 404) return undefined;
       throw e;
     }
   }

@@ -35,7 +35,9 @@ export interface MeasureResult {
    * Set when Argo decides the phase itself instead of evaluating the conditions: a web metric whose
    * body is not JSON is Successful, whatever the conditions say.
    */
-  forcedPhase?: 'Successful';
+  forcedPhase?: 'Successful' | 'Failed' | 'Inconclusive';
+  /** Why the provider decided the phase itself (a Job's exit code). */
+  message?: string;
 }
 
 export interface MetricProvider {

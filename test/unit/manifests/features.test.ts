@@ -12,26 +12,6 @@ const supplied = [{ name: 'service', value: 'demo' }];
 /** `also`: gates that the feature cannot be used without (their own rows test them). */
 const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
   {
-    id: 'step.analysis',
-    docs: [
-      baseTemplate(),
-      patch(baseRollout(), {
-        [`${C}.steps[3]`]: { analysis: { templates: [{ templateName: 'error-rate' }], args: supplied } },
-      }),
-    ],
-    path: `${C}.steps[3].analysis`,
-  },
-  {
-    id: 'canary.analysis',
-    docs: [
-      baseTemplate(),
-      patch(baseRollout(), {
-        [`${C}.analysis`]: { templates: [{ templateName: 'error-rate' }], args: supplied },
-      }),
-    ],
-    path: `${C}.analysis`,
-  },
-  {
     id: 'blueGreen.prePromotionAnalysis',
     docs: [
       baseTemplate(),
@@ -188,28 +168,38 @@ describe('feature gates', () => {
 
   test('the message names the feature and the planned work, at the field', () => {
     const ds = lintObjects(
-      baseTemplate(),
-      patch(baseRollout(), {
-        [`${C}.steps[3]`]: { analysis: { templates: [{ templateName: 'error-rate' }], args: supplied } },
-      }),
+      patch(baseRollout(), { [`${C}.steps[3]`]: { plugin: { name: 'argoproj-labs/x', config: {} } } }),
     );
     const [d] = ds;
     assert.ok(d);
+    const gate = UNSUPPORTED_FEATURES.find((g) => g.id === 'step.plugin');
+    assert.ok(gate);
     assert.equal(
       formatDiagnostic(d),
-      `test.yaml:${d.line}:${d.column}: spec.strategy.canary.steps[3].analysis: "analysis" steps are not supported yet (planned: automated analysis)`,
+      `test.yaml:${d.line}:${d.column}: spec.strategy.canary.steps[3].plugin: ${gateMessage(gate)}`,
     );
+    assert.match(gateMessage(gate), /not supported yet \(planned: .+\)/);
   });
 
-  test('each use is reported: two analysis steps give two diagnostics', () => {
-    const analysis = { templates: [{ templateName: 'error-rate' }], args: supplied };
+  test('each use is reported: two plugin steps give two diagnostics', () => {
+    const plugin = { name: 'argoproj-labs/x', config: {} };
     const ds = lintObjects(
-      baseTemplate(),
-      patch(baseRollout(), { [`${C}.steps[1]`]: { analysis }, [`${C}.steps[3]`]: { analysis } }),
+      patch(baseRollout(), { [`${C}.steps[1]`]: { plugin }, [`${C}.steps[3]`]: { plugin } }),
     );
     assert.deepEqual(
       ds.map((d) => d.path),
-      [`${C}.steps[1].analysis`, `${C}.steps[3].analysis`],
+      [`${C}.steps[1].plugin`, `${C}.steps[3].plugin`],
+    );
+  });
+
+  test('analysis steps and background analysis are driven now: no gate', () => {
+    const analysis = { templates: [{ templateName: 'error-rate' }], args: supplied };
+    assert.deepEqual(
+      lintObjects(
+        baseTemplate(),
+        patch(baseRollout(), { [`${C}.steps[1]`]: { analysis }, [`${C}.analysis`]: analysis }),
+      ),
+      [],
     );
   });
 

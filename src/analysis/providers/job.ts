@@ -1,0 +1,521 @@
+/**
+ * `provider.job`, as Argo's metricproviders/job runs it: one measurement is one batch/v1 Job built from
+ * the block's `spec` (passed as written: Argo adds no defaults, so Kubernetes' own apply, e.g.
+ * `backoffLimit` 6) and `metadata.labels` / `metadata.annotations`, in the rollout's namespace.
+ *
+ *   - the Job's `Complete` condition ⇒ Successful; its `Failed` condition ⇒ Failed (the message names the
+ *     Job, the condition's reason and the failing container's exit code);
+ *   - a pod of the Job stuck on `ErrImagePull`, `ImagePullBackOff` or `InvalidImageName` ⇒ Inconclusive
+ *     (Argo ≥ argoproj/argo-rollouts#4692; before that such a Job waited forever);
+ *   - anything that stops the Job from being created or read ⇒ a ProviderError (measurement Error).
+ *
+ * Argo decides these phases itself; the metric's conditions are not evaluated. The caller names the Job
+ * (Argo: `<run uid>.<metric>.<measurements taken + 1>`, see `analysisJobName`) so that a driver that
+ * restarts mid-measurement re-attaches to the Job it started instead of creating a second one. Creating
+ * is idempotent: when a Job of that name exists and is ours (our label, and the same owner), it is
+ * waited on.
+ *
+ * Cleanup: Argo keeps finished Jobs and deletes the oldest beyond the metric's measurement retention
+ * (default 10) with foreground propagation, deletes a Job at once when its measurement is terminated,
+ * and the rest go with the AnalysisRun that owns them. rollout-pilot records what it needs (phase, exit
+ * code, message) in the measurement, so it deletes a finished Job right away (background propagation)
+ * unless `keepJobs` is set; then the Job goes with its owner (the `owner` option) or stays. A Job that
+ * has not finished (Inconclusive, or the measurement aborted) is always deleted: nothing will read it.
+ */
+
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  ApiException,
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1ContainerStatus,
+  type V1Job,
+  type V1JobSpec,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { FieldReader, type Block } from './fields.ts';
+import { ProviderError, redact, type MeasureContext, type MeasureResult } from './types.ts';
+
+/** Every analysis Job carries this label with value "true". */
+export const ANALYSIS_JOB_LABEL = 'rollout-pilot.dev/analysis-job';
+/** The metric's name, made a valid label value (see `labelValue`). */
+export const METRIC_LABEL = 'rollout-pilot.dev/metric';
+/** The metric's name as written. */
+export const METRIC_ANNOTATION = 'rollout-pilot.dev/metric-name';
+/** The measurement's metadata key holding the Job's name (Argo's `JobNameKey`). */
+export const JOB_NAME_KEY = 'job-name';
+/** Block keys through which `measure` takes the Job's name and the metric's name. */
+export const JOB_NAME_FIELD = '__jobName';
+export const METRIC_NAME_FIELD = '__metricName';
+
+export const JOB_DEFAULT_POLL_INTERVAL_MS = 1000;
+
+/** Waiting reasons of a container that will not start without a change (Argo's terminal pod errors). */
+const TERMINAL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+
+/** The longest Job name: the job controller copies it into a pod label, and label values stop at 63. */
+const MAX_JOB_NAME = 63;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export type JobPhase = 'Successful' | 'Failed' | 'Inconclusive';
+
+/**
+ * A job measurement. It needs two things `MeasureResult` does not have yet: `forcedPhase` Failed and
+ * Inconclusive, and a `message`. Once types.ts has `forcedPhase?: 'Successful' | 'Failed' |
+ * 'Inconclusive'` and `message?: string`, this type is a MeasureResult and JobProvider can be declared
+ * `implements MetricProvider`; until then it cannot be put where a MetricProvider is expected (on
+ * purpose: a consumer that ignores the phase would judge a failed Job with the conditions, and no
+ * conditions means Successful).
+ */
+export interface JobMeasureResult extends Omit<MeasureResult, 'forcedPhase' | 'metadata'> {
+  /** The exit code of the container that decided the phase (0 on success), null when unknown. */
+  value: number | null;
+  forcedPhase: JobPhase;
+  /** Why the measurement failed or is inconclusive; absent on success. */
+  message?: string;
+  /** `job-name`: the Job's name (Argo keeps it there too). */
+  metadata: Record<string, string>;
+}
+
+export interface JobOwner {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface JobProviderOptions {
+  kubeConfig: KubeConfig;
+  /** Where the Jobs run (the rollout's namespace). */
+  namespace: string;
+  /** Set as the Jobs' controller ownerReference, so they are collected with the rollout's state. */
+  owner?: JobOwner;
+  /** Extra labels for every Job (e.g. the rollout's name); the provider's own labels win. */
+  labels?: Record<string, string>;
+  /** Keep finished Jobs instead of deleting them (they then go with `owner`). Default false. */
+  keepJobs?: boolean;
+  /** How often the Job is read while it runs. Default 1000. */
+  pollIntervalMs?: number;
+  /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The Job to run: its name (deterministic per measurement) and the metric it measures. */
+export interface JobRef {
+  name: string;
+  metric?: string;
+}
+
+/**
+ * Argo's Job name `<run id>.<metric>.<index>` (index: measurements taken + errors + 1), made a valid
+ * Job name: lowercase, characters other than `a-z 0-9 - .` replaced by `-`, and when longer than 63
+ * characters the metric part is cut and an 8-character hash of the whole name appended, so distinct
+ * metrics keep distinct names.
+ */
+export function analysisJobName(runId: string, metric: string, index: number): string {
+  const clean = (s: string): string =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/\.{2,}/g, '.')
+      .replace(/(^|\.)[-.]+/g, '$1')
+      .replace(/[-.]+($|\.)/g, '$1');
+  const run = clean(runId) || 'run';
+  const m = clean(metric) || 'metric';
+  const full = `${run}.${m}.${index}`;
+  if (full.length <= MAX_JOB_NAME) return full;
+  const hash = createHash('sha256').update(`${runId}\0${metric}\0${index}`).digest('hex').slice(0, 8);
+  const room = MAX_JOB_NAME - run.length - String(index).length - hash.length - 3;
+  const cut = room > 0 ? m.slice(0, room).replace(/[-.]+$/, '') : '';
+  const name = cut === '' ? `${run}.${index}-${hash}` : `${run}.${cut}-${hash}.${index}`;
+  return name.length <= MAX_JOB_NAME ? name : `${hash}.${index}`;
+}
+
+/** A label value for `text`: invalid characters become `-`, at most 63 characters, alphanumeric ends. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/[^A-Za-z0-9]+$/, '');
+}
+
+function statusCode(e: unknown): number | undefined {
+  if (e instanceof ApiException) return e.code;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The API server's own message for a failed call, not the client's dump of body and headers. */
+function apiMessage(e: unknown): string {
+  if (e instanceof ApiException) {
+    let body: unknown = e.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        // keep the text
+      }
+    }
+    const message = (body as { message?: unknown } | null)?.message;
+    if (typeof message === 'string' && message !== '') return message;
+    return `HTTP ${e.code}${typeof body === 'string' && body !== '' ? `: ${body}` : ''}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isTrue(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
+  const c = job.status?.conditions?.find((x) => x.type === type && x.status === 'True');
+  if (c === undefined) return undefined;
+  return {
+    ...(c.reason === undefined ? {} : { reason: c.reason }),
+    ...(c.message === undefined ? {} : { message: c.message }),
+  };
+}
+
+function containerStatuses(pod: V1Pod): V1ContainerStatus[] {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+}
+
+/** Newest pod first. */
+function byNewest(pods: V1Pod[]): V1Pod[] {
+  const t = (p: V1Pod): number => {
+    const c = p.metadata?.creationTimestamp;
+    return c === undefined ? 0 : new Date(c).getTime();
+  };
+  return [...pods].sort((a, b) => t(b) - t(a));
+}
+
+/** The newest container that exited non-zero: its exit code and a description. */
+function failedContainer(pods: V1Pod[]): { code: number; text: string } | undefined {
+  for (const pod of byNewest(pods)) {
+    for (const cs of containerStatuses(pod)) {
+      const term = cs.state?.terminated ?? cs.lastState?.terminated;
+      if (term !== undefined && term.exitCode !== 0) {
+        const why = [term.reason, term.message].filter((s) => s !== undefined && s !== '').join(': ');
+        return {
+          code: term.exitCode,
+          text: `container ${cs.name} of pod ${pod.metadata?.name ?? '?'} exited with code ${term.exitCode}${why === '' ? '' : ` (${why})`}`,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A container that cannot start (image pull), described. */
+function stuckContainer(pods: V1Pod[]): string | undefined {
+  for (const pod of byNewest(pods)) {
+    for (const cs of containerStatuses(pod)) {
+      const waiting = cs.state?.waiting;
+      if (waiting?.reason !== undefined && TERMINAL_WAITING_REASONS.has(waiting.reason)) {
+        const msg = waiting.message === undefined || waiting.message === '' ? '' : `: ${waiting.message}`;
+        return `container ${cs.name} of pod ${pod.metadata?.name ?? '?'} cannot start: ${waiting.reason}${msg}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function selectorOf(job: V1Job): string {
+  const match = job.spec?.selector?.matchLabels;
+  if (match !== undefined && Object.keys(match).length > 0) {
+    return Object.entries(match)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  }
+  return `batch.kubernetes.io/controller-uid=${job.metadata?.uid ?? ''}`;
+}
+
+/** Resolves `p`, or rejects with the signal's reason as soon as `signal` aborts. */
+async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw signal.reason;
+  const aborted = Promise.withResolvers<never>();
+  const onAbort = (): void => {
+    aborted.reject(signal.reason as Error);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([p, aborted.promise]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+interface InFlight {
+  promise: Promise<JobMeasureResult>;
+  controller: AbortController;
+  waiters: number;
+}
+
+export class JobProvider {
+  readonly kind = 'job';
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly namespace: string;
+  private readonly owner: JobOwner | undefined;
+  private readonly labels: Record<string, string>;
+  private readonly keepJobs: boolean;
+  private readonly pollIntervalMs: number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Measurements under way in this process, by Job name: a second caller joins the first. */
+  private readonly inFlight = new Map<string, InFlight>();
+
+  constructor(options: JobProviderOptions) {
+    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.namespace = options.namespace;
+    this.owner = options.owner;
+    this.labels = options.labels ?? {};
+    this.keepJobs = options.keepJobs ?? false;
+    this.pollIntervalMs = options.pollIntervalMs ?? JOB_DEFAULT_POLL_INTERVAL_MS;
+    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+  }
+
+  /**
+   * The MetricProvider entry point: the Job's name comes in the block's `__jobName` (required) and the
+   * metric's name in `__metricName`; both are removed before the block is read.
+   */
+  async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<JobMeasureResult> {
+    const { [JOB_NAME_FIELD]: name, [METRIC_NAME_FIELD]: metric, ...rest } = block;
+    if (typeof name !== 'string' || name === '') {
+      throw new ProviderError(`the job provider needs the Job's name in ${JOB_NAME_FIELD}`);
+    }
+    if (metric !== undefined && typeof metric !== 'string') {
+      throw new ProviderError(`${METRIC_NAME_FIELD} must be a string`);
+    }
+    return await this.measureJob({ name, ...(metric === undefined ? {} : { metric }) }, rest, ctx);
+  }
+
+  /**
+   * Runs the Job `job.name` from `block` (`{ metadata?, spec }`) and waits for its end, or attaches to
+   * it when it exists already. Rejects with a ProviderError when the Job cannot be created or read, and
+   * with `ctx.signal`'s reason when it aborts (after deleting the Job, unless another caller in this
+   * process still waits on it). A call for a name already being measured in this process joins that
+   * measurement (its block is not read again).
+   */
+  async measureJob(
+    job: JobRef,
+    block: Record<string, unknown>,
+    ctx: MeasureContext,
+  ): Promise<JobMeasureResult> {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const query = `job ${job.name}`;
+    if (job.name.length > MAX_JOB_NAME || !DNS_SUBDOMAIN.test(job.name)) {
+      throw new ProviderError(
+        redact(
+          `job name ${JSON.stringify(job.name)} must be at most ${MAX_JOB_NAME} lowercase letters, digits, '-' and '.'`,
+          ctx.secrets,
+        ),
+        redact(query, ctx.secrets),
+      );
+    }
+    const body = this.jobBody(job, block, ctx);
+
+    let run = this.inFlight.get(job.name);
+    if (run === undefined) {
+      const controller = new AbortController();
+      const started: InFlight = {
+        controller,
+        waiters: 0,
+        promise: this.run(job.name, body, controller.signal, ctx.secrets).finally(() => {
+          this.inFlight.delete(job.name);
+        }),
+      };
+      started.promise.catch(() => undefined); // rejections reach the callers through untilAborted
+      this.inFlight.set(job.name, started);
+      run = started;
+    }
+    run.waiters++;
+    try {
+      return await untilAborted(run.promise, ctx.signal);
+    } catch (e) {
+      if (!ctx.signal.aborted) throw e;
+      if (run.waiters === 1) {
+        // The last one waiting: stop and delete the Job before reporting the abort.
+        run.controller.abort(ctx.signal.reason);
+        await run.promise.catch(() => undefined);
+      }
+      throw ctx.signal.reason;
+    } finally {
+      run.waiters--;
+    }
+  }
+
+  private jobBody(job: JobRef, block: Block, ctx: MeasureContext): V1Job {
+    try {
+      const f = new FieldReader(block, 'job');
+      const meta = f.obj('metadata');
+      const spec = f.obj('spec');
+      if (spec === undefined) throw new ProviderError('job.spec is required');
+      const labels: Record<string, string> = {
+        ...Object.fromEntries(meta?.stringMap('labels') ?? []),
+        ...this.labels,
+        [ANALYSIS_JOB_LABEL]: 'true',
+      };
+      const annotations: Record<string, string> = Object.fromEntries(meta?.stringMap('annotations') ?? []);
+      if (job.metric !== undefined) {
+        const value = labelValue(job.metric);
+        if (value !== '') labels[METRIC_LABEL] = value;
+        annotations[METRIC_ANNOTATION] = job.metric;
+      }
+      return {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          name: job.name,
+          namespace: this.namespace,
+          labels,
+          ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+          ...(this.owner === undefined
+            ? {}
+            : { ownerReferences: [{ ...this.owner, controller: true, blockOwnerDeletion: false }] }),
+        },
+        spec: spec.block as unknown as V1JobSpec,
+      };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ProviderError(redact(message, ctx.secrets), redact(`job ${job.name}`, ctx.secrets));
+    }
+  }
+
+  /** Create-or-attach, wait, judge, clean up. `signal` aborts only when every caller has given up. */
+  private async run(
+    name: string,
+    body: V1Job,
+    signal: AbortSignal,
+    secrets: ReadonlySet<string>,
+  ): Promise<JobMeasureResult> {
+    const query = `job ${name}`;
+    let ours = false;
+    try {
+      await this.createOrAttach(name, body, signal);
+      ours = true;
+      for (;;) {
+        const job = await this.read(name);
+        if (job === undefined) throw new Error(`job ${name} was deleted before it finished`);
+        const result = await this.judge(name, job);
+        if (result !== undefined) {
+          const finished = result.forcedPhase !== 'Inconclusive';
+          if (!finished || !this.keepJobs) await this.cleanup(name, result);
+          return {
+            ...result,
+            ...(result.message === undefined ? {} : { message: redact(result.message, secrets) }),
+          };
+        }
+        await this.sleep(this.pollIntervalMs, signal);
+        if (signal.aborted) throw signal.reason;
+      }
+    } catch (e) {
+      if (signal.aborted) {
+        if (ours) await this.delete(name).catch(() => undefined);
+        throw signal.reason;
+      }
+      if (e instanceof ProviderError) throw e;
+      throw new ProviderError(redact(apiMessage(e), secrets), redact(query, secrets));
+    }
+  }
+
+  /** Creates the Job; when it exists, waits for a dying one to go, and attaches to a live one of ours. */
+  private async createOrAttach(name: string, body: V1Job, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      try {
+        await this.batch.createNamespacedJob({ namespace: this.namespace, body });
+        return;
+      } catch (e) {
+        if (statusCode(e) !== 409) throw new Error(`creating job ${name}: ${apiMessage(e)}`, { cause: e });
+      }
+      const existing = await this.read(name);
+      if (existing === undefined) continue; // gone in between: create again
+      if (existing.metadata?.deletionTimestamp !== undefined) {
+        await this.sleep(this.pollIntervalMs, signal); // an earlier, aborted measurement's Job
+        continue;
+      }
+      const labelled = existing.metadata?.labels?.[ANALYSIS_JOB_LABEL] === 'true';
+      const owned =
+        this.owner === undefined ||
+        (existing.metadata?.ownerReferences ?? []).some((r) => r.uid === this.owner?.uid);
+      if (!labelled || !owned) {
+        throw new ProviderError(`job ${name} already exists and is not this analysis' job`, `job ${name}`);
+      }
+      return;
+    }
+  }
+
+  private async read(name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.batch.readNamespacedJob({ name, namespace: this.namespace });
+    } catch (e) {
+      if (statusCode(e) === 404) return undefined;
+      throw new Error(`reading job ${name}: ${apiMessage(e)}`, { cause: e });
+    }
+  }
+
+  private async pods(job: V1Job): Promise<V1Pod[]> {
+    const list = await this.core.listNamespacedPod({
+      namespace: this.namespace,
+      labelSelector: selectorOf(job),
+    });
+    return list.items;
+  }
+
+  /** The measurement once the Job has decided, else undefined. */
+  private async judge(name: string, job: V1Job): Promise<JobMeasureResult | undefined> {
+    const query = `job ${name}`;
+    const metadata = { [JOB_NAME_KEY]: name };
+    if (isTrue(job, 'Complete') !== undefined) {
+      return { value: 0, display: '0', forcedPhase: 'Successful', query, metadata };
+    }
+    const failed = isTrue(job, 'Failed');
+    if (failed !== undefined) {
+      const container = failedContainer(await this.pods(job));
+      const why = [failed.reason, failed.message].filter((s) => s !== undefined && s !== '').join(': ');
+      const parts = [`job ${name} failed${why === '' ? '' : ` (${why})`}`];
+      if (container !== undefined) parts.push(container.text);
+      return {
+        value: container?.code ?? null,
+        display: container === undefined ? '' : String(container.code),
+        forcedPhase: 'Failed',
+        message: parts.join(': '),
+        query,
+        metadata,
+      };
+    }
+    const stuck = stuckContainer(await this.pods(job));
+    if (stuck !== undefined) {
+      return {
+        value: null,
+        display: '',
+        forcedPhase: 'Inconclusive',
+        message: `job ${name}: ${stuck}`,
+        query,
+        metadata,
+      };
+    }
+    return undefined;
+  }
+
+  /** Deletes the Job after a result; a failed delete is noted in the metadata, not an error. */
+  private async cleanup(name: string, result: JobMeasureResult): Promise<void> {
+    try {
+      await this.delete(name);
+    } catch (e) {
+      result.metadata['cleanup-error'] = apiMessage(e);
+    }
+  }
+
+  private async delete(name: string): Promise<void> {
+    try {
+      await this.batch.deleteNamespacedJob({
+        name,
+        namespace: this.namespace,
+        propagationPolicy: 'Background',
+      });
+    } catch (e) {
+      if (statusCode(e) !== 404) throw e;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * From a Rollout's analysis block (`strategy.canary.analysis` or an `analysis` step) and the
+ * AnalysisTemplates it names, to a RunSpec: templates (and the templates they include) merged as Argo
+ * merges them, arguments resolved, `{{args.x}}` substituted. Pure; Secret values are not resolved
+ * here: their placeholders stay in the spec and are filled in at measurement time, so no secret is
+ * ever stored in the rollout's state.
+ */
+import { metricSpecFromArgo, type MetricSpec, type RunSpec } from './engine/index.ts';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** A template as stored: the object from the manifests (or the cluster). */
+export interface StoredTemplate {
+  kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+  name: string;
+  spec: Obj;
+}
+
+export interface SecretArg {
+  name: string;
+  secretName: string;
+  key: string;
+}
+
+export interface BuiltRun {
+  spec: RunSpec;
+  /** Args whose values come from Secrets; their placeholders remain in `spec`. */
+  secretArgs: SecretArg[];
+  /** Resolved non-secret args, for the record. */
+  args: Record<string, string>;
+}
+
+export interface ArgContext {
+  /** The Rollout object, for `valueFrom.fieldRef`. */
+  rollout: Obj;
+  stableHash: string | undefined;
+  latestHash: string;
+}
+
+export class AnalysisSetupError extends Error {
+  override name = 'AnalysisSetupError';
+}
+
+function findTemplate(all: readonly StoredTemplate[], name: string, clusterScope: boolean): StoredTemplate {
+  const kind = clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+  const t = all.find((x) => x.name === name && x.kind === kind);
+  if (t === undefined) throw new AnalysisSetupError(`${kind} "${name}" not found`);
+  return t;
+}
+
+/** The templates a reference list names, including the ones they include, each once. */
+function collect(
+  all: readonly StoredTemplate[],
+  refs: unknown[],
+  seen: Set<string>,
+  out: StoredTemplate[],
+): void {
+  for (const r of refs) {
+    const ref = obj(r);
+    const name = str(ref.templateName) ?? '';
+    const t = findTemplate(all, name, ref.clusterScope === true);
+    const key = `${t.kind}/${t.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(t);
+    collect(all, list(t.spec.templates), seen, out);
+  }
+}
+
+/** Reads `metadata.labels['env']`, `spec.template.metadata.labels.version`, ... from the Rollout. */
+export function fieldRef(rollout: Obj, path: string): string | undefined {
+  const parts: string[] = [];
+  const re = /([^.[\]]+)|\[['"]?([^'"\]]+)['"]?\]/g;
+  for (let m = re.exec(path); m; m = re.exec(path)) parts.push(m[1] ?? m[2] ?? '');
+  let cur: unknown = rollout;
+  for (const p of parts) cur = Array.isArray(cur) ? cur[Number(p)] : obj(cur)[p];
+  if (cur === undefined || cur === null) return undefined;
+  return typeof cur === 'string' ? cur : JSON.stringify(cur);
+}
+
+function substitute(value: unknown, args: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\{\{\s*args\.([\w.-]+)\s*\}\}/g, (whole, name: string) => args.get(name) ?? whole);
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, args));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, args)]));
+  }
+  return value;
+}
+
+/** Replaces the secret args' placeholders at measurement time. */
+export function fillSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
+  return substitute(value, secrets) as T;
+}
+
+/**
+ * Builds the run for one analysis block: `{ templates, args, dryRun, measurementRetention }` as in
+ * a Rollout (background analysis or an analysis step).
+ */
+export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: ArgContext): BuiltRun {
+  const chosen: StoredTemplate[] = [];
+  collect(templates, list(block.templates), new Set(), chosen);
+  if (chosen.length === 0) throw new AnalysisSetupError('the analysis names no template');
+
+  // Template args: a name declared twice must agree on its value (Argo's merge rule).
+  const declared = new Map<string, Obj>();
+  for (const t of chosen) {
+    for (const a of list(t.spec.args)) {
+      const arg = obj(a);
+      const name = str(arg.name) ?? '';
+      const before = declared.get(name);
+      if (
+        before !== undefined &&
+        before.value !== undefined &&
+        arg.value !== undefined &&
+        before.value !== arg.value
+      ) {
+        throw new AnalysisSetupError(`arg "${name}" has two different values in the merged templates`);
+      }
+      declared.set(name, { ...before, ...arg });
+    }
+  }
+  // The Rollout's args override the templates' defaults.
+  for (const a of list(block.args)) {
+    const arg = obj(a);
+    const name = str(arg.name) ?? '';
+    const from = obj(arg.valueFrom);
+    let value = str(arg.value);
+    if (from.podTemplateHashValue !== undefined) {
+      value = from.podTemplateHashValue === 'Stable' ? ctx.stableHash : ctx.latestHash;
+      if (value === undefined) throw new AnalysisSetupError(`arg "${name}": no stable ReplicaSet yet`);
+    } else if (from.fieldRef !== undefined) {
+      const path = str(obj(from.fieldRef).fieldPath) ?? '';
+      value = fieldRef(ctx.rollout, path);
+      if (value === undefined)
+        throw new AnalysisSetupError(`arg "${name}": fieldRef ${path} is not set on the Rollout`);
+    }
+    if (!declared.has(name)) continue; // Argo ignores args no template declares
+    declared.set(name, { name, value });
+  }
+
+  const args = new Map<string, string>();
+  const secretArgs: SecretArg[] = [];
+  for (const [name, arg] of declared) {
+    const from = obj(arg.valueFrom);
+    if (typeof arg.value === 'string') {
+      args.set(name, arg.value);
+    } else if (from.secretKeyRef !== undefined) {
+      const ref = obj(from.secretKeyRef);
+      secretArgs.push({ name, secretName: str(ref.name) ?? '', key: str(ref.key) ?? '' });
+    } else if (from.fieldRef !== undefined) {
+      const path = str(obj(from.fieldRef).fieldPath) ?? '';
+      const v = fieldRef(ctx.rollout, path);
+      if (v === undefined)
+        throw new AnalysisSetupError(`arg "${name}": fieldRef ${path} is not set on the Rollout`);
+      args.set(name, v);
+    } else {
+      const users = chosen
+        .filter((t) => list(t.spec.args).some((a) => obj(a).name === name))
+        .map((t) => t.name);
+      throw new AnalysisSetupError(
+        `arg "${name}" of template ${users.join(', ')} has no value: give it in the Rollout's args`,
+      );
+    }
+  }
+
+  const metrics: MetricSpec[] = [];
+  const seen = new Set<string>();
+  for (const t of chosen) {
+    for (const m of list(t.spec.metrics)) {
+      const raw = substitute(m, args) as Obj;
+      const name = str(raw.name) ?? '';
+      if (seen.has(name)) throw new AnalysisSetupError(`metric "${name}" is defined by two merged templates`);
+      seen.add(name);
+      const converted = metricSpecFromArgo({
+        name,
+        interval: str(raw.interval),
+        initialDelay: str(raw.initialDelay),
+        count: raw.count as number | string | undefined,
+        successCondition: str(raw.successCondition),
+        failureCondition: str(raw.failureCondition),
+        failureLimit: raw.failureLimit as number | string | undefined,
+        inconclusiveLimit: raw.inconclusiveLimit as number | string | undefined,
+        consecutiveErrorLimit: raw.consecutiveErrorLimit as number | string | undefined,
+        consecutiveSuccessLimit: raw.consecutiveSuccessLimit as number | string | undefined,
+        provider: obj(raw.provider),
+      });
+      if ('error' in converted) throw new AnalysisSetupError(`metric "${name}": ${converted.error}`);
+      metrics.push(converted.spec);
+    }
+  }
+  const names = (v: unknown): string[] => list(v).map((d) => str(obj(d).metricName) ?? '');
+  const dryRun = [...chosen.flatMap((t) => names(t.spec.dryRun)), ...names(block.dryRun)];
+  const measurementRetention = [
+    ...chosen.flatMap((t) => list(t.spec.measurementRetention)),
+    ...list(block.measurementRetention),
+  ].map((r) => ({ metricName: str(obj(r).metricName) ?? '', limit: Number(obj(r).limit ?? 0) }));
+  return {
+    spec: {
+      metrics,
+      ...(dryRun.length > 0 ? { dryRun } : {}),
+      ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
+    },
+    secretArgs,
+    args: Object.fromEntries(args),
+  };
+}

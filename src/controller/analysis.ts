@@ -1,0 +1,311 @@
+import {
+  dueMeasurements,
+  newRun,
+  recordMeasurement,
+  terminateRun,
+  type MeasurementOutcome,
+  type RunSpec,
+  type RunState,
+} from '../analysis/engine/index.ts';
+import { evaluateCondition } from '../analysis/expr/index.ts';
+import { analysisJobName } from '../analysis/providers/job.ts';
+import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
+import { buildRun, fillSecrets, type SecretArg, type StoredTemplate } from '../analysis/templates.ts';
+import type { Action } from '../engine/canary.ts';
+import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
+import type { Logger } from '../util/logger.ts';
+import type { KubeObject } from './ports.ts';
+
+/** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
+export interface AnalysisRecord {
+  id: string;
+  kind: 'Step' | 'Background';
+  stepIndex?: number | undefined;
+  podHash: string;
+  args: Record<string, string>;
+  secretArgs: SecretArg[];
+  spec: RunSpec;
+  state: RunState;
+}
+
+/** Reads a Secret's key, for args with `valueFrom.secretKeyRef`. */
+export type SecretReader = (name: string, key: string) => Promise<string>;
+
+/** Providers that need more than the metric's block: the Job provider takes a deterministic name. */
+export interface NamedMeasure {
+  measureNamed(
+    name: string,
+    block: Record<string, unknown>,
+    ctx: Parameters<MetricProvider['measure']>[1],
+  ): ReturnType<MetricProvider['measure']>;
+}
+
+interface Outcome {
+  runId: string;
+  metric: string;
+  outcome: MeasurementOutcome;
+  at: Date;
+}
+
+const FINISHED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+function kindOf(provider: Record<string, unknown>): string {
+  return Object.keys(provider)[0] ?? '';
+}
+
+/**
+ * Runs the measurements of a rollout's analysis runs. Measurements run concurrently with the driver's
+ * ticks (a Job may take minutes); their outcomes are recorded into the stored runs at the next tick,
+ * so the state is only ever written by the tick, compare-and-swap.
+ */
+export class AnalysisRunner {
+  private readonly inflight = new Map<string, AbortController>();
+  private readonly outcomes: Outcome[] = [];
+  private wake: (() => void) | undefined;
+  private readonly providers: ReadonlyMap<string, MetricProvider>;
+  private readonly readSecret: SecretReader;
+  private readonly log: Logger;
+  private readonly rolloutName: string;
+  private readonly clock: () => Date;
+
+  constructor(
+    providers: ReadonlyMap<string, MetricProvider>,
+    readSecret: SecretReader,
+    log: Logger,
+    rolloutName: string,
+    clock: () => Date,
+  ) {
+    this.providers = providers;
+    this.readSecret = readSecret;
+    this.log = log;
+    this.rolloutName = rolloutName;
+    this.clock = clock;
+  }
+
+  /** Resolves when a measurement finishes, or when `signal` aborts. */
+  waitForOutcome(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.outcomes.length > 0) {
+        resolve();
+        return;
+      }
+      this.wake = resolve;
+      signal.addEventListener('abort', () => {
+        resolve();
+      });
+    });
+  }
+
+  /** The runs of the current revision and attempt, as the step engine reads them. */
+  view(records: readonly AnalysisRecord[]): Map<string, AnalysisView> {
+    return new Map(records.map((r) => [r.id, { id: r.id, phase: r.state.phase, message: r.state.message }]));
+  }
+
+  /** Records finished measurements into the runs. */
+  collect(records: AnalysisRecord[]): AnalysisRecord[] {
+    const pending = this.outcomes.splice(0);
+    if (pending.length === 0) return records;
+    return records.map((r) => {
+      let state = r.state;
+      for (const o of pending.filter((p) => p.runId === r.id)) {
+        try {
+          state = recordMeasurement(r.spec, state, o.metric, o.outcome, evaluateCondition, o.at);
+        } catch (e) {
+          // The run ended meanwhile (another metric decided it, or it was terminated).
+          this.log.info(
+            `analysis ${r.id} metric ${o.metric}: not recorded (${e instanceof Error ? e.message : String(e)})`,
+          );
+          continue;
+        }
+        const metric = state.metrics.find((m) => m.name === o.metric);
+        const last = metric?.measurements.at(-1);
+        this.log.info(
+          `analysis ${r.id} metric ${o.metric}: ${last?.value ?? last?.message ?? ''} → ${last?.phase ?? '?'} (metric ${metric?.phase ?? '?'}, run ${state.phase})`,
+        );
+        if (FINISHED.has(state.phase) && !FINISHED.has(r.state.phase)) {
+          this.log.info(`analysis ${r.id}: ${state.phase}${state.message ? ` - ${state.message}` : ''}`);
+        }
+      }
+      return { ...r, state };
+    });
+  }
+
+  /** Starts or terminates runs as the step engine decided. */
+  handle(
+    actions: readonly Action[],
+    records: AnalysisRecord[],
+    ctx: { rollout: KubeObject; templates: readonly StoredTemplate[]; status: RolloutStatus; now: Date },
+  ): AnalysisRecord[] {
+    let out = records;
+    for (const a of actions) {
+      if (a.kind === 'startAnalysis') {
+        if (out.some((r) => r.id === a.id)) continue;
+        const canary = ((ctx.rollout.spec as { strategy?: { canary?: Record<string, unknown> } } | undefined)
+          ?.strategy?.canary ?? {}) as {
+          analysis?: Record<string, unknown>;
+          steps?: Record<string, unknown>[];
+        };
+        const block =
+          a.analysis === 'Background'
+            ? (canary.analysis ?? {})
+            : ((canary.steps?.[a.stepIndex ?? 0]?.analysis ?? {}) as Record<string, unknown>);
+        let built;
+        try {
+          built = buildRun(block, ctx.templates, {
+            rollout: ctx.rollout,
+            stableHash: ctx.status.stableRS,
+            latestHash: ctx.status.currentPodHash ?? '',
+          });
+        } catch (e) {
+          // A run that cannot even start is an Error run: the rollout aborts and says why.
+          const message = e instanceof Error ? e.message : String(e);
+          const state: RunState = {
+            ...newRun({ metrics: [] }, ctx.now),
+            phase: 'Error',
+            message,
+            completedAt: ctx.now.toISOString(),
+          };
+          out = [
+            ...out,
+            {
+              id: a.id,
+              kind: a.analysis,
+              stepIndex: a.stepIndex,
+              podHash: ctx.status.currentPodHash ?? '',
+              args: {},
+              secretArgs: [],
+              spec: { metrics: [] },
+              state,
+            },
+          ];
+          continue;
+        }
+        out = [
+          ...out,
+          {
+            id: a.id,
+            kind: a.analysis,
+            stepIndex: a.stepIndex,
+            podHash: ctx.status.currentPodHash ?? '',
+            args: built.args,
+            secretArgs: built.secretArgs,
+            spec: built.spec,
+            state: newRun(built.spec, ctx.now),
+          },
+        ];
+      } else if (a.kind === 'terminateAnalysis') {
+        out = out.map((r) => (r.id === a.id ? { ...r, state: terminateRun(r.spec, r.state, ctx.now) } : r));
+        for (const [key, controller] of this.inflight) if (key.startsWith(`${a.id}/`)) controller.abort();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Starts every due measurement (recorded as Running, so a restarted driver knows it was in flight),
+   * re-attaches in-flight ones this process does not run (a Job survives its driver), and stops the
+   * ones of runs that ended. Returns the runs and when the next measurement is due.
+   */
+  launch(
+    records: readonly AnalysisRecord[],
+    now: Date,
+  ): { records: AnalysisRecord[]; next: Date | undefined } {
+    let next: Date | undefined;
+    const out = records.map((r) => {
+      const due = dueMeasurements(r.spec, r.state, now);
+      for (const metricName of due.terminate) this.inflight.get(`${r.id}/${metricName}`)?.abort();
+      if (FINISHED.has(r.state.phase)) return r;
+      if (due.nextAt !== undefined) {
+        const at = new Date(due.nextAt);
+        if (next === undefined || at < next) next = at;
+      }
+      let state = r.state;
+      for (const metricName of due.due) {
+        const metric = r.spec.metrics.find((m) => m.name === metricName);
+        if (metric === undefined) continue;
+        const taken = state.metrics.find((m) => m.name === metricName);
+        const index = (taken?.count ?? 0) + (taken?.error ?? 0) + 1;
+        const jobName = analysisJobName(`${this.rolloutName}-${r.id}`, metricName, index);
+        state = recordMeasurement(
+          r.spec,
+          state,
+          metricName,
+          { phase: 'Running', startedAt: now.toISOString(), metadata: { 'job-name': jobName } },
+          evaluateCondition,
+          now,
+        );
+        this.start(r, metric.provider, metricName, jobName, now);
+      }
+      for (const metricName of due.resume) {
+        const metric = r.spec.metrics.find((m) => m.name === metricName);
+        const last = state.metrics.find((m) => m.name === metricName)?.measurements.at(-1);
+        if (metric === undefined || this.inflight.has(`${r.id}/${metricName}`)) continue;
+        this.start(r, metric.provider, metricName, last?.metadata?.['job-name'] ?? '', now);
+      }
+      return { ...r, state };
+    });
+    return { records: out, next };
+  }
+
+  private start(
+    r: AnalysisRecord,
+    provider: Record<string, unknown>,
+    metric: string,
+    jobName: string,
+    now: Date,
+  ): void {
+    const key = `${r.id}/${metric}`;
+    if (this.inflight.has(key)) return;
+    const controller = new AbortController();
+    this.inflight.set(key, controller);
+    void this.measure(r, provider, metric, jobName, controller.signal, now).finally(() => {
+      this.inflight.delete(key);
+    });
+  }
+
+  stopAll(): void {
+    for (const c of this.inflight.values()) c.abort();
+  }
+
+  private async measure(
+    r: AnalysisRecord,
+    providerBlock: Record<string, unknown>,
+    metric: string,
+    jobName: string,
+    signal: AbortSignal,
+    now: Date,
+  ): Promise<void> {
+    const kind = kindOf(providerBlock);
+    const secrets = new Map<string, string>();
+    let outcome: MeasurementOutcome;
+    try {
+      for (const s of r.secretArgs) secrets.set(s.name, await this.readSecret(s.secretName, s.key));
+      const provider = this.providers.get(kind);
+      if (provider === undefined)
+        throw new ProviderError(`metric provider "${kind}" is not supported by rollout-pilot`);
+      let block = fillSecrets((providerBlock[kind] ?? {}) as Record<string, unknown>, secrets);
+      // A Job is named after its measurement, so a restarted driver finds the one it started.
+      if (kind === 'job') block = { ...block, __jobName: jobName, __metricName: metric };
+      const result = await provider.measure(block, { signal, now, secrets: new Set(secrets.values()) });
+      outcome =
+        result.forcedPhase !== undefined
+          ? {
+              phase: result.forcedPhase,
+              value: result.display,
+              ...(result.message === undefined ? {} : { message: result.message }),
+              query: result.query,
+              ...(result.metadata === undefined ? {} : { metadata: result.metadata }),
+            }
+          : { value: result.value, valueText: result.display, query: result.query };
+    } catch (e) {
+      if (signal.aborted) return;
+      const message = redact(e instanceof Error ? e.message : String(e), secrets.values());
+      outcome = {
+        error: message,
+        ...(e instanceof ProviderError && e.query !== undefined ? { query: e.query } : {}),
+      };
+    }
+    this.outcomes.push({ runId: r.id, metric, outcome, at: this.clock() });
+    this.wake?.();
+  }
+}
