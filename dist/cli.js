@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
 import {
   Commands,
@@ -7,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-NW45S7CB.js";
+} from "./chunks/chunk-J7TVCTVX.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

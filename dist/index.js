@@ -7,7 +7,7 @@ import {
   errorMessage,
   execute,
   parseInputs
-} from "./chunks/chunk-NW45S7CB.js";
+} from "./chunks/chunk-J7TVCTVX.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,7 +1,7 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js). `--check` rebuilds into a temporary
 // folder and fails when the committed dist/ differs: the runner executes dist/, not src/.
 import { build } from 'esbuild';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,11 @@ await build({
     js: "import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);",
   },
 });
+
+// The CLI is run as a program (`npx rollout-pilot`): it needs an interpreter line.
+const cli = path.join(outdir, 'cli.js');
+await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, 'utf8')}`);
+await chmod(cli, 0o755);
 
 if (check) {
   const list = async (dir) =>

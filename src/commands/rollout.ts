@@ -14,6 +14,7 @@ import {
   systemClock,
   type ClusterPort,
   type KubeObject,
+  type LeaseInfo,
   type StoredState,
 } from '../controller/ports.ts';
 import { applyControlRequest } from '../engine/commands.ts';
@@ -315,6 +316,38 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
   };
 }
 
+/**
+ * Takes the driver lease. When another run holds it, waits to see whether that run is alive (it
+ * renews every few seconds) or gone (a cancelled job, whose lease lapses): a live driver is left to
+ * drive; a dead one's rollout is taken over, so a cancelled run never leaves a rollout undriven.
+ */
+async function takeLease(
+  cluster: ClusterPort,
+  namespace: string,
+  name: string,
+  identity: string,
+  log: Logger,
+): Promise<LeaseInfo | undefined> {
+  const first = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+    sameJob(identity, h),
+  );
+  if (first === undefined) return undefined;
+  log.info(`the lease of ${name} is held by ${first.holder}: checking that it is still driving`);
+  const until = first.renewedAt.getTime() + first.durationSeconds * 1000 + 1000;
+  while (systemClock.now().getTime() < until) {
+    await systemClock.sleep(1000);
+    const now = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+      sameJob(identity, h),
+    );
+    if (now === undefined) {
+      log.info(`${first.holder} stopped renewing its lease: taking over`);
+      return undefined;
+    }
+    if (now.holder !== first.holder || now.renewedAt.getTime() !== first.renewedAt.getTime()) return now;
+  }
+  return cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) => sameJob(identity, h));
+}
+
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
   const prepared = await prepare(config, ctx);
@@ -346,9 +379,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   );
 
   const identity = driverIdentity(ctx.env);
-  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-    sameJob(identity, h),
-  );
+  const other = await takeLease(cluster, namespace, name, identity, ctx.log);
   if (other !== undefined) {
     const changed = await storeRollout(cluster, namespace, rollout, prepared.templates);
     const message = `another run drives ${name}: ${other.holder}${changed ? '; it picks up this revision' : ''}`;
@@ -444,9 +475,7 @@ export async function control(
 ): Promise<CommandResult> {
   const { cluster, namespace, name, state } = await stateFor(config, ctx);
   const identity = driverIdentity(ctx.env);
-  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-    sameJob(identity, h),
-  );
+  const other = await takeLease(cluster, namespace, name, identity, ctx.log);
   if (other !== undefined) {
     // A live driver acts on it at its next tick; recording is a compare-and-swap like any write.
     for (;;) {

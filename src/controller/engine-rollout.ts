@@ -61,6 +61,13 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
       canaryService: service(canary.canaryService),
       stableMetadata: metadata(canary.stableMetadata),
       canaryMetadata: metadata(canary.canaryMetadata),
+      replicaProgressThreshold:
+        canary.replicaProgressThreshold === undefined
+          ? undefined
+          : {
+              type: obj(canary.replicaProgressThreshold).type === 'Percent' ? 'Percent' : 'Pod',
+              value: num(obj(canary.replicaProgressThreshold).value, 100),
+            },
       analysis:
         canary.analysis === undefined
           ? undefined

@@ -170,6 +170,7 @@ export function decideCanary(input: TickInput): Decision {
     stable: stableIsNew ? null : stableRS,
     stableIsCanary: stableIsNew,
     older,
+    replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
   };
   const scaling = planBasicCanaryReconcile(basic);
   let scaled = false;
@@ -309,12 +310,13 @@ function reconcileServices(
     if (serviceName === undefined) return;
     const svc = observed.services[serviceName];
     if (svc === undefined || svc.selectedHash === target.hash) return;
-    if (svc.selectedHash === undefined) {
-      // A Service not managed yet may be serving other pods (a Deployment being migrated): take it
-      // over only once the ReplicaSet is fully available, as Argo does for adopted Services.
+    const current = svc.selectedHash === undefined ? undefined : byHash.get(svc.selectedHash);
+    if (current === undefined) {
+      // A Service not managed by us yet may be serving other pods (a Deployment being migrated, or
+      // a ReplicaSet of Argo's own controller): take it over only once the ReplicaSet is fully
+      // available, as Argo does for adopted Services.
       if (target.availableReplicas === 0 || target.availableReplicas < target.specReplicas) return;
     }
-    const current = svc.selectedHash === undefined ? undefined : byHash.get(svc.selectedHash);
     const currentServes = current !== undefined && current.availableReplicas > 0;
     // Never move a Service that has ready endpoints onto a ReplicaSet that has none (Argo waits
     // for at least partial availability); when nothing serves yet, point it at once.

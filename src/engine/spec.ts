@@ -32,6 +32,8 @@ export interface EngineRollout {
     canaryService?: string | undefined;
     stableMetadata?: PodMetadata | undefined;
     canaryMetadata?: PodMetadata | undefined;
+    /** When the canary counts as scaled: a share or a number of its desired pods available. */
+    replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number } | undefined;
     /** Background analysis (`strategy.canary.analysis`), from `startingStep` on. */
     analysis?: { block: Record<string, unknown>; startingStep: number } | undefined;
   };

@@ -131,6 +131,20 @@ export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
     planned: 'anti-affinity injection',
     find: (o) => [...field(`${CANARY}.antiAffinity`)(o), ...field(`${BLUE_GREEN}.antiAffinity`)(o)],
   },
+  {
+    id: 'restartAt',
+    kind: 'Rollout',
+    subject: 'restartAt (restarting pods in place) is',
+    planned: 'pod restarts',
+    find: field('spec.restartAt'),
+  },
+  {
+    id: 'rollbackWindow',
+    kind: 'Rollout',
+    subject: 'rollbackWindow (fast-tracked rollbacks to recent revisions) is',
+    planned: 'rollback window',
+    find: field('spec.rollbackWindow'),
+  },
 ];
 
 export function gateMessage(gate: FeatureGate): string {

@@ -143,3 +143,33 @@ test('a promote from another run while one drives is recorded and acted on by th
   assert.equal(driven.outputs.phase, 'Healthy');
   assert.match(driven.stdout, /promote requested by dispatch\/job#1/);
 });
+
+test('a run cancelled while driving is taken over by the next run once its lease lapses', async (t) => {
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const repo = await writeManifests(
+    canaryManifests({ steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }] }),
+  );
+  assert.equal((await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig })).exitCode, 0);
+  const controller = new AbortController();
+  const cancelled = actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', image: 'web=example/web:2' },
+    { kubeconfig, env: { ROLLOUT_PILOT_DRIVER_ID: 'deploy-run-1/job#1' }, signal: controller.signal },
+  );
+  for (;;) {
+    if ((await storedStatus(namespace))?.pauseConditions.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  controller.abort(); // the runner is cancelled: SIGKILL, the lease is left behind
+  await cancelled;
+  const next = await actionIn(
+    repo,
+    namespace,
+    { command: 'promote', rollout: 'web' },
+    { kubeconfig, env: { ROLLOUT_PILOT_DRIVER_ID: 'dispatch-run-2/job#1' } },
+  );
+  assert.equal(next.exitCode, 0, next.stdout);
+  assert.match(next.stdout, /deploy-run-1\/job#1 stopped renewing its lease: taking over/);
+  assert.equal(next.outputs.phase, 'Healthy');
+});

@@ -144,6 +144,16 @@ const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
     ],
     path: `${C}.antiAffinity`,
   },
+  {
+    id: 'restartAt',
+    docs: [patch(baseRollout(), { 'spec.restartAt': '2026-01-02T15:04:05Z' })],
+    path: 'spec.restartAt',
+  },
+  {
+    id: 'rollbackWindow',
+    docs: [patch(baseRollout(), { 'spec.rollbackWindow': { revisions: 2 } })],
+    path: 'spec.rollbackWindow',
+  },
 ];
 
 describe('feature gates', () => {

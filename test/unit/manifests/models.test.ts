@@ -217,7 +217,6 @@ describe('toRollout(): steps as a discriminated union', () => {
     assert.equal(r.metadata.namespace, 'shop');
     assert.equal(r.spec.replicas, 5);
     assert.equal(r.spec.revisionHistoryLimit, 3);
-    assert.deepEqual(r.spec.rollbackWindow, { revisions: 2 });
     assert.deepEqual(r.spec.selector?.matchExpressions[1], {
       key: 'legacy',
       operator: 'DoesNotExist',
