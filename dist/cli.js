@@ -8,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-J7TVCTVX.js";
+} from "./chunks/chunk-VAFNXQGB.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

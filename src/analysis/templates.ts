@@ -17,6 +17,8 @@ export interface StoredTemplate {
   kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
   name: string;
   spec: Obj;
+  /** Where it was written: reports annotate a failing metric at its line. */
+  source?: { file: string; line: number; metrics: Record<string, number> } | undefined;
 }
 
 export interface SecretArg {

@@ -4,7 +4,9 @@ import { JobProvider } from '../analysis/providers/job.ts';
 import { readManifestFiles } from '../adapters/files.ts';
 import { createMetricProviders, type MetricProvider } from '../analysis/providers/index.ts';
 import type { StoredTemplate } from '../analysis/templates.ts';
+import { deployedSha, GitHubReporter, type GitHubLink } from '../adapters/github/reporter.ts';
 import { AnalysisRunner, type AnalysisRecord } from '../controller/analysis.ts';
+import { buildReport, publish } from '../controller/publish.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Config } from '../config/inputs.ts';
 import { drive, LEASE_SECONDS, sameJob, type DriveResult } from '../controller/driver.ts';
@@ -190,11 +192,25 @@ function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): 
         d.object.apiVersion === ARGO_API_VERSION &&
         (d.object.kind === 'AnalysisTemplate' || d.object.kind === 'ClusterAnalysisTemplate'),
     )
-    .map((d) => ({
-      kind: d.object.kind as StoredTemplate['kind'],
-      name: String((d.object.metadata as { name?: unknown }).name),
-      spec: (d.object.spec ?? {}) as Record<string, unknown>,
-    }));
+    .map((d) => {
+      const spec = (d.object.spec ?? {}) as Record<string, unknown>;
+      const metrics = Array.isArray(spec.metrics) ? (spec.metrics as { name?: unknown }[]) : [];
+      return {
+        kind: d.object.kind as StoredTemplate['kind'],
+        name: String((d.object.metadata as { name?: unknown }).name),
+        spec,
+        source: {
+          file: d.file,
+          line: d.location.line,
+          metrics: Object.fromEntries(
+            metrics.map((m, i) => [
+              String(m.name),
+              d.positions.get(`spec.metrics[${i}]`)?.line ?? d.location.line,
+            ]),
+          ),
+        },
+      };
+    });
 }
 
 /** The metric providers and the analysis runner, from the action's inputs and the cluster. */
@@ -350,6 +366,7 @@ async function takeLease(
 
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  if (config.manifests.length === 0 && config.rollout !== undefined) return control(config, ctx, undefined);
   const prepared = await prepare(config, ctx);
   const plain = prepared.plain;
   const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);
@@ -399,18 +416,93 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
       `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
     );
   }
-  const result = await ctx.log.group(`Drive Rollout ${namespace}/${name}`, () =>
-    drive(cluster, systemClock, ctx.log, {
-      namespace,
-      name,
-      identity,
-      analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
-      deadline: deadline(config),
-      toEngine: toEngineRollout,
-    }),
+  const sha = deployedSha(ctx.env);
+  const repository = ctx.env.GITHUB_REPOSITORY;
+  const before = (await cluster.readState(namespace, name))?.github;
+  const link: GitHubLink | undefined =
+    repository === undefined || sha === undefined
+      ? undefined
+      : before !== undefined && before.sha === sha && before.repository === repository
+        ? { ...before, runUrl: runUrl(ctx.env), prNumber: config.prNumber ?? before.prNumber }
+        : { repository, sha, prNumber: config.prNumber, runUrl: runUrl(ctx.env) };
+  return ctx.log.group(`Drive Rollout ${namespace}/${name}`, () =>
+    driveAndReport(config, ctx, cluster, namespace, name, identity, link),
   );
-  return finish(cluster, result, ctx);
 }
+
+function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.GITHUB_RUN_ID === undefined || env.GITHUB_REPOSITORY === undefined) return undefined;
+  return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+
+/**
+ * Drives the rollout and tells people about it: the pull request comment and check run follow every
+ * step; the job summary and the outputs say where it ended.
+ */
+async function driveAndReport(
+  config: Config,
+  ctx: CommandContext,
+  cluster: KubeCluster,
+  namespace: string,
+  name: string,
+  identity: string,
+  link: GitHubLink | undefined,
+): Promise<CommandResult> {
+  const token = config.githubToken;
+  const reporter =
+    link === undefined || token === undefined || (!config.comment && !config.checkRun && !config.environment)
+      ? undefined
+      : new GitHubReporter({
+          token,
+          apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+          link: { ...link, runUrl: runUrl(ctx.env) ?? link.runUrl },
+          log: ctx.log,
+          environment: config.environment,
+          checkName: `rollout-pilot ${namespace}/${name}`,
+          comment: config.comment,
+          checkRun: config.checkRun,
+        });
+  await reporter?.resolvePullRequest(ctx.env);
+  const report = async (state: StoredState) =>
+    publish(reporter, await buildReport(cluster, state, systemClock.now(), CONTROL_WORKFLOW), state);
+  const result = await drive(cluster, systemClock, ctx.log, {
+    namespace,
+    name,
+    identity,
+    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
+    deadline: deadline(config),
+    toEngine: toEngineRollout,
+    github: () => reporter?.link ?? link,
+    onProgress: async (state) => {
+      await report(state);
+    },
+  });
+  const outcome = await finish(cluster, result, ctx);
+  if (result.stoppedBecause === 'other-driver') return outcome;
+  const final = await cluster.readState(namespace, name);
+  if (
+    final !== undefined &&
+    reporter !== undefined &&
+    config.onFailure === 'revert-pr' &&
+    final.status.abort &&
+    final.status.abortMessage !== 'aborted by a person'
+  ) {
+    await reporter.openRevertPr(final.status.abortMessage ?? final.status.message, `${namespace}/${name}`);
+  }
+  if (final !== undefined) {
+    const published = await report({ ...final, github: reporter?.link ?? final.github });
+    if (reporter !== undefined) {
+      await cluster.writeState(namespace, name, { ...final, github: reporter.link }).catch(() => undefined); // the ids are saved again by the next run's ticks
+    }
+    outcome.summary = published.summary;
+    if (published.commentUrl !== undefined) outcome.outputs['comment-url'] = published.commentUrl;
+    if (published.checkRunUrl !== undefined) outcome.outputs['check-run-url'] = published.checkRunUrl;
+  }
+  return outcome;
+}
+
+/** The workflow_dispatch workflow people run to promote or abort; docs/workflows/control.yml. */
+const CONTROL_WORKFLOW = 'rollout-control.yml';
 
 /**
  * Stores the Rollout as the desired spec, compare-and-swap; a concurrent writer makes it read and
@@ -471,11 +563,21 @@ async function stateFor(
 export async function control(
   config: Config,
   ctx: CommandContext,
-  command: ControlRequest['command'],
+  command: ControlRequest['command'] | undefined,
 ): Promise<CommandResult> {
   const { cluster, namespace, name, state } = await stateFor(config, ctx);
   const identity = driverIdentity(ctx.env);
   const other = await takeLease(cluster, namespace, name, identity, ctx.log);
+  if (other !== undefined && command === undefined) {
+    const message = `another run drives ${name}: ${other.holder}`;
+    ctx.log.info(message);
+    return { exitCode: 0, outputs: { ...(await outputsFor(cluster, state.rollout, state)), message } };
+  }
+  if (command === undefined) {
+    // `run` with only the rollout's name: resume driving from where the cluster stands.
+    ctx.log.info(`resuming ${name} from the state in the cluster`);
+    return driveAndReport(config, ctx, cluster, namespace, name, identity, state.github);
+  }
   if (other !== undefined) {
     // A live driver acts on it at its next tick; recording is a compare-and-swap like any write.
     for (;;) {
@@ -506,15 +608,7 @@ export async function control(
     };
   }
   await cluster.writeState(namespace, name, { ...state, rollout: outcome.rollout, status: outcome.status });
-  const result = await drive(cluster, systemClock, ctx.log, {
-    namespace,
-    name,
-    identity,
-    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
-    deadline: deadline(config),
-    toEngine: toEngineRollout,
-  });
-  return finish(cluster, result, ctx);
+  return driveAndReport(config, ctx, cluster, namespace, name, identity, state.github);
 }
 
 /** undo: back to the previous revision (or `--to-revision`), as a new update. */
@@ -536,15 +630,7 @@ export async function undo(config: Config, ctx: CommandContext): Promise<Command
   await cluster.writeState(namespace, name, { ...state, rollout });
   ctx.log.info(`undo: ${name} goes back to revision ${target} (${found.hash})`);
   const identity = driverIdentity(ctx.env);
-  const result = await drive(cluster, systemClock, ctx.log, {
-    namespace,
-    name,
-    identity,
-    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
-    deadline: deadline(config),
-    toEngine: toEngineRollout,
-  });
-  return finish(cluster, result, ctx);
+  return driveAndReport(config, ctx, cluster, namespace, name, identity, state.github);
 }
 
 /** status: where the rollout stands, read-only. Exit 1 when Degraded. */

@@ -23,6 +23,10 @@ export interface DriveOptions {
   toEngine: (rollout: KubeObject) => EngineRollout;
   /** Runs analysis measurements; without it a rollout with analysis cannot be driven. */
   analysis?: AnalysisRunner | undefined;
+  /** Called after a tick that changed the step, the phase or the measurements (the PR report). */
+  onProgress?: ((state: StoredState) => Promise<void>) | undefined;
+  /** Where the rollout is reported; written with the state so later runs update the same things. */
+  github?: () => StoredState['github'];
 }
 
 export interface DriveResult {
@@ -67,6 +71,7 @@ export async function drive(
   const { namespace, name, identity } = opts;
   let lastRenew = 0;
   let lastLine = '';
+  let lastProgress = '';
   let ticks = 0;
   for (;;) {
     const now = clock.now();
@@ -153,14 +158,30 @@ export async function drive(
       JSON.stringify(records) === JSON.stringify(state.analysis) &&
       state.requests.length === 0 &&
       working.rollout === state.rollout;
-    if (!unchanged) {
+    const github = opts.github?.() ?? working.github;
+    if (!unchanged || JSON.stringify(github) !== JSON.stringify(state.github)) {
       try {
-        await cluster.writeState(namespace, name, { ...working, status: decision.status, analysis: records });
+        await cluster.writeState(namespace, name, {
+          ...working,
+          status: decision.status,
+          analysis: records,
+          github,
+        });
       } catch (e) {
         // Someone else wrote (a recorded command, a new revision): decide again from what is there.
         if (e instanceof ConflictError) continue;
         throw e;
       }
+    }
+    const progressMark = JSON.stringify([
+      decision.status.phase,
+      decision.status.currentStepIndex,
+      decision.status.abort,
+      records.map((r) => r.state.metrics.map((m) => m.measurements.length)),
+    ]);
+    if (opts.onProgress !== undefined && progressMark !== lastProgress && !decision.done) {
+      lastProgress = progressMark;
+      await opts.onProgress({ ...working, status: decision.status, analysis: records, github });
     }
     const line = stepLine(rollout, decision.status, decision);
     if (line !== lastLine) log.info(line);

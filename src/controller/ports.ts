@@ -1,5 +1,6 @@
 import type { StoredTemplate } from '../analysis/templates.ts';
 import type { Action } from '../engine/canary.ts';
+import type { GitHubLink } from '../adapters/github/reporter.ts';
 import type { AnalysisRecord } from './analysis.ts';
 import type { Observation, RolloutStatus, ControlRequest } from '../engine/state.ts';
 
@@ -22,6 +23,8 @@ export interface StoredState {
   templates: StoredTemplate[];
   /** Analysis runs of the current revision (older ones are dropped when a new revision starts). */
   analysis: AnalysisRecord[];
+  /** Where the rollout is reported on GitHub (comment, check run, deployment), for later runs. */
+  github?: GitHubLink | undefined;
   /** Opaque version for compare-and-swap writes. */
   version: string | undefined;
 }

@@ -99,6 +99,8 @@ export function decideCanary(input: TickInput): Decision {
     s.progressDeadlineExceeded = false;
     s.progressAt = iso(now);
     s.currentStepIndex = 0;
+    s.stepStartedAt = iso(now);
+    s.stepHistory = [];
     if (prev.stableRS !== undefined && prev.stableRS === templateHash && stepCount > 0) {
       s.currentStepIndex = stepCount;
       log.push(`revision ${templateHash} is the stable ReplicaSet: rollback to stable, steps skipped`);
@@ -235,6 +237,19 @@ export function decideCanary(input: TickInput): Decision {
     log.push(
       `step ${index + 1}/${stepCount} ${describeStep(steps[index])} completed: canary ${counts(newRS)}, stable ${stableIsNew ? counts(newRS) : counts(stableRS)}`,
     );
+    s.stepHistory = [
+      ...(s.stepHistory ?? []),
+      {
+        step: index + 1,
+        action: describeStep(steps[index]),
+        weight,
+        canary: newRS.availableReplicas,
+        stable: stableIsNew ? 0 : stableRS.availableReplicas,
+        startedAt: s.stepStartedAt,
+        completedAt: iso(now),
+      },
+    ];
+    s.stepStartedAt = iso(now);
     s.currentStepIndex = index + 1;
     s.pauseConditions = s.pauseConditions.filter((c) => c.reason !== 'CanaryPauseStep');
     s.controllerPause = false;

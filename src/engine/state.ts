@@ -48,6 +48,21 @@ export interface RolloutStatus {
   inconclusivePending?: string | undefined;
   /** Inconclusive runs a person promoted past. */
   inconclusiveAcked?: string[] | undefined;
+  /** When the current step began (the revision's start for step 1). */
+  stepStartedAt?: string | undefined;
+  /** The steps this revision completed, with their times and pod counts, for reports. */
+  stepHistory?: StepRecord[] | undefined;
+}
+
+export interface StepRecord {
+  /** 1-based. */
+  step: number;
+  action: string;
+  weight: number;
+  canary: number;
+  stable: number;
+  startedAt?: string | undefined;
+  completedAt?: string | undefined;
 }
 
 export function initialStatus(): RolloutStatus {

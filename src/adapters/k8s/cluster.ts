@@ -133,6 +133,10 @@ export class KubeCluster implements ClusterPort {
         requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
         templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
         analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
+        github:
+          data['github.json'] === undefined
+            ? undefined
+            : (JSON.parse(data['github.json']) as StoredState['github']),
         version: cm.metadata?.resourceVersion,
       };
     } catch (e) {
@@ -157,6 +161,7 @@ export class KubeCluster implements ClusterPort {
         'requests.json': JSON.stringify(state.requests),
         'templates.json': JSON.stringify(state.templates),
         'analysis.json': JSON.stringify(state.analysis),
+        ...(state.github === undefined ? {} : { 'github.json': JSON.stringify(state.github) }),
       },
     };
     try {

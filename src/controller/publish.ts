@@ -1,0 +1,96 @@
+import type { GitHubReporter } from '../adapters/github/reporter.ts';
+import { planRollout } from '../engine/plan.ts';
+import { podTemplateHash } from '../engine/hash.ts';
+import {
+  analysisAnnotations,
+  commentMarker,
+  renderCheckRun,
+  renderComment,
+  renderJobSummary,
+  type RolloutReport,
+} from '../report/pr.ts';
+import { toEngineRollout } from './engine-rollout.ts';
+import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
+
+function images(template: unknown): Map<string, string> {
+  const containers =
+    (template as { spec?: { containers?: { name: string; image: string }[] } } | undefined)?.spec
+      ?.containers ?? [];
+  return new Map(containers.map((c) => [c.name, c.image]));
+}
+
+/** The report model from the rollout's state: what the comment, the check run and the summary show. */
+export async function buildReport(
+  cluster: ClusterPort,
+  state: StoredState,
+  now: Date,
+  controlWorkflow: string | undefined,
+): Promise<RolloutReport> {
+  const rollout: KubeObject = state.rollout;
+  const engine = toEngineRollout(rollout);
+  const s = state.status;
+  const template = (rollout.spec as { template?: unknown } | undefined)?.template;
+  const revisions = await cluster.revisions(rollout);
+  const stable = [...revisions.values()].find((r) => r.hash === s.stableRS && r.hash !== s.currentPodHash);
+  const before = images(stable?.template);
+  const plan = planRollout(engine, podTemplateHash(template), { ...s, stableRS: stable?.hash ?? '(none)' });
+  return {
+    rollout: rollout.metadata.name,
+    namespace: rollout.metadata.namespace ?? 'default',
+    repository: state.github?.repository,
+    sha: state.github?.sha,
+    runUrl: state.github?.runUrl,
+    phase: s.phase,
+    message: s.message,
+    aborted: s.abort,
+    images: [...images(template)].map(([container, to]) => ({ container, from: before.get(container), to })),
+    stepCount: engine.canary.steps.length,
+    currentStepIndex: s.currentStepIndex ?? 0,
+    weight: s.canaryWeight,
+    steps: s.stepHistory ?? [],
+    plannedSteps: plan.rows
+      .filter((r) => r.step !== undefined)
+      .map((r) => ({
+        step: r.step ?? 0,
+        action: r.action,
+        weight: r.weight,
+        canary: r.canary,
+        stable: r.stable,
+      })),
+    analysis: state.analysis,
+    controlWorkflow,
+    updatedAt: now.toISOString(),
+    ...(state.github?.revertPr === undefined ? {} : { revertPr: state.github.revertPr }),
+  };
+}
+
+/**
+ * Puts the report where people look: the pull request comment, the check run (with annotations at
+ * the failing metric's template line) and the deployment status. Returns the job summary.
+ */
+export async function publish(
+  reporter: GitHubReporter | undefined,
+  report: RolloutReport,
+  state: StoredState,
+): Promise<{ summary: string; commentUrl?: string | undefined; checkRunUrl?: string | undefined }> {
+  const summary = renderJobSummary(report);
+  if (reporter === undefined) return { summary };
+  const commentUrl = await reporter.upsertComment(
+    renderComment(report),
+    commentMarker(report.namespace, report.rollout),
+  );
+  const annotations = analysisAnnotations(report, (templateName, metricName) => {
+    const t = state.templates.find((x) => x.name === templateName);
+    if (t?.source === undefined) return undefined;
+    return { path: t.source.file, line: t.source.metrics[metricName] ?? t.source.line };
+  });
+  const checkRunUrl = await reporter.upsertCheckRun(renderCheckRun(report), annotations);
+  const deployment =
+    report.phase === 'Healthy'
+      ? 'success'
+      : report.phase === 'Degraded' || report.aborted
+        ? 'failure'
+        : 'in_progress';
+  await reporter.deploymentStatus(deployment, report.message || report.phase);
+  return { summary, commentUrl, checkRunUrl };
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { startGitHubApi, type GitHubApi } from '../support/github-api/index.ts';
+import { namespaceWithRole } from '../support/cluster.ts';
+import { actionIn, canaryManifests, writeManifests } from '../support/rollout.ts';
+
+const TOKEN = 'ghs_test_token_0123456789';
+
+/** A runner's GitHub variables for an event; the event payload goes to a file as on a runner. */
+async function githubEnv(
+  api: GitHubApi,
+  sha: string,
+  event: string,
+  payload: unknown = {},
+): Promise<Record<string, string>> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'rp-event-')), 'event.json');
+  await writeFile(file, JSON.stringify(payload));
+  return {
+    GITHUB_API_URL: api.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_SHA: sha,
+    GITHUB_EVENT_NAME: event,
+    GITHUB_EVENT_PATH: file,
+    GITHUB_RUN_ID: String(1000 + Math.floor(Math.random() * 1000)),
+    GITHUB_RUN_ATTEMPT: '1',
+  };
+}
+
+test('the pull request shows the rollout: one comment and one check run, updated in place by a promote from another run', async (t) => {
+  const api = await startGitHubApi({ repos: ['acme/shop'] });
+  t.after(() => api.close());
+  const v1 = api.addPullRequest({ number: 7, headSha: 'a'.repeat(40), merged: true, title: 'shop v1' });
+  const v2 = api.addPullRequest({ number: 8, headSha: 'b'.repeat(40), merged: true, title: 'shop v2' });
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const repo = await writeManifests(
+    canaryManifests({ steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }] }),
+  );
+  const run = async (inputs: Record<string, string>, sha: string, event: string) =>
+    actionIn(
+      repo,
+      namespace,
+      { 'github-token': TOKEN, ...inputs },
+      { kubeconfig, env: await githubEnv(api, sha, event) },
+    );
+
+  const first = await run({ manifests: 'rollout.yaml' }, v1.headSha, 'push');
+  assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+  assert.equal(api.commentsOn('acme', 'shop', 7).length, 1);
+  assert.match(api.commentsOn('acme', 'shop', 7)[0] ?? '', /Healthy/);
+  assert.equal(api.checkRuns(v1.headSha)[0]?.conclusion, 'success');
+
+  const paused = await run({ manifests: 'rollout.yaml', image: 'web=example/web:2' }, v2.headSha, 'push');
+  assert.equal(paused.outputs.phase, 'Paused', paused.stdout);
+  const [comment] = api.commentsOn('acme', 'shop', 8);
+  assert.ok(comment);
+  assert.match(comment, /example\/web:1/);
+  assert.match(comment, /example\/web:2/);
+  assert.match(comment, /promote/);
+  assert.equal(paused.outputs['comment-url'], api.comments('acme', 'shop', 8)[0]?.htmlUrl);
+  const checkBefore = api.checkRuns(v2.headSha);
+  assert.equal(checkBefore.length, 1);
+
+  // workflow_dispatch from the Actions tab: its own GITHUB_SHA is main's head, not the deployed commit.
+  const promoted = await run({ command: 'promote', rollout: 'web' }, 'c'.repeat(40), 'workflow_dispatch');
+  assert.equal(promoted.exitCode, 0, promoted.stdout + promoted.stderr);
+  assert.equal(promoted.outputs.phase, 'Healthy');
+  assert.equal(api.commentsOn('acme', 'shop', 8).length, 1, 'the same comment, updated');
+  assert.match(api.commentsOn('acme', 'shop', 8)[0] ?? '', /Healthy/);
+  const checks = api.checkRuns(v2.headSha);
+  assert.equal(checks.length, 1, 'the same check run');
+  assert.equal(checks[0]?.status, 'completed');
+  assert.equal(checks[0]?.conclusion, 'success');
+  assert.ok((checks[0]?.updates ?? 0) >= 1);
+  assert.deepEqual(api.checkRuns('c'.repeat(40)), [], 'nothing was attached to the dispatch commit');
+  assert.match(promoted.summary, /Healthy/);
+  assert.deepEqual(
+    api.rejected.filter((r) => r.reason !== 'not-found'),
+    [],
+    'GitHub would have accepted every request',
+  );
+});
+
+test('a failing canary: a failed check run at the metric’s template line, values in the comment, and a revert PR', async (t) => {
+  const api = await startGitHubApi({ repos: ['acme/shop'] });
+  t.after(() => api.close());
+  const pr = api.addPullRequest({ number: 12, headSha: 'd'.repeat(40), merged: true, title: 'shop v2' });
+  api.setRef('acme/shop', 'heads/main', pr.headSha); // merged: main's head is the deployed commit
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const docs = [
+    ...canaryManifests({
+      steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'smoke' }] } }, { setWeight: 60 }],
+    }),
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'smoke' },
+      spec: {
+        metrics: [
+          {
+            name: 'smoke-test',
+            provider: {
+              job: {
+                spec: {
+                  backoffLimit: 0,
+                  template: {
+                    metadata: { annotations: { 'rollout-pilot.dev/exit-code': '1' } },
+                    spec: {
+                      restartPolicy: 'Never',
+                      containers: [{ name: 'smoke', image: 'example/smoke:1' }],
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  ];
+  const repo = await writeManifests(docs);
+  const previous = api.addPullRequest({
+    number: 11,
+    headSha: 'e'.repeat(40),
+    merged: true,
+    title: 'shop v1',
+  });
+  const env = await githubEnv(api, previous.headSha, 'push');
+  const first = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', 'github-token': TOKEN },
+    { kubeconfig, env },
+  );
+  assert.equal(first.exitCode, 0, first.stdout);
+  const failed = await actionIn(
+    repo,
+    namespace,
+    {
+      manifests: 'rollout.yaml',
+      image: 'web=example/web:2',
+      'github-token': TOKEN,
+      'on-failure': 'revert-pr',
+    },
+    { kubeconfig, env: await githubEnv(api, pr.headSha, 'push') },
+  );
+  assert.equal(failed.exitCode, 1, failed.stdout);
+  assert.equal(failed.outputs.aborted, 'true');
+  const [check] = api.checkRuns(pr.headSha);
+  assert.equal(check?.conclusion, 'failure');
+  const annotation = check?.annotations.find((a) => a.annotation_level === 'failure');
+  assert.ok(annotation, 'an annotation on the failing metric');
+  assert.equal(annotation.path, 'rollout.yaml');
+  // The metric `smoke-test` starts at this line of the written manifest.
+  const text = (await import('node:fs')).readFileSync(path.join(repo, 'rollout.yaml'), 'utf8').split('\n');
+  assert.equal(annotation.start_line, text.findIndex((l) => l.includes('name: smoke-test')) + 1);
+  const comment = api.commentsOn('acme', 'shop', 12)[0] ?? '';
+  assert.match(comment, /smoke-test/);
+  assert.match(comment, /Failed/);
+  assert.match(comment, /retry|undo/);
+  const revert = api.pulls('acme', 'shop').find((p) => p.title.startsWith('Revert'));
+  assert.ok(revert, 'a revert pull request was opened');
+  assert.equal(revert.baseRef, 'main');
+  assert.match(comment, new RegExp(`#${revert.number}|pull/${revert.number}`));
+});
