@@ -11,7 +11,6 @@ import { ConflictError, type Clock, type ClusterPort, type KubeObject, type Stor
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
 const RENEW_EVERY_MS = 5000;
-const SETTLE_MS = 150;
 
 export interface DriveOptions {
   namespace: string;
@@ -220,7 +219,15 @@ export async function drive(
     }
     // After a change give the cluster's controllers a moment; otherwise sleep until something may
     // have changed by itself, or a measurement finishes.
-    const wait = decision.actions.length > 0 ? SETTLE_MS : Math.min(requeue, RENEW_EVERY_MS);
+    // A tick that moved to another step (or into or out of a pause) acts on it at once; after
+    // actions, the ReplicaSets' watch wakes the driver as soon as the cluster answers.
+    const moved =
+      decision.status.currentStepIndex !== working.status.currentStepIndex ||
+      decision.status.pauseConditions.length !== working.status.pauseConditions.length ||
+      decision.status.stableRS !== working.status.stableRS ||
+      decision.status.abort !== working.status.abort;
+    if (moved && decision.actions.length === 0) continue;
+    const wait = Math.min(requeue, RENEW_EVERY_MS);
     const stop = new AbortController();
     await Promise.race([
       cluster.waitForChange(working.rollout, wait, stop.signal),

@@ -53,8 +53,8 @@ export interface Decision {
   done: { exitCode: 0 | 1 } | undefined;
 }
 
-/** How often to look while waiting for pods; a watch wakes the driver earlier. */
-export const POLL_INTERVAL_MS = 2000;
+/** How often to look while waiting for pods; the ReplicaSets' watch wakes the driver earlier. */
+export const POLL_INTERVAL_MS = 5000;
 
 const iso = (d: Date): string => d.toISOString();
 

@@ -90,14 +90,17 @@ test('SIGKILLed at 20 random moments and restarted each time, the rollout comple
 
 test('two runs started together: exactly one drives, the other says who does', async (t) => {
   const { namespace, kubeconfig } = await namespaceWithRole(t);
-  const repo = await writeManifests(canaryManifests({ steps: [{ setWeight: 20 }, { pause: {} }] }));
+  // The timed pause keeps the winner driving while the other run looks at the lease.
+  const repo = await writeManifests(
+    canaryManifests({ steps: [{ setWeight: 20 }, { pause: { duration: '12s' } }, { pause: {} }] }),
+  );
   assert.equal((await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig })).exitCode, 0);
   const inputs = { manifests: 'rollout.yaml', image: 'web=example/web:2' };
   const [a, b] = await Promise.all([
     actionIn(repo, namespace, inputs, { kubeconfig, env: { ROLLOUT_PILOT_DRIVER_ID: 'run-a/job#1' } }),
     actionIn(repo, namespace, inputs, { kubeconfig, env: { ROLLOUT_PILOT_DRIVER_ID: 'run-b/job#1' } }),
   ]);
-  const drove = [a, b].filter((r) => /step 1\/2 setWeight 20 completed/.test(r.stdout));
+  const drove = [a, b].filter((r) => /step 1\/3 setWeight 20 completed/.test(r.stdout));
   const reported = [a, b].filter((r) =>
     /another run drives web: run-[ab]\/job#1/.test(r.outputs.message ?? ''),
   );

@@ -8,6 +8,8 @@ import {
   PatchStrategy,
   setHeaderOptions,
   V1MicroTime,
+  Watch,
+  type V1Lease,
   type V1Pod,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
@@ -40,6 +42,21 @@ const EPHEMERAL_ANNOTATION = 'rollout-pilot.dev/ephemeral-metadata';
 /** The pod template exactly as the Rollout had it (the API server adds defaults to the RS's copy). */
 const TEMPLATE_ANNOTATION = 'rollout-pilot.dev/pod-template';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** How long Service selectors are trusted from cache: only rollout-pilot moves them. */
+const SERVICE_REFRESH_MS = 15_000;
+/** Events that arrive this close together wake the driver once. */
+const EVENT_DEBOUNCE_MS = 50;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
 
 export function stateName(rollout: string): string {
   return `rollout-pilot.${rollout}`;
@@ -98,6 +115,19 @@ export class KubeCluster implements ClusterPort {
   private readonly coordination: CoordinationV1Api;
   private readonly objects: KubernetesObjectApi;
   private requests = 0;
+  /** Watches on the rollout's ReplicaSets and state ConfigMap; they wake a waiting driver. */
+  private watches: { key: string; controllers: AbortController[]; alive: boolean } | undefined;
+  private dirty = false;
+  private waiter: (() => void) | undefined;
+  /** The state ConfigMap's resourceVersion we wrote last: its own watch event is no news. */
+  private lastWrittenVersion: string | undefined;
+  /** Our lease as last written, so a renewal is a single compare-and-swap PUT. */
+  private lease: V1Lease | undefined;
+  /** Service selectors, refreshed every few seconds; our own switches update them at once. */
+  private readonly serviceCache = new Map<
+    string,
+    { hash: string | undefined; exists: boolean; at: number }
+  >();
 
   readonly kubeConfig: KubeConfig;
 
@@ -171,6 +201,7 @@ export class KubeCluster implements ClusterPort {
           : await this.call(() =>
               this.core.replaceNamespacedConfigMap({ name: stateName(rollout), namespace, body }),
             );
+      this.lastWrittenVersion = written.metadata?.resourceVersion;
       return written.metadata?.resourceVersion ?? '';
     } catch (e) {
       if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
@@ -199,6 +230,27 @@ export class KubeCluster implements ClusterPort {
     const name = stateName(rollout);
     // Lease times are MicroTime: the API server wants six fractional digits.
     const now = new V1MicroTime();
+    const mine = this.lease;
+    if (
+      mine?.metadata?.name === name &&
+      mine.metadata.namespace === namespace &&
+      mine.spec?.holderIdentity === identity
+    ) {
+      // Renewal: one compare-and-swap PUT on the lease we wrote last; anything else reads first.
+      try {
+        this.lease = await this.call(() =>
+          this.coordination.replaceNamespacedLease({
+            name,
+            namespace,
+            body: { metadata: mine.metadata, spec: { ...mine.spec, renewTime: now } },
+          }),
+        );
+        return undefined;
+      } catch (e) {
+        this.lease = undefined;
+        if (statusCode(e) !== 409) throw e;
+      }
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       let lease;
       try {
@@ -206,7 +258,7 @@ export class KubeCluster implements ClusterPort {
       } catch (e) {
         if (statusCode(e) !== 404) throw e;
         try {
-          await this.call(() =>
+          this.lease = await this.call(() =>
             this.coordination.createNamespacedLease({
               namespace,
               body: {
@@ -234,7 +286,7 @@ export class KubeCluster implements ClusterPort {
         return { holder, renewedAt, durationSeconds: held };
       }
       try {
-        await this.call(() =>
+        this.lease = await this.call(() =>
           this.coordination.replaceNamespacedLease({
             name,
             namespace,
@@ -259,6 +311,8 @@ export class KubeCluster implements ClusterPort {
 
   async releaseLease(namespace: string, rollout: string, identity: string): Promise<void> {
     const name = stateName(rollout);
+    this.lease = undefined;
+    this.stopWatching();
     try {
       const lease = await this.call(() => this.coordination.readNamespacedLease({ name, namespace }));
       if (lease.spec?.holderIdentity !== identity) return;
@@ -326,14 +380,24 @@ export class KubeCluster implements ClusterPort {
       };
     });
     const observedServices: Observation['services'] = {};
+    const now = Date.now();
     for (const name of services) {
-      try {
-        const svc = await this.call(() => this.core.readNamespacedService({ name, namespace: p.namespace }));
-        observedServices[name] = { name, selectedHash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] };
-      } catch (e) {
-        if (statusCode(e) !== 404) throw e;
-        observedServices[name] = undefined;
+      const key = `${p.namespace}/${name}`;
+      let cached = this.serviceCache.get(key);
+      // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
+      if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
+        try {
+          const svc = await this.call(() =>
+            this.core.readNamespacedService({ name, namespace: p.namespace }),
+          );
+          cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
+        } catch (e) {
+          if (statusCode(e) !== 404) throw e;
+          cached = { hash: undefined, exists: false, at: now };
+        }
+        this.serviceCache.set(key, cached);
       }
+      observedServices[name] = cached.exists ? { name, selectedHash: cached.hash } : undefined;
     }
     const ref = (rollout.spec as { workloadRef?: { name?: string } } | undefined)?.workloadRef;
     let workload: Observation['workload'];
@@ -498,6 +562,11 @@ export class KubeCluster implements ClusterPort {
         );
         return;
       case 'switchService':
+        this.serviceCache.set(`${namespace}/${action.service}`, {
+          hash: action.hash,
+          exists: true,
+          at: Date.now(),
+        });
         await this.call(() =>
           this.core.patchNamespacedService(
             {
@@ -651,14 +720,78 @@ export class KubeCluster implements ClusterPort {
     return out;
   }
 
-  async waitForChange(_rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
+  async waitForChange(rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
+    await this.watch(rollout);
+    if (this.dirty) {
+      // Several events usually come together (a scale, then pods): take them as one.
+      this.dirty = false;
+      await sleep(EVENT_DEBOUNCE_MS, signal);
+      this.dirty = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiter = undefined;
         resolve();
-      });
+      };
+      const timer = setTimeout(done, ms);
+      this.waiter = done;
+      signal?.addEventListener('abort', done);
     });
+    if (this.dirty) {
+      this.dirty = false;
+      await sleep(EVENT_DEBOUNCE_MS, signal);
+      this.dirty = false;
+    }
+  }
+
+  /** Starts the watches once per rollout; one that ends is started again at the next wait. */
+  private async watch(rollout: KubeObject): Promise<void> {
+    const p = parts(rollout);
+    const key = `${p.namespace}/${p.name}`;
+    if (this.watches?.key === key && this.watches.alive) return;
+    this.stopWatching();
+    const entry = { key, controllers: [] as AbortController[], alive: true };
+    this.watches = entry;
+    const onEvent = (_type: string, obj: unknown): void => {
+      const version = (obj as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
+      if (version !== undefined && version === this.lastWrittenVersion) return;
+      this.dirty = true;
+      this.waiter?.();
+    };
+    const onDone = (): void => {
+      entry.alive = false;
+    };
+    const watch = new Watch(this.kubeConfig);
+    try {
+      this.requests += 2;
+      entry.controllers.push(
+        await watch.watch(
+          `/apis/apps/v1/namespaces/${p.namespace}/replicasets`,
+          { labelSelector: `${ROLLOUT_LABEL}=${p.name}`, allowWatchBookmarks: false },
+          onEvent,
+          onDone,
+        ),
+        await watch.watch(
+          `/api/v1/namespaces/${p.namespace}/configmaps`,
+          { fieldSelector: `metadata.name=${stateName(p.name)}`, allowWatchBookmarks: false },
+          onEvent,
+          onDone,
+        ),
+      );
+      // The watches start with the current objects ("ADDED"): that is not news.
+      await sleep(EVENT_DEBOUNCE_MS);
+      this.dirty = false;
+    } catch {
+      // Without a watch the driver still wakes on its timers.
+      entry.alive = false;
+    }
+  }
+
+  stopWatching(): void {
+    for (const c of this.watches?.controllers ?? []) c.abort();
+    this.watches = undefined;
   }
 }
 
