@@ -8,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-22M53RVB.js";
+} from "./chunks/chunk-QLGTIX7S.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

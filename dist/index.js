@@ -7,7 +7,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-22M53RVB.js";
+} from "./chunks/chunk-QLGTIX7S.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

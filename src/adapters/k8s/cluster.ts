@@ -242,7 +242,15 @@ export class KubeCluster implements ClusterPort {
           this.coordination.replaceNamespacedLease({
             name,
             namespace,
-            body: { metadata: mine.metadata, spec: { ...mine.spec, renewTime: now } },
+            body: {
+              metadata: mine.metadata,
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds: durationSeconds,
+                acquireTime: mine.spec?.acquireTime,
+                renewTime: now,
+              },
+            },
           }),
         );
         return undefined;
