@@ -8,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-QLGTIX7S.js";
+} from "./chunks/chunk-UYFERCTN.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

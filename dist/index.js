@@ -7,7 +7,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-QLGTIX7S.js";
+} from "./chunks/chunk-UYFERCTN.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

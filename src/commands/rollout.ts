@@ -4,7 +4,12 @@ import { JobProvider } from '../analysis/providers/job.ts';
 import { readManifestFiles } from '../adapters/files.ts';
 import { createMetricProviders, type MetricProvider } from '../analysis/providers/index.ts';
 import type { StoredTemplate } from '../analysis/templates.ts';
-import { deployedSha, GitHubReporter, type GitHubLink } from '../adapters/github/reporter.ts';
+import {
+  deployedSha,
+  GitHubReporter,
+  pullRequestFromEvent,
+  type GitHubLink,
+} from '../adapters/github/reporter.ts';
 import { AnalysisRunner, type AnalysisRecord } from '../controller/analysis.ts';
 import { buildReport, publish } from '../controller/publish.ts';
 import type { Logger } from '../util/logger.ts';
@@ -325,9 +330,37 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
     .filter(([c, image]) => before.get(c) !== image)
     .map(([container, to]) => ({ container, from: before.get(container), to }));
   const summary = renderPlan(rollout.metadata.name, namespace, result, changes) + offline;
+  const outputs: CommandResult['outputs'] = {
+    message: result.summary,
+    'step-count': String(engine.canary.steps.length),
+  };
+  // On a pull request, the plan goes on the pull request: what will happen, before anyone merges.
+  const repository = ctx.env.GITHUB_REPOSITORY;
+  const sha = deployedSha(ctx.env);
+  const pr = config.prNumber ?? pullRequestFromEvent(ctx.env);
+  if (
+    config.comment &&
+    config.githubToken !== undefined &&
+    repository !== undefined &&
+    sha !== undefined &&
+    pr !== undefined
+  ) {
+    const reporter = new GitHubReporter({
+      token: config.githubToken,
+      apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+      link: { repository, sha, prNumber: pr },
+      log: ctx.log,
+      checkName: `rollout-pilot plan ${namespace}/${rollout.metadata.name}`,
+      comment: true,
+      checkRun: false,
+    });
+    const marker = `<!-- rollout-pilot-plan:${namespace}/${rollout.metadata.name} -->`;
+    const url = await reporter.upsertComment(`${marker}\n${summary}`, marker);
+    if (url !== undefined) outputs['comment-url'] = url;
+  }
   return {
     exitCode: 0,
-    outputs: { message: result.summary, 'step-count': String(engine.canary.steps.length) },
+    outputs,
     summary,
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -8,6 +8,14 @@ import { namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, canaryManifests, writeManifests } from '../support/rollout.ts';
 
 const TOKEN = 'ghs_test_token_0123456789';
+
+/** `ROLLOUT_PILOT_WRITE_EXAMPLES=1` keeps what the pull request showed in docs/examples/. */
+async function keepExample(name: string, text: string): Promise<void> {
+  if (process.env.ROLLOUT_PILOT_WRITE_EXAMPLES !== '1') return;
+  const dir = path.resolve(import.meta.dirname, '../../docs/examples');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, name), text.endsWith('\n') ? text : `${text}\n`);
+}
 
 /** A runner's GitHub variables for an event; the event payload goes to a file as on a runner. */
 async function githubEnv(
@@ -69,6 +77,7 @@ test('the pull request shows the rollout: one comment and one check run, updated
   assert.equal(promoted.exitCode, 0, promoted.stdout + promoted.stderr);
   assert.equal(promoted.outputs.phase, 'Healthy');
   assert.equal(api.commentsOn('acme', 'shop', 8).length, 1, 'the same comment, updated');
+  await keepExample('pr-comment-promoted.md', api.commentsOn('acme', 'shop', 8)[0] ?? '');
   assert.match(api.commentsOn('acme', 'shop', 8)[0] ?? '', /Healthy/);
   const checks = api.checkRuns(v2.headSha);
   assert.equal(checks.length, 1, 'the same check run');
@@ -158,6 +167,11 @@ test('a failing canary: a failed check run at the metric’s template line, valu
   const text = (await import('node:fs')).readFileSync(path.join(repo, 'rollout.yaml'), 'utf8').split('\n');
   assert.equal(annotation.start_line, text.findIndex((l) => l.includes('name: smoke-test')) + 1);
   const comment = api.commentsOn('acme', 'shop', 12)[0] ?? '';
+  await keepExample('pr-comment-aborted.md', comment);
+  await keepExample(
+    'check-run-aborted.md',
+    `# ${check?.output.title ?? ''}\n\n${check?.output.summary ?? ''}\n\n${check?.output.text ?? ''}`,
+  );
   assert.match(comment, /smoke-test/);
   assert.match(comment, /Failed/);
   assert.match(comment, /retry|undo/);
@@ -165,4 +179,45 @@ test('a failing canary: a failed check run at the metric’s template line, valu
   assert.ok(revert, 'a revert pull request was opened');
   assert.equal(revert.baseRef, 'main');
   assert.match(comment, new RegExp(`#${revert.number}|pull/${revert.number}`));
+});
+
+test('plan on a pull request posts the plan there; a read-only token degrades to the job summary', async (t) => {
+  const api = await startGitHubApi({ repos: ['acme/shop'] });
+  t.after(() => api.close());
+  const pr = api.addPullRequest({ number: 21, headSha: 'f'.repeat(40), title: 'shop v2' });
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const repo = await writeManifests(canaryManifests());
+  const env = await githubEnv(api, 'e'.repeat(40), 'pull_request', {
+    pull_request: { number: 21, head: { sha: pr.headSha } },
+  });
+  const plan = await actionIn(
+    repo,
+    namespace,
+    { command: 'plan', manifests: 'rollout.yaml', image: 'web=example/web:2', 'github-token': TOKEN },
+    { kubeconfig, env },
+  );
+  assert.equal(plan.exitCode, 0, plan.stdout);
+  const [comment] = api.commentsOn('acme', 'shop', 21);
+  assert.match(comment ?? '', /Plan for Rollout `web`/);
+  assert.match(comment ?? '', /first deploy: no stable ReplicaSet yet/);
+  assert.equal(plan.outputs['comment-url'], api.comments('acme', 'shop', 21)[0]?.htmlUrl);
+
+  // A fork's pull request: the token may read but not write. The rollout still runs and says why.
+  api.setTokenPermissions('ghs_read_only', 'read');
+  const run = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', 'github-token': 'ghs_read_only' },
+    {
+      kubeconfig,
+      env: await githubEnv(api, pr.headSha, 'pull_request', {
+        pull_request: { number: 21, head: { sha: pr.headSha } },
+      }),
+    },
+  );
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+  assert.equal(run.outputs.phase, 'Healthy');
+  assert.match(run.stdout, /::warning::GitHub refused the (comment|check run) \(403/);
+  assert.match(run.summary, /Healthy/);
+  assert.equal(api.commentsOn('acme', 'shop', 21).length, 1, 'only the plan comment');
 });
