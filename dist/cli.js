@@ -8,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-UYFERCTN.js";
+} from "./chunks/chunk-XZGB3V62.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -230,6 +230,8 @@ export function decideCanary(input: TickInput): Decision {
     s.controllerPause = false;
     s.promoteFull = false;
     s.currentStepIndex = stepCount;
+    // The promoted pods take the stable role's metadata now.
+    reconcileEphemeralMetadata(rollout, newRS, undefined, actions);
   } else if (s.abort) {
     s.currentStepIndex = s.stableRS === templateHash ? stepCount : 0;
   } else if (!scaled && completedCurrentStep(rollout, s, basic, now, analysisDone)) {

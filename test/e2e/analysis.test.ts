@@ -25,8 +25,9 @@ after(async () => {
   await app.close();
 });
 
+// `or vector(0)`: before the first error there is no 5xx series, and the ratio must read 0, not [].
 const ERROR_RATE = (window: string) =>
-  `sum(rate(http_requests_total{version="canary",code=~"5.."}[${window}])) / sum(rate(http_requests_total{version="canary"}[${window}]))`;
+  `(sum(rate(http_requests_total{version="canary",code=~"5.."}[${window}])) or vector(0)) / sum(rate(http_requests_total{version="canary"}[${window}]))`;
 
 function template(name: string, metric: Record<string, unknown>): unknown {
   return {

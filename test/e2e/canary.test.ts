@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, eventually, namespaceWithRole } from '../support/cluster.ts';
 import {
   actionIn,
@@ -189,5 +189,53 @@ test('plan shows the revision change and every stepâ€™s counts from the clusterâ
     (await replicaSets(namespace)).map((rs) => rs.image),
     ['example/web:1'],
     'still one revision',
+  );
+});
+
+test('canaryMetadata and stableMetadata follow the role; minReadySeconds reaches the ReplicaSets', async (t) => {
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const repo = await writeManifests(
+    canaryManifests({
+      steps: [{ setWeight: 20 }, { pause: {} }],
+      spec: { minReadySeconds: 1 },
+      canary: {
+        canaryMetadata: { labels: { role: 'canary' } },
+        stableMetadata: { labels: { role: 'stable' }, annotations: { team: 'shop' } },
+      },
+    }),
+  );
+  assert.equal((await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig })).exitCode, 0);
+  const paused = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', image: 'web=example/web:2' },
+    { kubeconfig },
+  );
+  assert.equal(paused.outputs.phase, 'Paused', paused.stdout);
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+  const byImage = (image: string) => pods.filter((p) => p.spec?.containers[0]?.image === image);
+  assert.deepEqual(
+    byImage('example/web:1').map((p) => p.metadata?.labels?.role),
+    ['stable', 'stable', 'stable', 'stable'],
+  );
+  assert.deepEqual(
+    byImage('example/web:2').map((p) => p.metadata?.labels?.role),
+    ['canary'],
+  );
+  assert.ok(byImage('example/web:1').every((p) => p.metadata?.annotations?.team === 'shop'));
+  const apps = adminKubeConfig().makeApiClient(AppsV1Api);
+  const sets = await apps.listNamespacedReplicaSet({ namespace });
+  assert.ok(sets.items.every((rs) => rs.spec?.minReadySeconds === 1));
+
+  // After promotion the new pods are stable: the role moves with them.
+  const done = await actionIn(repo, namespace, { command: 'promote', rollout: 'web' }, { kubeconfig });
+  assert.equal(done.outputs.phase, 'Healthy', done.stdout);
+  const after = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.filter(
+    (p) => p.metadata?.deletionTimestamp === undefined,
+  );
+  assert.deepEqual(
+    [...new Set(after.map((p) => `${p.spec?.containers[0]?.image ?? ''}:${p.metadata?.labels?.role ?? ''}`))],
+    ['example/web:2:stable'],
   );
 });

@@ -61,7 +61,11 @@ test('the pull request shows the rollout: one comment and one check run, updated
   assert.match(api.commentsOn('acme', 'shop', 7)[0] ?? '', /Healthy/);
   assert.equal(api.checkRuns(v1.headSha)[0]?.conclusion, 'success');
 
-  const paused = await run({ manifests: 'rollout.yaml', image: 'web=example/web:2' }, v2.headSha, 'push');
+  const paused = await run(
+    { manifests: 'rollout.yaml', image: 'web=example/web:2', environment: 'production' },
+    v2.headSha,
+    'push',
+  );
   assert.equal(paused.outputs.phase, 'Paused', paused.stdout);
   const [comment] = api.commentsOn('acme', 'shop', 8);
   assert.ok(comment);
@@ -73,7 +77,11 @@ test('the pull request shows the rollout: one comment and one check run, updated
   assert.equal(checkBefore.length, 1);
 
   // workflow_dispatch from the Actions tab: its own GITHUB_SHA is main's head, not the deployed commit.
-  const promoted = await run({ command: 'promote', rollout: 'web' }, 'c'.repeat(40), 'workflow_dispatch');
+  const promoted = await run(
+    { command: 'promote', rollout: 'web', environment: 'production' },
+    'c'.repeat(40),
+    'workflow_dispatch',
+  );
   assert.equal(promoted.exitCode, 0, promoted.stdout + promoted.stderr);
   assert.equal(promoted.outputs.phase, 'Healthy');
   assert.equal(api.commentsOn('acme', 'shop', 8).length, 1, 'the same comment, updated');
@@ -85,6 +93,15 @@ test('the pull request shows the rollout: one comment and one check run, updated
   assert.equal(checks[0]?.conclusion, 'success');
   assert.ok((checks[0]?.updates ?? 0) >= 1);
   assert.deepEqual(api.checkRuns('c'.repeat(40)), [], 'nothing was attached to the dispatch commit');
+  // One GitHub Deployment for the deployed commit, in progress while paused, then success.
+  const deployments = api.deployments('acme', 'shop');
+  assert.deepEqual(
+    deployments.map((d) => [d.sha, d.environment]),
+    [[v2.headSha, 'production']],
+  );
+  const states = api.deploymentStatuses(deployments[0]?.id ?? 0).map((d) => d.state);
+  assert.ok(states.includes('in_progress'), states.join(','));
+  assert.equal(states.at(-1), 'success');
   assert.match(promoted.summary, /Healthy/);
   assert.deepEqual(
     api.rejected.filter((r) => r.reason !== 'not-found'),
