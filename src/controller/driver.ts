@@ -217,8 +217,7 @@ export async function drive(
         analysis: records,
       };
     }
-    // After a change give the cluster's controllers a moment; otherwise sleep until something may
-    // have changed by itself, or a measurement finishes.
+    // Otherwise sleep until a watch event, a finished measurement, or the requeue time.
     // A tick that moved to another step (or into or out of a pause) acts on it at once; after
     // actions, the ReplicaSets' watch wakes the driver as soon as the cluster answers.
     const moved =
