@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startGitHubApi, type GitHubApi } from '../support/github-api/index.ts';
-import { namespaceWithRole } from '../support/cluster.ts';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, canaryManifests, writeManifests } from '../support/rollout.ts';
 
 const TOKEN = 'ghs_test_token_0123456789';
@@ -237,4 +240,92 @@ test('plan on a pull request posts the plan there; a read-only token degrades to
   assert.match(run.stdout, /::warning::GitHub refused the (comment|check run) \(403/);
   assert.match(run.summary, /Healthy/);
   assert.equal(api.commentsOn('acme', 'shop', 21).length, 1, 'only the plan comment');
+});
+
+test('a Secret-backed analysis arg never appears in logs, outputs, comment, check run or the stored state', async (t) => {
+  const secret = 'sk-live-7f3a9c2e41d84b6b';
+  // A metrics endpoint that wants the secret in a header and in the query string.
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ok = req.headers.authorization === `Bearer ${secret}` && url.searchParams.get('key') === secret;
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok, rate: 0.01 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const api = await startGitHubApi({ repos: ['acme/shop'] });
+  t.after(() => api.close());
+  const previous = api.addPullRequest({ number: 30, headSha: '1'.repeat(40), merged: true });
+  const pr = api.addPullRequest({ number: 31, headSha: '2'.repeat(40), merged: true });
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'metrics-api' }, stringData: { token: secret } },
+  });
+  const repo = await writeManifests([
+    ...canaryManifests({
+      steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'api-check' }] } }],
+    }),
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'api-check' },
+      spec: {
+        args: [{ name: 'token', valueFrom: { secretKeyRef: { name: 'metrics-api', key: 'token' } } }],
+        metrics: [
+          {
+            name: 'api',
+            count: 2,
+            interval: '1s',
+            successCondition: 'result.ok == true && result.rate < 0.05',
+            provider: {
+              web: {
+                url: `http://127.0.0.1:${port}/check?key={{args.token}}`,
+                headers: [{ key: 'Authorization', value: 'Bearer {{args.token}}' }],
+                jsonPath: '{$}',
+              },
+            },
+          },
+        ],
+      },
+    },
+  ]);
+  const first = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', 'github-token': TOKEN },
+    { kubeconfig, env: await githubEnv(api, previous.headSha, 'push') },
+  );
+  assert.equal(first.exitCode, 0, first.stdout);
+  const run = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', image: 'web=example/web:2', 'github-token': TOKEN },
+    { kubeconfig, env: await githubEnv(api, pr.headSha, 'push') },
+  );
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+  assert.equal(run.outputs.phase, 'Healthy', 'the analysis authenticated with the secret and passed');
+  const measurements = (
+    JSON.parse(run.outputs.analysis ?? '[]') as {
+      metrics: { measurements: { phase: string; query?: string }[] }[];
+    }[]
+  )[0]?.metrics[0]?.measurements;
+  assert.deepEqual(
+    measurements?.map((m) => m.phase),
+    ['Successful', 'Successful'],
+  );
+  assert.match(measurements?.[0]?.query ?? '', /key=\*\*\*/, 'the query as sent is shown, redacted');
+  const state = await core.readNamespacedConfigMap({ name: 'rollout-pilot.web', namespace });
+  const everything = [
+    run.stdout,
+    run.stderr,
+    run.summary,
+    JSON.stringify(run.outputs),
+    ...api.commentsOn('acme', 'shop', 31),
+    JSON.stringify(api.checkRuns(pr.headSha)),
+    JSON.stringify(state.data),
+  ].join('\n');
+  assert.ok(!everything.includes(secret), 'the secret appears nowhere');
 });
