@@ -7,7 +7,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-XZGB3V62.js";
+} from "./chunks/chunk-IMPDSU4X.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

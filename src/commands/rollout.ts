@@ -31,7 +31,7 @@ import { renderTree } from '../report/tree.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION, validateManifests } from '../manifests/validate.ts';
-import { ConfigurationError, ManifestError } from '../util/errors.ts';
+import { ConfigurationError, ManifestError, type Diagnostic } from '../util/errors.ts';
 import type { CommandContext, CommandResult, OutputName } from './types.ts';
 
 /** Who is driving: one GitHub job (attempts of the same job may take over from each other). */
@@ -165,6 +165,8 @@ interface PreparedRun {
   rollout: KubeObject;
   plain: KubeObject[];
   templates: StoredTemplate[];
+  /** Templates the manifests name but do not hold; `run` looks for them in the cluster. */
+  missing: Diagnostic[];
 }
 
 /** Reads and validates the manifests and picks the Rollout; throws on any problem (nothing is touched). */
@@ -173,7 +175,9 @@ async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun
     throw new ConfigurationError(`${config.command} needs the manifests input`);
   const files = await readManifestFiles(config.manifests, ctx.cwd);
   const { docs, diagnostics } = validateManifests(files);
-  if (diagnostics.length > 0) {
+  const missing = diagnostics.filter((d) => d.missingTemplate !== undefined);
+  const problems = diagnostics.filter((d) => d.missingTemplate === undefined);
+  if (problems.length > 0 || (missing.length > 0 && config.command !== 'run')) {
     for (const d of diagnostics) ctx.log.error(d.message, d);
     throw new ManifestError(diagnostics);
   }
@@ -185,9 +189,10 @@ async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun
       rollout: withImages(rollout, config.images),
       plain: plainObjects(docs),
       templates: analysisTemplates(docs),
+      missing,
     };
   }
-  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs) };
+  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs), missing };
 }
 
 function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
@@ -409,6 +414,28 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     ...pick(prepared.rollout.metadata, ['labels', 'annotations']),
   };
   const rollout = withImages(await cluster.resolveWorkloadRef(prepared.rollout), config.images);
+  // Templates the manifests name but do not hold may live in the cluster (Argo's CRDs installed).
+  const unresolved: Diagnostic[] = [];
+  for (const d of prepared.missing) {
+    const ref = d.missingTemplate;
+    if (ref === undefined) continue;
+    if (prepared.templates.some((t) => t.kind === ref.kind && t.name === ref.name)) continue;
+    const found = await cluster.readAnalysisTemplate(ref.kind, ref.name, namespace);
+    if (found === undefined) {
+      unresolved.push({ ...d, message: `${d.message}; not in the cluster either` });
+      continue;
+    }
+    prepared.templates.push({
+      kind: ref.kind,
+      name: ref.name,
+      spec: (found.spec ?? {}) as Record<string, unknown>,
+    });
+    ctx.log.info(`using ${ref.kind} ${ref.name} from the cluster`);
+  }
+  if (unresolved.length > 0) {
+    for (const d of unresolved) ctx.log.error(d.message, d);
+    throw new ManifestError(unresolved);
+  }
   const engine = toEngineRollout(rollout);
   const name = rollout.metadata.name;
 

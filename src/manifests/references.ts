@@ -232,8 +232,12 @@ function siteRules(index: TemplateIndex, site: Site): Diagnostic[] {
   const out: Diagnostic[] = [];
   const from = namespaceOf(site.doc);
   for (const ref of site.refs) {
-    if (!index.find(ref, from))
-      out.push(diagnosticAt(site.doc, `${ref.path}.templateName`, notFound(index, ref)));
+    if (!index.find(ref, from)) {
+      out.push({
+        ...diagnosticAt(site.doc, `${ref.path}.templateName`, notFound(index, ref)),
+        missingTemplate: { kind: kindOf(ref), name: ref.name },
+      });
+    }
   }
   const { templates } = flatten(index, site);
 

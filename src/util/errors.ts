@@ -9,6 +9,8 @@ export interface Diagnostic extends SourceLocation {
   /** Dotted path of the offending field, e.g. `spec.strategy.canary.steps[2].setWeight`. */
   path: string;
   message: string;
+  /** Set when an analysis template is not among the manifests: `run` also looks in the cluster. */
+  missingTemplate?: { kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate'; name: string } | undefined;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

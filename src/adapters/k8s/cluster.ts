@@ -685,6 +685,37 @@ export class KubeCluster implements ClusterPort {
     }
   }
 
+  /**
+   * An AnalysisTemplate or ClusterAnalysisTemplate stored in the cluster, when Argo Rollouts' CRDs
+   * are installed there; undefined when the kind or the object does not exist.
+   */
+  async readAnalysisTemplate(
+    kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate',
+    name: string,
+    namespace: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const obj = await this.call(() =>
+        this.objects.read({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind,
+          metadata: kind === 'AnalysisTemplate' ? { name, namespace } : { name },
+        }),
+      );
+      return obj as unknown as Record<string, unknown>;
+    } catch (e) {
+      // 404: no such object, or no such kind (the CRDs are not installed).
+      if (statusCode(e) === 404) return undefined;
+      if (
+        e instanceof Error &&
+        /no matches for kind|does not have a resource type|Unrecognized API/i.test(e.message)
+      ) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
   /** workloadRef: the Deployment's pod template (and selector) become the Rollout's. */
   async resolveWorkloadRef(rollout: KubeObject): Promise<KubeObject> {
     const spec = (rollout.spec ?? {}) as {
