@@ -10,6 +10,11 @@ for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   f=$STATE/pids/$name
   [ -f "$f" ] || continue
   pid=$(cat "$f")
+  # A pid left from a machine restart may belong to another process now: only stop our binary.
+  if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
+    rm -f "$f"
+    continue
+  fi
   # Each component runs in its own session (setsid): kill the whole group.
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
