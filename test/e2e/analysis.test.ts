@@ -92,8 +92,14 @@ test('a canary whose error rate rises after the second step is aborted within tw
     { kubeconfig },
   );
   await eventually(
-    'the second step',
-    async () => ((await storedStatus(namespace))?.currentStepIndex ?? 0) >= 2 || undefined,
+    'the update at its second step',
+    async () => {
+      // v1's status (all steps done) counts only once v2 is the revision being rolled out.
+      const s = await storedStatus(namespace);
+      return s !== undefined && s.stableRS !== s.currentPodHash && (s.currentStepIndex ?? 0) >= 2
+        ? true
+        : undefined;
+    },
     60_000,
     50,
   );
