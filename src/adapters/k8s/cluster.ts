@@ -544,30 +544,12 @@ export class KubeCluster implements ClusterPort {
         return;
       }
       case 'scaleReplicaSet':
-        await this.call(() =>
-          this.apps.patchNamespacedReplicaSet(
-            {
-              name: action.name,
-              namespace,
-              fieldManager: FIELD_MANAGER,
-              body: { spec: { replicas: action.replicas } },
-            },
-            mergePatch,
-          ),
-        );
+        await this.patchReplicaSet(namespace, action.name, { spec: { replicas: action.replicas } });
         return;
       case 'setRevision':
-        await this.call(() =>
-          this.apps.patchNamespacedReplicaSet(
-            {
-              name: action.name,
-              namespace,
-              fieldManager: FIELD_MANAGER,
-              body: { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
-            },
-            mergePatch,
-          ),
-        );
+        await this.patchReplicaSet(namespace, action.name, {
+          metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } },
+        });
         return;
       case 'switchService':
         this.serviceCache.set(`${namespace}/${action.service}`, {
@@ -622,6 +604,12 @@ export class KubeCluster implements ClusterPort {
     }
   }
 
+  private async patchReplicaSet(namespace: string, name: string, body: object): Promise<void> {
+    await this.call(() =>
+      this.apps.patchNamespacedReplicaSet({ name, namespace, fieldManager: FIELD_MANAGER, body }, mergePatch),
+    );
+  }
+
   /** Role labels/annotations go on the ReplicaSet's template and, in place, on its running pods. */
   private async setEphemeralMetadata(namespace: string, name: string, metadata: PodMetadata): Promise<void> {
     const rs = await this.call(() => this.apps.readNamespacedReplicaSet({ name, namespace }));
@@ -635,20 +623,11 @@ export class KubeCluster implements ClusterPort {
       labels: diff(before.labels, metadata.labels),
       annotations: diff(before.annotations, metadata.annotations),
     };
-    await this.call(() =>
-      this.apps.patchNamespacedReplicaSet(
-        {
-          name,
-          namespace,
-          fieldManager: FIELD_MANAGER,
-          body: {
-            metadata: { annotations: { [EPHEMERAL_ANNOTATION]: canonicalJson(metadata) } },
-            spec: { template: { metadata: podMeta } },
-          },
-        },
-        mergePatch,
-      ),
-    );
+    await this.patchReplicaSet(namespace, name, {
+      metadata: { annotations: { [EPHEMERAL_ANNOTATION]: canonicalJson(metadata) } },
+      spec: { template: { metadata: podMeta } },
+    });
+
     const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
     if (hash === undefined) return;
     const pods = await this.call(() =>

@@ -234,3 +234,10 @@ export function excerpt(text: string, max = 500): string {
   const t = text.trim();
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
+
+/** Sets a header, replacing any with the same name (case-insensitive). */
+export function setHeader(headers: [string, string][], name: string, value: string): void {
+  const i = headers.findIndex(([k]) => k.toLowerCase() === name);
+  if (i >= 0) headers.splice(i, 1);
+  headers.push([name, value]);
+}

@@ -7,6 +7,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import type { FieldReader } from './fields.ts';
 import { basicAuth, excerpt, httpRequest, type HttpResponse } from './http.ts';
 import { ProviderError } from './types.ts';
 
@@ -40,6 +41,25 @@ export class OAuth2TokenCache {
   private readonly styles = new Map<string, 'header' | 'body'>();
   /** Token fetches made (for tests). */
   fetches = 0;
+
+  /**
+   * The bearer token an `authentication.oauth2` block asks for, or undefined when the block has no
+   * token URL. `provider` names the provider in the error for a block without client credentials.
+   */
+  async bearerFor(
+    oauth: FieldReader | undefined,
+    provider: string,
+    opts: TokenRequestOptions,
+  ): Promise<string | undefined> {
+    const tokenUrl = oauth?.str('tokenUrl');
+    if (oauth === undefined || tokenUrl === undefined || tokenUrl === '') return undefined;
+    const clientId = oauth.str('clientId') ?? '';
+    const clientSecret = oauth.str('clientSecret') ?? '';
+    if (clientId === '' || clientSecret === '') {
+      throw new ProviderError(`${provider}.authentication.oauth2 needs clientId and clientSecret`);
+    }
+    return this.token({ tokenUrl, clientId, clientSecret, scopes: oauth.strings('scopes') ?? [] }, opts);
+  }
 
   /** A valid access token for the client; fetches one when none is cached or it is about to expire. */
   async token(cfg: OAuth2Config, opts: TokenRequestOptions): Promise<string> {

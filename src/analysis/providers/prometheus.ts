@@ -20,6 +20,7 @@ import {
   guarded,
   httpRequest,
   credentialValues,
+  setHeader,
   splitUserinfo,
   type HttpResponse,
 } from './http.ts';
@@ -206,17 +207,13 @@ export class PrometheusProvider implements MetricProvider {
 
         const insecure = f.bool('insecure') ?? false;
         const caCert = f.str('caCert') || undefined;
-        const tokenUrl = oauth?.str('tokenUrl');
-        if (oauth && tokenUrl !== undefined && tokenUrl !== '') {
-          const clientId = oauth.str('clientId') ?? '';
-          const clientSecret = oauth.str('clientSecret') ?? '';
-          if (clientId === '' || clientSecret === '') {
-            throw new ProviderError('prometheus.authentication.oauth2 needs clientId and clientSecret');
-          }
-          const token = await this.tokens.token(
-            { tokenUrl, clientId, clientSecret, scopes: oauth.strings('scopes') ?? [] },
-            { signal: ctx.signal, now: ctx.now, timeoutMs, insecure },
-          );
+        const token = await this.tokens.bearerFor(oauth, 'prometheus', {
+          signal: ctx.signal,
+          now: ctx.now,
+          timeoutMs,
+          insecure,
+        });
+        if (token !== undefined) {
           secrets.add(token);
           setHeader(sendHeaders, 'authorization', `Bearer ${token}`);
         } else if (basic && (basic.str('username') ?? '') !== '') {
@@ -287,12 +284,6 @@ export class PrometheusProvider implements MetricProvider {
       },
     );
   }
-}
-
-function setHeader(headers: [string, string][], name: string, value: string): void {
-  const i = headers.findIndex(([k]) => k.toLowerCase() === name);
-  if (i >= 0) headers.splice(i, 1);
-  headers.push([name, value]);
 }
 
 function parseTime(which: 'start' | 'end', text: string, now: Date): number {

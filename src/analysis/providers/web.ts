@@ -12,7 +12,7 @@
  */
 
 import { FieldReader } from './fields.ts';
-import { basicAuth, credentialValues, guarded, httpRequest, splitUserinfo } from './http.ts';
+import { basicAuth, credentialValues, guarded, httpRequest, setHeader, splitUserinfo } from './http.ts';
 import { firstResult, parseJsonPath } from './jsonpath.ts';
 import { goJson } from './newrelic.ts';
 import { OAuth2TokenCache } from './oauth2.ts';
@@ -119,25 +119,17 @@ export class WebProvider implements MetricProvider {
         if (body !== '') payload = body;
         else if (hasJsonBody) {
           payload = JSON.stringify(jsonBody);
-          const i = send.findIndex(([n]) => n.toLowerCase() === 'content-type');
-          if (i >= 0) send.splice(i, 1);
-          send.push(['content-type', 'application/json']);
+          setHeader(send, 'content-type', 'application/json');
         }
-        const tokenUrl = oauth?.str('tokenUrl');
-        if (oauth && tokenUrl !== undefined && tokenUrl !== '') {
-          const clientId = oauth.str('clientId') ?? '';
-          const clientSecret = oauth.str('clientSecret') ?? '';
-          if (clientId === '' || clientSecret === '') {
-            throw new ProviderError('web.authentication.oauth2 needs clientId and clientSecret');
-          }
-          const token = await this.tokens.token(
-            { tokenUrl, clientId, clientSecret, scopes: oauth.strings('scopes') ?? [] },
-            { signal: ctx.signal, now: ctx.now, timeoutMs, insecure },
-          );
+        const token = await this.tokens.bearerFor(oauth, 'web', {
+          signal: ctx.signal,
+          now: ctx.now,
+          timeoutMs,
+          insecure,
+        });
+        if (token !== undefined) {
           secrets.add(token);
-          const i = send.findIndex(([n]) => n.toLowerCase() === 'authorization');
-          if (i >= 0) send.splice(i, 1);
-          send.push(['authorization', `Bearer ${token}`]);
+          setHeader(send, 'authorization', `Bearer ${token}`);
         }
 
         const res = await httpRequest({
