@@ -8,7 +8,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-OLCBLL4X.js";
+} from "./chunks/chunk-J5WZIK5G.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

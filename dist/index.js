@@ -7,7 +7,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-OLCBLL4X.js";
+} from "./chunks/chunk-J5WZIK5G.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

@@ -111,16 +111,8 @@ launch etcd "$BIN_DIR/etcd" --name=node0 --data-dir="$STATE/etcd-data" \
   --quota-backend-bytes=4294967296 --auto-compaction-retention=1
 wait_for etcd 100 curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$ETCD_PORT/health"
 
-launch kube-apiserver "$BIN_DIR/kube-apiserver" \
-  --etcd-servers="http://127.0.0.1:$ETCD_PORT" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
-  --secure-port="$API_PORT" --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" \
-  --client-ca-file="$pki/ca.crt" --authorization-mode=Node,RBAC \
-  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-  --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
-  --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true \
-  --disable-admission-plugins=ServiceAccount --enable-priority-and-fairness=false \
-  --max-requests-inflight=0 --max-mutating-requests-inflight=0 \
-  --profiling=false --v=0
+. "$here/apiserver.sh"
+launch kube-apiserver "${APISERVER_CMD[@]}"
 wait_for kube-apiserver 300 api_ready
 
 launch kube-controller-manager "$BIN_DIR/kube-controller-manager" \

@@ -1,6 +1,7 @@
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigurationError } from '../util/errors.ts';
+import { decodeManifest } from '../manifests/encoding.ts';
+import { ConfigurationError, type Diagnostic } from '../util/errors.ts';
 
 const YAML_FILE = /\.ya?ml$/i;
 
@@ -35,6 +36,8 @@ export interface ManifestFile {
   /** Path as shown to people: relative to the workspace when inside it. */
   display: string;
   text: string;
+  /** Set when the bytes are not UTF-8 text: the file is not parsed. */
+  problem?: Diagnostic | undefined;
 }
 
 export async function readManifestFiles(patterns: readonly string[], cwd: string): Promise<ManifestFile[]> {
@@ -42,7 +45,8 @@ export async function readManifestFiles(patterns: readonly string[], cwd: string
   return Promise.all(
     paths.map(async (p) => {
       const rel = path.relative(cwd, p);
-      return { display: rel.startsWith('..') ? p : rel, text: await readFile(p, 'utf8') };
+      const display = rel.startsWith('..') ? p : rel;
+      return decodeManifest(display, await readFile(p));
     }),
   );
 }

@@ -1,9 +1,10 @@
 /**
  * From a Rollout's analysis block (`strategy.canary.analysis` or an `analysis` step) and the
  * AnalysisTemplates it names, to a RunSpec: templates (and the templates they include) merged as Argo
- * merges them, arguments resolved, `{{args.x}}` substituted. Pure; Secret values are not resolved
- * here: their placeholders stay in the spec and are filled in at measurement time, so no secret is
- * ever stored in the rollout's state.
+ * merges them, arguments resolved, `{{args.x}}` substituted outside the provider block. Pure. The
+ * provider block keeps its placeholders and is resolved in one pass at measurement time with the
+ * args and the Secret values (`resolveProvider`), so no secret is ever stored in the rollout's state
+ * and no arg value is expanded twice.
  */
 import { metricSpecFromArgo, type MetricSpec, type RunSpec } from './engine/index.ts';
 
@@ -94,9 +95,18 @@ function substitute(value: unknown, args: ReadonlyMap<string, string>): unknown 
   return value;
 }
 
-/** Replaces the secret args' placeholders at measurement time. */
-export function fillSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
-  return substitute(value, secrets) as T;
+/**
+ * The provider block as a measurement sends it: every `{{args.x}}` the template wrote replaced, in
+ * one pass, by the run's args and the Secret values (read at measurement time), as Argo's
+ * `ResolveMetricArgs` does. A value is never expanded again: an arg whose value is `{{args.token}}`
+ * puts that text, not the Secret, where the template placed the arg.
+ */
+export function resolveProvider<T>(
+  block: T,
+  args: Readonly<Record<string, string>>,
+  secrets: ReadonlyMap<string, string>,
+): T {
+  return substitute(block, new Map([...Object.entries(args), ...secrets])) as T;
 }
 
 /**
@@ -174,7 +184,11 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
   const seen = new Set<string>();
   for (const t of chosen) {
     for (const m of list(t.spec.metrics)) {
-      const raw = substitute(m, args) as Obj;
+      // The provider keeps its placeholders: it is resolved once, with the Secrets, per measurement.
+      const raw: Obj = {
+        ...(substitute({ ...obj(m), provider: undefined }, args) as Obj),
+        provider: obj(m).provider,
+      };
       const name = str(raw.name) ?? '';
       if (seen.has(name)) throw new AnalysisSetupError(`metric "${name}" is defined by two merged templates`);
       seen.add(name);

@@ -1,10 +1,19 @@
 import type { Config } from '../config/inputs.ts';
 import { lint } from './lint.ts';
-import { control, plan, run, status, undo } from './rollout.ts';
+import { control, plan, releaseHeldLease, run, status, undo } from './rollout.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
 /** Runs one command. The action and the CLI both come through here: one engine, two edges. */
 export async function execute(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  try {
+    return await dispatch(config, ctx);
+  } finally {
+    // Whatever happened, a run that took the Lease gives it back.
+    await releaseHeldLease(ctx);
+  }
+}
+
+function dispatch(config: Config, ctx: CommandContext): Promise<CommandResult> {
   switch (config.command) {
     case 'lint':
       return lint(config, ctx);

@@ -1,6 +1,6 @@
 import type { Config } from '../config/inputs.ts';
 import { readManifestFiles } from '../adapters/files.ts';
-import { validateManifests } from '../manifests/validate.ts';
+import { rolloutNamespace, validateManifests } from '../manifests/validate.ts';
 import { ConfigurationError, formatDiagnostic } from '../util/errors.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
@@ -10,7 +10,13 @@ export async function lint(config: Config, ctx: CommandContext): Promise<Command
     throw new ConfigurationError('lint needs the manifests input: files, directories or globs');
   }
   const files = await readManifestFiles(config.manifests, ctx.cwd);
-  const { docs, diagnostics } = validateManifests(files);
+  // The namespace as `run` resolves it without a cluster: the input, the Rollout's, else `default`.
+  const { docs, diagnostics } = validateManifests(files, {
+    policy: {
+      namespace: (all) => rolloutNamespace(all, config.namespace, config.rollout),
+      safety: config.safety,
+    },
+  });
   for (const d of diagnostics) ctx.log.error(formatDiagnostic(d), d);
   const message =
     diagnostics.length === 0

@@ -14,7 +14,7 @@ import { AnalysisRunner, type AnalysisRecord } from '../controller/analysis.ts';
 import { buildReport, publish } from '../controller/publish.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Config } from '../config/inputs.ts';
-import { drive, LEASE_SECONDS, sameJob, type DriveResult } from '../controller/driver.ts';
+import { drive, LEASE_SECONDS, matrixSibling, sameJob, type DriveResult } from '../controller/driver.ts';
 import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
 import {
   ConflictError,
@@ -30,15 +30,17 @@ import { renderPlan } from '../report/plan.ts';
 import { renderTree } from '../report/tree.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
-import { ARGO_API_VERSION, validateManifests } from '../manifests/validate.ts';
-import { ConfigurationError, ManifestError, type Diagnostic } from '../util/errors.ts';
+import { ARGO_API_VERSION, rolloutDocNamespace, validateManifests } from '../manifests/validate.ts';
+import { ConfigurationError, errorMessage, ManifestError, type Diagnostic } from '../util/errors.ts';
+import { applyWithProgress, clusterTemplateJobProblems, preflightObjects } from './preflight.ts';
 import type { CommandContext, CommandResult, OutputName } from './types.ts';
 
 /** Who is driving: one GitHub job (attempts of the same job may take over from each other). */
 export function driverIdentity(env: NodeJS.ProcessEnv): string {
   if (env.ROLLOUT_PILOT_DRIVER_ID) return env.ROLLOUT_PILOT_DRIVER_ID;
   if (env.GITHUB_RUN_ID) {
-    return `${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID}/${env.GITHUB_JOB ?? ''}#${env.GITHUB_RUN_ATTEMPT ?? '1'}@${hostname()}`;
+    // The pid tells apart two legs of a matrix on one machine (same run, job and attempt).
+    return `${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID}/${env.GITHUB_JOB ?? ''}#${env.GITHUB_RUN_ATTEMPT ?? '1'}@${hostname()}/${process.pid}`;
   }
   return `cli@${hostname()}/${process.pid}#1`;
 }
@@ -48,11 +50,31 @@ interface Connected {
   namespace: string;
 }
 
+/** The cluster each command connected to, so that `releaseHeldLease` can release its Lease. */
+const connected = new WeakMap<CommandContext, KubeCluster>();
+
+/**
+ * Releases the Lease if the command took it and still holds it: on every exit path, a handled
+ * error included (best effort: a Lease that is not released lapses after LEASE_SECONDS).
+ */
+export async function releaseHeldLease(ctx: CommandContext): Promise<void> {
+  await connected
+    .get(ctx)
+    ?.releaseHeld()
+    .catch(() => undefined);
+}
+
 function connect(config: Config, ctx: CommandContext, manifestNamespace?: string): Connected {
   const kc = loadKubeConfig(config.kubeconfig, ctx.env);
   const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   const namespace = config.namespace ?? manifestNamespace ?? contextNamespace ?? 'default';
-  return { cluster: new KubeCluster(kc), namespace };
+  const cluster = new KubeCluster(kc);
+  cluster.setRetryBudget(config.apiRetryBudgetMs);
+  cluster.onRetry = (what, waitMs) => {
+    ctx.log.info(`${what}; retrying in ${(waitMs / 1000).toFixed(1)}s (api-retry-budget)`);
+  };
+  connected.set(ctx, cluster);
+  return { cluster, namespace };
 }
 
 function deadline(config: Config): Date {
@@ -169,12 +191,25 @@ interface PreparedRun {
   missing: Diagnostic[];
 }
 
-/** Reads and validates the manifests and picks the Rollout; throws on any problem (nothing is touched). */
-async function prepare(config: Config, ctx: CommandContext): Promise<PreparedRun> {
+/**
+ * Reads and validates the manifests, refuses what they may not do (docs/security.md) and picks the
+ * Rollout; throws on any problem (nothing is touched). `namespaceFor` resolves the rollout's
+ * namespace from the Rollout's own, as `connect` does.
+ */
+async function prepare(
+  config: Config,
+  ctx: CommandContext,
+  namespaceFor: (manifestNamespace: string | undefined) => string,
+): Promise<PreparedRun> {
   if (config.manifests.length === 0)
     throw new ConfigurationError(`${config.command} needs the manifests input`);
   const files = await readManifestFiles(config.manifests, ctx.cwd);
-  const { docs, diagnostics } = validateManifests(files);
+  const { docs, diagnostics } = validateManifests(files, {
+    policy: {
+      namespace: (all) => namespaceFor(rolloutDocNamespace(all, config.rollout)),
+      safety: config.safety,
+    },
+  });
   const missing = diagnostics.filter((d) => d.missingTemplate !== undefined);
   const problems = diagnostics.filter((d) => d.missingTemplate === undefined);
   if (problems.length > 0 || (missing.length > 0 && config.command !== 'run')) {
@@ -278,6 +313,7 @@ function analysisRunner(
       kubeConfig: cluster.kubeConfig,
       namespace,
       labels: { [ROLLOUT_LABEL]: name },
+      retryBudgetMs: config.apiRetryBudgetMs,
     }),
   );
   return new AnalysisRunner(
@@ -308,7 +344,13 @@ function images(rollout: KubeObject | undefined): Map<string, string> {
 
 /** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
 export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
-  let { rollout } = await prepare(config, ctx);
+  let { rollout } = await prepare(config, ctx, (ns) => {
+    try {
+      return connect(config, ctx, ns).namespace;
+    } catch {
+      return config.namespace ?? ns ?? 'default';
+    }
+  });
   let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
   let stored: StoredState | undefined;
   let offline = '';
@@ -386,6 +428,11 @@ async function takeLease(
     sameJob(identity, h),
   );
   if (first === undefined) return undefined;
+  if (matrixSibling(identity, first.holder)) {
+    throw new ConfigurationError(
+      `two runs of the same job drive ${name}: ${first.holder} holds its lease and this run is ${identity}. They share the run id, job and attempt (legs of a matrix?): drive each rollout from one leg only`,
+    );
+  }
   log.info(`the lease of ${name} is held by ${first.holder}: checking that it is still driving`);
   const until = first.renewedAt.getTime() + first.durationSeconds * 1000 + 1000;
   while (systemClock.now().getTime() < until) {
@@ -405,7 +452,7 @@ async function takeLease(
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
   if (config.manifests.length === 0 && config.rollout !== undefined) return control(config, ctx, undefined);
-  const prepared = await prepare(config, ctx);
+  const prepared = await prepare(config, ctx, (ns) => connect(config, ctx, ns).namespace);
   const plain = prepared.plain;
   const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);
   prepared.rollout.metadata = {
@@ -425,11 +472,10 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
       unresolved.push({ ...d, message: `${d.message}; not in the cluster either` });
       continue;
     }
-    prepared.templates.push({
-      kind: ref.kind,
-      name: ref.name,
-      spec: (found.spec ?? {}) as Record<string, unknown>,
-    });
+    const spec = (found.spec ?? {}) as Record<string, unknown>;
+    const refused = config.safety.privilegedJobs ? [] : clusterTemplateJobProblems(ref.name, spec);
+    unresolved.push(...refused.map((message) => ({ ...d, message })));
+    prepared.templates.push({ kind: ref.kind, name: ref.name, spec });
     ctx.log.info(`using ${ref.kind} ${ref.name} from the cluster`);
   }
   if (unresolved.length > 0) {
@@ -450,9 +496,10 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
       obj.spec = { ...spec, selector: { ...spec.selector, [POD_TEMPLATE_HASH_LABEL]: hash } };
     }
   }
-  // The server validates everything first; an error here changes nothing.
-  await ctx.log.group('Validate on the server (dry run)', () =>
-    cluster.applyObjects(plain, { dryRun: true, namespace }),
+  // The server validates everything first, the ReplicaSet and the state too; an error here changes nothing.
+  const checked = [...plain, ...preflightObjects(rollout, namespace, prepared.templates)];
+  await ctx.log.group(`Validate ${checked.length} objects on the server (dry run)`, () =>
+    applyWithProgress(cluster, checked, { dryRun: true, namespace }, ctx.log),
   );
 
   const identity = driverIdentity(ctx.env);
@@ -468,8 +515,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     };
   }
   await ctx.log.group(`Apply ${plain.length} object${plain.length === 1 ? '' : 's'}`, async () => {
-    await cluster.applyObjects(plain, { dryRun: false, namespace });
-    for (const o of plain) ctx.log.info(`applied ${o.kind} ${o.metadata.name}`);
+    await applyWithProgress(cluster, plain, { dryRun: false, namespace }, ctx.log);
   });
   if (await storeRollout(cluster, namespace, rollout, prepared.templates)) {
     ctx.log.info(
@@ -525,18 +571,31 @@ async function driveAndReport(
   await reporter?.resolvePullRequest(ctx.env);
   const report = async (state: StoredState) =>
     publish(reporter, await buildReport(cluster, state, systemClock.now(), CONTROL_WORKFLOW), state);
-  const result = await drive(cluster, systemClock, ctx.log, {
-    namespace,
-    name,
-    identity,
-    analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
-    deadline: deadline(config),
-    toEngine: toEngineRollout,
-    github: () => reporter?.link ?? link,
-    onProgress: async (state) => {
-      await report(state);
-    },
-  });
+  let lastKnown: StoredState | undefined;
+  let result: DriveResult;
+  try {
+    result = await drive(cluster, systemClock, ctx.log, {
+      namespace,
+      name,
+      identity,
+      analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
+      deadline: deadline(config),
+      toEngine: toEngineRollout,
+      github: () => reporter?.link ?? link,
+      onProgress: async (state) => {
+        lastKnown = state;
+        await report(state);
+      },
+    });
+  } catch (e) {
+    return failedRun(
+      e,
+      cluster,
+      lastKnown ?? (await cluster.readState(namespace, name).catch(() => undefined)),
+      report,
+      ctx,
+    );
+  }
   const outcome = await finish(cluster, result, ctx);
   if (result.stoppedBecause === 'other-driver') return outcome;
   const final = await cluster.readState(namespace, name);
@@ -559,6 +618,48 @@ async function driveAndReport(
     if (published.checkRunUrl !== undefined) outcome.outputs['check-run-url'] = published.checkRunUrl;
   }
   return outcome;
+}
+
+/**
+ * The run failed (the API server stayed away past the api-retry-budget, a refused write...): every
+ * output still comes from the last state the run knew, and the report and summary say where the
+ * rollout stands. Requests get a short budget now: the API server may still be away.
+ */
+async function failedRun(
+  e: unknown,
+  cluster: KubeCluster,
+  last: StoredState | undefined,
+  report: (
+    state: StoredState,
+  ) => Promise<{ summary: string; commentUrl?: string | undefined; checkRunUrl?: string | undefined }>,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  cluster.setRetryBudget(5000);
+  const error = errorMessage(e);
+  if (last === undefined) return { exitCode: 1, outputs: { message: error } };
+  const s = last.status;
+  const steps = toEngineRollout(last.rollout).canary.steps.length;
+  const where = `${last.rollout.metadata.name} was ${s.phase} at step ${Math.min((s.currentStepIndex ?? 0) + 1, steps)}/${steps}, weight ${s.canaryWeight}`;
+  const outputs: CommandResult['outputs'] = {
+    phase: s.phase,
+    aborted: String(s.abort),
+    message: `${error} (${where})`,
+    'step-index': String(s.currentStepIndex ?? 0),
+    'step-count': String(steps),
+    'canary-weight': String(s.canaryWeight),
+    analysis: JSON.stringify(analysisOutput(last.analysis)),
+  };
+  ctx.log.error(outputs.message ?? error);
+  let summary = `## rollout-pilot: ${last.rollout.metadata.name} failed\n\n${error}\n\n${where}.\n`;
+  try {
+    const published = await report(last);
+    summary = `${published.summary}\n\n**The run failed:** ${error}\n`;
+    if (published.commentUrl !== undefined) outputs['comment-url'] = published.commentUrl;
+    if (published.checkRunUrl !== undefined) outputs['check-run-url'] = published.checkRunUrl;
+  } catch {
+    // The report needs the cluster too; the summary above still says where the rollout stands.
+  }
+  return { exitCode: 1, outputs, summary };
 }
 
 /** The workflow_dispatch workflow people run to promote or abort; docs/workflows/control.yml. */
@@ -586,6 +687,7 @@ async function storeRollout(
     }
     try {
       await cluster.writeState(namespace, name, {
+        driver: existing?.driver,
         rollout,
         status: existing?.status ?? initialStatus(),
         requests: existing?.requests ?? [],

@@ -22,6 +22,13 @@ export const Inputs = {
   newrelicApiKey: 'newrelic-api-key',
   newrelicAccountId: 'newrelic-account-id',
   newrelicRegion: 'newrelic-region',
+  allowNamespaces: 'allow-namespaces',
+  allowKinds: 'allow-kinds',
+  allowClusterScoped: 'allow-cluster-scoped',
+  allowExternalIps: 'allow-external-ips',
+  allowPrivilegedJobs: 'allow-privileged-jobs',
+  allowMetadataAddresses: 'allow-metadata-addresses',
+  apiRetryBudget: 'api-retry-budget',
 } as const;
 
 /** Every output of action.yml, by name. */
@@ -79,7 +86,23 @@ export interface Config {
     newrelicAccountId: string | undefined;
     newrelicRegion: string | undefined;
   };
+  /** Doors that are shut by default (docs/security.md); each opened only by its input. */
+  safety: {
+    /** Namespaces besides the rollout's that manifests may place objects in. */
+    namespaces: string[];
+    /** Kinds beyond the allowlist, as `Kind` or `group/Kind`. */
+    kinds: string[];
+    clusterScoped: boolean;
+    externalIps: boolean;
+    privilegedJobs: boolean;
+    metadataAddresses: boolean;
+  };
+  /** How long transient API server failures are retried before the run gives up. */
+  apiRetryBudgetMs: number;
 }
+
+/** Transient API failures (refused, reset, 429/5xx) are retried this long by default. */
+export const DEFAULT_API_RETRY_BUDGET_MS = 3 * 60_000;
 
 /** A bit under GitHub's 6-hour job limit, so the run always hands over cleanly. */
 export const DEFAULT_MAX_RUNTIME_MS = 5 * 3600_000 + 45 * 60_000;
@@ -128,7 +151,14 @@ export function parseImages(text: string, name = Inputs.image): Map<string, stri
         `input ${name}: "${line}" is not container=image (for example app=registry/app:1.2.3, or *=image for all containers)`,
       );
     }
-    images.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+    const container = line.slice(0, eq).trim();
+    const before = images.get(container);
+    if (before !== undefined) {
+      throw new ConfigurationError(
+        `input ${name}: container "${container}" is given twice (${container}=${before} and ${line}); give each container one image`,
+      );
+    }
+    images.set(container, line.slice(eq + 1).trim());
   }
   return images;
 }
@@ -192,5 +222,20 @@ export function parseInputs(get: (name: string) => string): Config {
       newrelicAccountId: opt(Inputs.newrelicAccountId),
       newrelicRegion: region?.toLowerCase(),
     },
+    safety: {
+      namespaces: lines(get(Inputs.allowNamespaces)),
+      kinds: lines(get(Inputs.allowKinds)),
+      clusterScoped: parseBool(opt(Inputs.allowClusterScoped) ?? 'false', Inputs.allowClusterScoped),
+      externalIps: parseBool(opt(Inputs.allowExternalIps) ?? 'false', Inputs.allowExternalIps),
+      privilegedJobs: parseBool(opt(Inputs.allowPrivilegedJobs) ?? 'false', Inputs.allowPrivilegedJobs),
+      metadataAddresses: parseBool(
+        opt(Inputs.allowMetadataAddresses) ?? 'false',
+        Inputs.allowMetadataAddresses,
+      ),
+    },
+    apiRetryBudgetMs: ((text) =>
+      text === undefined ? DEFAULT_API_RETRY_BUDGET_MS : parseDuration(text, 'input api-retry-budget'))(
+      opt(Inputs.apiRetryBudget),
+    ),
   };
 }

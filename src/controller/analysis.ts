@@ -10,7 +10,7 @@ import {
 import { evaluateCondition } from '../analysis/expr/index.ts';
 import { analysisJobName } from '../analysis/providers/job.ts';
 import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
-import { buildRun, fillSecrets, type SecretArg, type StoredTemplate } from '../analysis/templates.ts';
+import { buildRun, resolveProvider, type SecretArg, type StoredTemplate } from '../analysis/templates.ts';
 import type { Action } from '../engine/canary.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
@@ -283,7 +283,7 @@ export class AnalysisRunner {
       const provider = this.providers.get(kind);
       if (provider === undefined)
         throw new ProviderError(`metric provider "${kind}" is not supported by rollout-pilot`);
-      let block = fillSecrets((providerBlock[kind] ?? {}) as Record<string, unknown>, secrets);
+      let block = resolveProvider((providerBlock[kind] ?? {}) as Record<string, unknown>, r.args, secrets);
       // A Job is named after its measurement, so a restarted driver finds the one it started.
       if (kind === 'job') block = { ...block, __jobName: jobName, __metricName: metric };
       const result = await provider.measure(block, { signal, now, secrets: new Set(secrets.values()) });

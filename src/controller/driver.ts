@@ -6,7 +6,14 @@ import { describeStep } from '../engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
-import { ConflictError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
+import {
+  ConflictError,
+  LeaseLostError,
+  type Clock,
+  type ClusterPort,
+  type KubeObject,
+  type StoredState,
+} from './ports.ts';
 
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
@@ -40,10 +47,26 @@ export interface DriveResult {
   analysis: AnalysisRecord[];
 }
 
+const jobOf = (id: string): string => id.split('#')[0] ?? id;
+const attemptOf = (id: string): string => (id.split('#')[1] ?? '').split('@')[0] ?? '';
+
 /** Whether an earlier attempt of this same job holds the lease: that attempt is gone. */
 export function sameJob(identity: string, holder: string): boolean {
-  const job = (id: string): string => id.split('#')[0] ?? id;
-  return job(identity) === job(holder);
+  return jobOf(identity) === jobOf(holder) && !matrixSibling(identity, holder);
+}
+
+/**
+ * Whether the holder is another process of the same run, job and attempt: a leg of the same matrix
+ * (GitHub gives every leg the same run id, job id and attempt), alive, not an earlier attempt.
+ */
+export function matrixSibling(identity: string, holder: string): boolean {
+  return (
+    identity !== holder &&
+    jobOf(identity) === jobOf(holder) &&
+    attemptOf(identity) === attemptOf(holder) &&
+    identity.includes('@') &&
+    holder.includes('@')
+  );
 }
 
 function stepLine(rollout: EngineRollout, status: RolloutStatus, decision: Decision): string {
@@ -68,34 +91,130 @@ export async function drive(
   opts: DriveOptions,
 ): Promise<DriveResult> {
   const { namespace, name, identity } = opts;
-  let lastRenew = 0;
+  let ticks = 0;
+  const otherDriver = async (holder: string): Promise<DriveResult> => {
+    const state = await cluster.readState(namespace, name);
+    return {
+      status: state?.status ?? initialStatus(),
+      rollout: state?.rollout ?? ({} as KubeObject),
+      exitCode: 0,
+      stoppedBecause: 'other-driver',
+      driver: holder,
+      ticks,
+      analysis: state?.analysis ?? [],
+    };
+  };
+  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
+    sameJob(identity, h),
+  );
+  if (other !== undefined) return otherDriver(other.holder);
+  const keeper = new LeaseKeeper(cluster, log, { namespace, name, identity });
+  try {
+    return await driveHeld(cluster, clock, log, opts, keeper, () => ticks++);
+  } catch (e) {
+    if (e instanceof LeaseLostError) {
+      opts.analysis?.stopAll();
+      log.info(e.message);
+      return await otherDriver(e.holder);
+    }
+    throw e;
+  } finally {
+    keeper.stop();
+  }
+}
+
+/**
+ * Renews the driver's lease on its own timer, every RENEW_EVERY_MS whatever a tick is doing; the
+ * moment a renewal finds another holder, `signal` aborts and the driver stops acting.
+ */
+export class LeaseKeeper {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private busy = false;
+  lostTo: string | undefined;
+  readonly epoch: string | undefined;
+
+  private readonly cluster: ClusterPort;
+  private readonly log: Logger;
+  private readonly lease: { namespace: string; name: string; identity: string };
+
+  constructor(
+    cluster: ClusterPort,
+    log: Logger,
+    lease: { namespace: string; name: string; identity: string },
+  ) {
+    this.cluster = cluster;
+    this.log = log;
+    this.lease = lease;
+    this.epoch = cluster.leaseEpoch?.();
+    this.timer = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Throws LeaseLostError once the lease is gone. */
+  check(): void {
+    if (this.lostTo !== undefined) throw new LeaseLostError(this.lostTo);
+  }
+
+  lose(holder: string): void {
+    this.lostTo ??= holder;
+    this.controller.abort();
+  }
+
+  async renew(): Promise<void> {
+    if (this.busy || this.lostTo !== undefined) return;
+    this.busy = true;
+    try {
+      const { namespace, name, identity } = this.lease;
+      const other = await this.cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, () => false);
+      if (other !== undefined) this.lose(other.holder);
+    } catch (e) {
+      // The API server is away (each request already retried): writes stay fenced meanwhile.
+      this.log.info(`renewing the lease failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function driveHeld(
+  cluster: ClusterPort,
+  clock: Clock,
+  log: Logger,
+  opts: DriveOptions,
+  keeper: LeaseKeeper,
+  tick: () => number,
+): Promise<DriveResult> {
+  const { namespace, name, identity } = opts;
+  let ticks: number;
   let lastLine = '';
   let lastProgress = '';
-  let ticks = 0;
+  /** Whether this driver has written its lease epoch into the state (the claim). */
+  let claimed = false;
   for (;;) {
+    keeper.check();
     const now = clock.now();
-    if (now.getTime() - lastRenew >= RENEW_EVERY_MS) {
-      const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-        sameJob(identity, h),
-      );
-      if (other !== undefined) {
-        const state = await cluster.readState(namespace, name);
-        return {
-          status: state?.status ?? initialStatus(),
-          rollout: state?.rollout ?? ({} as KubeObject),
-          exitCode: 0,
-          stoppedBecause: 'other-driver',
-          driver: other.holder,
-          ticks,
-          analysis: state?.analysis ?? [],
-        };
-      }
-      lastRenew = now.getTime();
-    }
     const state = await cluster.readState(namespace, name);
     if (state === undefined)
       throw new Error(`no rollout-pilot state for ${namespace}/${name}: run the "run" command first`);
-    ticks++;
+    // Another driver claimed the state after we did: it holds the lease now (the state fence).
+    if (
+      claimed &&
+      keeper.epoch !== undefined &&
+      state.driver !== undefined &&
+      state.driver !== keeper.epoch
+    ) {
+      keeper.lose(state.driver.replace(/\/\d+$/, ''));
+      keeper.check();
+    }
+    ticks = tick() + 1;
 
     let working: StoredState = state;
     for (const request of state.requests) {
@@ -132,6 +251,7 @@ export async function drive(
       analysis: runner?.view(records.filter((r) => r.id.startsWith(attemptPrefix))),
     });
     for (const action of decision.actions) {
+      keeper.check();
       if (action.kind !== 'startAnalysis' && action.kind !== 'terminateAnalysis') {
         await cluster.apply(working.rollout, action);
       }
@@ -156,16 +276,20 @@ export async function drive(
       JSON.stringify(decision.status) === JSON.stringify(state.status) &&
       JSON.stringify(records) === JSON.stringify(state.analysis) &&
       state.requests.length === 0 &&
-      working.rollout === state.rollout;
+      working.rollout === state.rollout &&
+      (keeper.epoch === undefined || state.driver === keeper.epoch);
     const github = opts.github?.() ?? working.github;
     if (!unchanged || JSON.stringify(github) !== JSON.stringify(state.github)) {
+      keeper.check();
       try {
         await cluster.writeState(namespace, name, {
           ...working,
           status: decision.status,
           analysis: records,
           github,
+          driver: keeper.epoch ?? working.driver,
         });
+        claimed = true;
       } catch (e) {
         // Someone else wrote (a recorded command, a new revision): decide again from what is there.
         if (e instanceof ConflictError) continue;
@@ -228,10 +352,15 @@ export async function drive(
     if (moved && decision.actions.length === 0) continue;
     const wait = Math.min(requeue, RENEW_EVERY_MS);
     const stop = new AbortController();
+    const onLost = (): void => {
+      stop.abort();
+    };
+    keeper.signal.addEventListener('abort', onLost);
     await Promise.race([
       cluster.waitForChange(working.rollout, wait, stop.signal),
       ...(runner === undefined ? [] : [runner.waitForOutcome(stop.signal)]),
     ]);
     stop.abort();
+    keeper.signal.removeEventListener('abort', onLost);
   }
 }

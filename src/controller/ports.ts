@@ -25,6 +25,8 @@ export interface StoredState {
   analysis: AnalysisRecord[];
   /** Where the rollout is reported on GitHub (comment, check run, deployment), for later runs. */
   github?: GitHubLink | undefined;
+  /** The lease epoch of the driver that last claimed the state (docs/state-model.md). */
+  driver?: string | undefined;
   /** Opaque version for compare-and-swap writes. */
   version: string | undefined;
 }
@@ -57,6 +59,8 @@ export interface ClusterPort {
     canTakeOver: (holder: string) => boolean,
   ): Promise<LeaseInfo | undefined>;
   releaseLease(namespace: string, rollout: string, identity: string): Promise<void>;
+  /** The epoch of the lease we hold (holder and hand-over count); undefined when not held. */
+  leaseEpoch?(): string | undefined;
 
   observe(rollout: KubeObject, services: readonly string[]): Promise<Observation>;
   /** Templates of the rollout's ReplicaSets by revision, for `undo`. */
@@ -94,3 +98,13 @@ export const systemClock: Clock = {
       });
     }),
 };
+
+/** This driver's lease was taken by another run: it must stop acting. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  readonly holder: string;
+  constructor(holder: string) {
+    super(`lost the lease to ${holder}: another run drives now, this one stops`);
+    this.holder = holder;
+  }
+}

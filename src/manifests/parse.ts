@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../util/errors.ts';
 
 /** One YAML document of one file, with the line of every field so errors can point at it. */
@@ -22,12 +22,31 @@ export function joinPath(base: string, key: string | number): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
+/** Deeper than any Kubernetes object needs, and far below what would overflow the stack. */
+export const MAX_DEPTH = 100;
+
+const TOO_DEEP = `nested more than ${MAX_DEPTH} levels deep; no Kubernetes object needs that (is the file generated wrongly?)`;
+
 /** Parses a multi-document YAML file. Pure: the caller supplies the text. */
 export function parseManifestText(file: string, text: string): ParseResult {
+  try {
+    return parseText(file, text);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // The parser recursed past the stack: only nesting far beyond MAX_DEPTH gets here.
+    return {
+      docs: [],
+      diagnostics: [{ file, line: 1, column: 1, path: '', message: `invalid YAML: ${TOO_DEEP}` }],
+    };
+  }
+}
+
+function parseText(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter();
   const docs: ManifestDoc[] = [];
   const diagnostics: Diagnostic[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // Merge keys (`<<: *base`) as kubectl and Argo accept them (YAML 1.1).
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const all = Array.isArray(parsed) ? parsed : [];
   if (!Array.isArray(parsed)) {
     // An empty stream (`parseAllDocuments` returns an EmptyStream): nothing to report.
@@ -40,10 +59,11 @@ export function parseManifestText(file: string, text: string): ParseResult {
   all.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
+        const first = err.message.split('\n')[0] ?? err.code;
         diagnostics.push({
           ...at(err.pos[0]),
           path: '',
-          message: `invalid YAML: ${err.message.split('\n')[0] ?? err.code}`,
+          message: `invalid YAML: ${/call stack/i.test(first) ? TOO_DEEP : first}`,
         });
       }
       return;
@@ -56,27 +76,56 @@ export function parseManifestText(file: string, text: string): ParseResult {
       return;
     }
     const positions = new Map<string, SourceLocation>();
-    const walk = (node: Node | null, path: string): void => {
-      if (isMap(node)) {
-        for (const item of node.items) {
+    let tooDeep: SourceLocation | undefined;
+    let unresolved: { at: SourceLocation; name: string } | undefined;
+    const checkAlias = (node: unknown): void => {
+      if (isAlias(node) && unresolved === undefined && node.resolve(doc) === undefined) {
+        unresolved = { at: at(node.range?.[0] ?? 0), name: node.source };
+      }
+    };
+    // `merged`: fields that come from a `<<` merge keep the line of a key written in place.
+    const walk = (node: Node | null, path: string, depth: number, merged: boolean): void => {
+      if (depth > MAX_DEPTH) {
+        tooDeep ??= at(node?.range?.[0] ?? 0);
+        return;
+      }
+      const target = isAlias(node) ? node.resolve(doc) : node;
+      if (isMap(target)) {
+        for (const item of target.items) {
           if (!isPair(item)) continue;
-          const keyNode = item.key;
+          const keyNode = item.key as Node | null;
           const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+          if (key === '<<') {
+            const sources = isSeq(item.value) ? item.value.items : [item.value];
+            for (const src of sources) walk(src as Node | null, path, depth + 1, true);
+            continue;
+          }
           const childPath = joinPath(path, key);
           const range = isScalar(keyNode) ? keyNode.range : undefined;
-          if (range) positions.set(childPath, at(range[0]));
-          walk(item.value as Node | null, childPath);
+          if (range && !(merged && positions.has(childPath))) positions.set(childPath, at(range[0]));
+          checkAlias(item.value);
+          if (!isAlias(item.value)) walk(item.value as Node | null, childPath, depth + 1, merged);
         }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => {
+      } else if (isSeq(target)) {
+        target.items.forEach((item, i) => {
           const childPath = joinPath(path, i);
           const range = (item as Node | null)?.range;
-          if (range) positions.set(childPath, at(range[0]));
-          walk(item as Node | null, childPath);
+          if (range && !(merged && positions.has(childPath))) positions.set(childPath, at(range[0]));
+          checkAlias(item);
+          if (!isAlias(item)) walk(item as Node | null, childPath, depth + 1, merged);
         });
       }
     };
-    walk(contents, '');
+    walk(contents, '', 0, false);
+    if (unresolved !== undefined) {
+      const message = `invalid YAML: alias *${unresolved.name} names no anchor (&${unresolved.name}) earlier in this document`;
+      diagnostics.push({ ...unresolved.at, path: '', message });
+      return;
+    }
+    if (tooDeep !== undefined) {
+      diagnostics.push({ ...tooDeep, path: '', message: `invalid YAML: ${TOO_DEEP}` });
+      return;
+    }
     let object: Record<string, unknown>;
     try {
       // Throws on an alias to a missing anchor or an alias explosion ("billion laughs").

@@ -9,6 +9,8 @@
  */
 import { joinPath } from './parse.ts';
 
+const INT32_MAX = 2_147_483_647;
+
 /** Extra check on a value that already has the right type: returns a message, or undefined when fine. */
 export type ValueCheck<T> = (value: T) => string | undefined;
 
@@ -169,6 +171,9 @@ function walk(value: unknown, schema: Schema, path: string, out: SchemaIssue[]):
         out.push({ path, message: `must be ${rangeText(schema)}, not ${String(value)}` });
       } else if (schema.max !== undefined && value > schema.max) {
         out.push({ path, message: `must be ${rangeText(schema)}, not ${String(value)}` });
+      } else if (value > INT32_MAX || value < -INT32_MAX - 1) {
+        // Argo's integer fields are int32: the API server refuses anything wider.
+        out.push({ path, message: `must fit in 32 bits (at most ${INT32_MAX}), not ${String(value)}` });
       }
       return;
     }

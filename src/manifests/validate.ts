@@ -3,6 +3,8 @@ import { analysisTemplateSchema, experimentSchema, rolloutSchema } from './argo-
 import { featureGateDiagnostics } from './features.ts';
 import { ARGO_API_VERSION, ARGO_KINDS, isArgoKind, type ArgoKind } from './kinds.ts';
 import { diagnosticAt, parseManifestText, type ManifestDoc } from './parse.ts';
+import { limitDiagnostics } from './limits.ts';
+import { policyDiagnostics, type SafetyOptions } from './policy.ts';
 import { referenceRules } from './references.ts';
 import { rolloutRules } from './rollout-rules.ts';
 import { checkSchema, closestMatch, type Schema } from './schema.ts';
@@ -114,11 +116,50 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
 }
 
+export interface ValidationOptions {
+  /**
+   * Check what the manifests may do (docs/security.md) for a rollout in `namespace` (or the one
+   * `namespace` picks from the documents).
+   */
+  policy?:
+    { namespace: string | ((docs: readonly ManifestDoc[]) => string); safety: SafetyOptions } | undefined;
+}
+
+/** The `metadata.namespace` of the Rollout (the one named `rollout`, else the first), if any. */
+export function rolloutDocNamespace(
+  docs: readonly ManifestDoc[],
+  rollout: string | undefined,
+): string | undefined {
+  const r = docs.find(
+    (d) =>
+      d.object.apiVersion === ARGO_API_VERSION &&
+      d.object.kind === 'Rollout' &&
+      (rollout === undefined || asStr(asObj(d.object.metadata)?.name) === rollout),
+  );
+  return asStr(asObj(r?.object.metadata)?.namespace);
+}
+
+/** The namespace the rollout goes to when no kubeconfig says otherwise: input, Rollout's, `default`. */
+export function rolloutNamespace(
+  docs: readonly ManifestDoc[],
+  input: string | undefined,
+  rollout: string | undefined,
+): string {
+  return input ?? rolloutDocNamespace(docs, rollout) ?? 'default';
+}
+
 /** Parses and validates every file. Pure; the caller reads the files. */
-export function validateManifests(files: readonly ManifestFile[]): ValidationResult {
+export function validateManifests(
+  files: readonly ManifestFile[],
+  options: ValidationOptions = {},
+): ValidationResult {
   const docs: ManifestDoc[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const f of files) {
+    if (f.problem !== undefined) {
+      diagnostics.push(f.problem);
+      continue;
+    }
     const r = parseManifestText(f.display, f.text);
     docs.push(...r.docs);
     diagnostics.push(...r.diagnostics);
@@ -136,6 +177,12 @@ export function validateManifests(files: readonly ManifestFile[]): ValidationRes
   }
   diagnostics.push(...checkDuplicates(wellFormed));
   diagnostics.push(...referenceRules(wellFormed));
+  diagnostics.push(...limitDiagnostics(wellFormed));
+  if (options.policy !== undefined) {
+    const ns = options.policy.namespace;
+    const namespace = typeof ns === 'string' ? ns : ns(wellFormed);
+    diagnostics.push(...policyDiagnostics(wellFormed, namespace, options.policy.safety));
+  }
   diagnostics.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { docs, diagnostics };
 }

@@ -27,8 +27,12 @@ import {
   type ObservedReplicaSet,
   type RolloutStatus,
 } from '../../engine/state.ts';
+import { DEFAULT_API_RETRY_BUDGET_MS } from '../../config/inputs.ts';
+import { describeApiError, KubeApiError, type ApiCall } from './api-errors.ts';
+import { nextRetry } from './retry-policy.ts';
 import {
   ConflictError,
+  LeaseLostError,
   type ClusterPort,
   type KubeObject,
   type LeaseInfo,
@@ -57,6 +61,31 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     });
   });
 }
+
+/** A driver's lease is renewed before a write when its last renewal is older than the lease minus this. */
+export const FENCE_MARGIN_MS = 5000;
+
+interface CallSpec {
+  call: ApiCall;
+  /** A driver's write: fenced by its lease. */
+  write: boolean;
+}
+const read = (kind: string, namespace?: string, name?: string): CallSpec => ({
+  call: { verb: 'get', kind, namespace, name },
+  write: false,
+});
+const listCall = (kind: string, namespace: string): CallSpec => ({
+  call: { verb: 'list', kind, namespace },
+  write: false,
+});
+const write = (verb: string, kind: string, namespace: string, name: string): CallSpec => ({
+  call: { verb, kind, namespace, name },
+  write: true,
+});
+const leaseCall = (verb: string, namespace: string, name: string): CallSpec => ({
+  call: { verb, kind: 'Lease', namespace, name },
+  write: false,
+});
 
 export function stateName(rollout: string): string {
   return `rollout-pilot.${rollout}`;
@@ -123,6 +152,21 @@ export class KubeCluster implements ClusterPort {
   private lastWrittenVersion: string | undefined;
   /** Our lease as last written, so a renewal is a single compare-and-swap PUT. */
   private lease: V1Lease | undefined;
+  /** The lease this driver holds: when it was last confirmed, and who took it if we lost it. */
+  private held:
+    | {
+        namespace: string;
+        rollout: string;
+        identity: string;
+        durationSeconds: number;
+        renewedAt: number;
+        lost: string | undefined;
+      }
+    | undefined;
+  private renewing: Promise<LeaseInfo | undefined> | undefined;
+  private retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
+  /** Told about the first retry of a call (and every tenth), so a long outage shows in the log. */
+  onRetry: (what: string, waitMs: number) => void = () => undefined;
   /** Service selectors, refreshed every few seconds; our own switches update them at once. */
   private readonly serviceCache = new Map<
     string,
@@ -143,14 +187,58 @@ export class KubeCluster implements ClusterPort {
     return this.requests;
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    this.requests++;
-    return fn();
+  /** How long transient API failures are retried (the api-retry-budget input). */
+  setRetryBudget(ms: number): void {
+    this.retryBudgetMs = ms;
+  }
+
+  /**
+   * Every API request goes through here: transient failures (refused, reset, timeouts, 429, 5xx,
+   * etcd leader changes) are retried with backoff within the retry budget; a write by a driver
+   * first checks that it still holds the lease (the fence); a final failure becomes one line.
+   */
+  private async call<T>(spec: CallSpec, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      if (spec.write) await this.fence();
+      this.requests++;
+      try {
+        return await fn();
+      } catch (e) {
+        const wait = nextRetry(e, attempt, Date.now() - started, this.retryBudgetMs, Math.random());
+        if (wait === undefined) {
+          throw new KubeApiError(e, spec.call, this.kubeConfig.getCurrentCluster()?.server, attempt > 0);
+        }
+        if (attempt === 0 || attempt % 10 === 0) this.onRetry(describeApiError(e, spec.call), wait);
+        await sleep(wait);
+      }
+    }
+  }
+
+  /**
+   * A driver's writes are fenced by its lease: once lost, every write fails; and when the last
+   * confirmed renewal is older than the lease minus FENCE_MARGIN_MS (an outage, a slow API server),
+   * the lease is renewed (compare-and-swap) before the write goes out.
+   */
+  private async fence(): Promise<void> {
+    const held = this.held;
+    if (held === undefined) return;
+    if (held.lost !== undefined) throw new LeaseLostError(held.lost);
+    if (Date.now() - held.renewedAt <= held.durationSeconds * 1000 - FENCE_MARGIN_MS) return;
+    const other = await this.renewHeld();
+    if (other !== undefined) throw new LeaseLostError(other.holder);
+  }
+
+  /** Renews the lease we hold (single flight: the driver's timer and a fenced write share it). */
+  private renewHeld(): Promise<LeaseInfo | undefined> {
+    const held = this.held;
+    if (held === undefined) return Promise.resolve(undefined);
+    return this.acquireLease(held.namespace, held.rollout, held.identity, held.durationSeconds, () => false);
   }
 
   async readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
     try {
-      const cm = await this.call(() =>
+      const cm = await this.call(read('ConfigMap', namespace, stateName(rollout)), () =>
         this.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
       );
       const data = cm.data ?? {};
@@ -167,6 +255,7 @@ export class KubeCluster implements ClusterPort {
           data['github.json'] === undefined
             ? undefined
             : (JSON.parse(data['github.json']) as StoredState['github']),
+        driver: data['driver'],
         version: cm.metadata?.resourceVersion,
       };
     } catch (e) {
@@ -192,13 +281,16 @@ export class KubeCluster implements ClusterPort {
         'templates.json': JSON.stringify(state.templates),
         'analysis.json': JSON.stringify(state.analysis),
         ...(state.github === undefined ? {} : { 'github.json': JSON.stringify(state.github) }),
+        ...(state.driver === undefined ? {} : { driver: state.driver }),
       },
     };
     try {
       const written =
         state.version === undefined
-          ? await this.call(() => this.core.createNamespacedConfigMap({ namespace, body }))
-          : await this.call(() =>
+          ? await this.call(write('create', 'ConfigMap', namespace, stateName(rollout)), () =>
+              this.core.createNamespacedConfigMap({ namespace, body }),
+            )
+          : await this.call(write('replace', 'ConfigMap', namespace, stateName(rollout)), () =>
               this.core.replaceNamespacedConfigMap({ name: stateName(rollout), namespace, body }),
             );
       this.lastWrittenVersion = written.metadata?.resourceVersion;
@@ -211,7 +303,9 @@ export class KubeCluster implements ClusterPort {
 
   async readSecret(namespace: string, name: string, key: string): Promise<string | undefined> {
     try {
-      const secret = await this.call(() => this.core.readNamespacedSecret({ name, namespace }));
+      const secret = await this.call(read('Secret', namespace, name), () =>
+        this.core.readNamespacedSecret({ name, namespace }),
+      );
       const value = secret.data?.[key];
       return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
     } catch (e) {
@@ -227,6 +321,51 @@ export class KubeCluster implements ClusterPort {
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
   ): Promise<LeaseInfo | undefined> {
+    const held = this.held;
+    const renewing =
+      held !== undefined &&
+      held.namespace === namespace &&
+      held.rollout === rollout &&
+      held.identity === identity;
+    if (renewing && held.lost !== undefined) {
+      return { holder: held.lost, renewedAt: new Date(0), durationSeconds };
+    }
+    // The driver's renewal timer and a fenced write may renew at once: they share one request.
+    if (renewing && this.renewing !== undefined) return this.renewing;
+    const startedAt = Date.now();
+    const attempt = this.leaseAttempt(namespace, rollout, identity, durationSeconds, canTakeOver, renewing);
+    if (renewing) {
+      this.renewing = attempt;
+      attempt.then(
+        () => (this.renewing = undefined),
+        () => (this.renewing = undefined),
+      );
+    }
+    const other = await attempt;
+    if (other === undefined) {
+      this.held = { namespace, rollout, identity, durationSeconds, renewedAt: startedAt, lost: undefined };
+    } else if (renewing) {
+      // Someone else wrote the lease since our last renewal: whatever it says now, we lost it.
+      held.lost = other.holder;
+    }
+    return other;
+  }
+
+  /** The epoch of the lease we hold: it changes whenever the Lease changes hands. */
+  leaseEpoch(): string | undefined {
+    const l = this.lease;
+    if (this.held === undefined || this.held.lost !== undefined || l === undefined) return undefined;
+    return `${l.spec?.holderIdentity ?? ''}/${l.spec?.leaseTransitions ?? 0}`;
+  }
+
+  private async leaseAttempt(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    canTakeOver: (holder: string) => boolean,
+    renewOnly: boolean,
+  ): Promise<LeaseInfo | undefined> {
     const name = stateName(rollout);
     // Lease times are MicroTime: the API server wants six fractional digits.
     const now = new V1MicroTime();
@@ -238,7 +377,7 @@ export class KubeCluster implements ClusterPort {
     ) {
       // Renewal: one compare-and-swap PUT on the lease we wrote last; anything else reads first.
       try {
-        this.lease = await this.call(() =>
+        this.lease = await this.call(leaseCall('replace', namespace, name), () =>
           this.coordination.replaceNamespacedLease({
             name,
             namespace,
@@ -249,6 +388,7 @@ export class KubeCluster implements ClusterPort {
                 leaseDurationSeconds: durationSeconds,
                 acquireTime: mine.spec?.acquireTime,
                 renewTime: now,
+                leaseTransitions: mine.spec?.leaseTransitions,
               },
             },
           }),
@@ -262,11 +402,13 @@ export class KubeCluster implements ClusterPort {
     for (let attempt = 0; attempt < 3; attempt++) {
       let lease;
       try {
-        lease = await this.call(() => this.coordination.readNamespacedLease({ name, namespace }));
+        lease = await this.call(leaseCall('get', namespace, name), () =>
+          this.coordination.readNamespacedLease({ name, namespace }),
+        );
       } catch (e) {
         if (statusCode(e) !== 404) throw e;
         try {
-          this.lease = await this.call(() =>
+          this.lease = await this.call(leaseCall('create', namespace, name), () =>
             this.coordination.createNamespacedLease({
               namespace,
               body: {
@@ -290,11 +432,18 @@ export class KubeCluster implements ClusterPort {
       const renewedAt = lease.spec?.renewTime ? new Date(lease.spec.renewTime) : new Date(0);
       const held = lease.spec?.leaseDurationSeconds ?? durationSeconds;
       const live = renewedAt.getTime() + held * 1000 > now.getTime();
+      if (renewOnly && holder !== identity) {
+        return {
+          holder: holder === '' ? '(nobody: the lease was released)' : holder,
+          renewedAt,
+          durationSeconds: held,
+        };
+      }
       if (holder !== '' && holder !== identity && live && !canTakeOver(holder)) {
         return { holder, renewedAt, durationSeconds: held };
       }
       try {
-        this.lease = await this.call(() =>
+        this.lease = await this.call(leaseCall('replace', namespace, name), () =>
           this.coordination.replaceNamespacedLease({
             name,
             namespace,
@@ -305,6 +454,8 @@ export class KubeCluster implements ClusterPort {
                 leaseDurationSeconds: durationSeconds,
                 renewTime: now,
                 acquireTime: holder === identity ? lease.spec?.acquireTime : now,
+                // The epoch: it moves whenever the lease changes hands.
+                leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
               },
             },
           }),
@@ -317,14 +468,26 @@ export class KubeCluster implements ClusterPort {
     throw new ConflictError('could not take the driver lease: it kept changing');
   }
 
+  /** Releases the Lease this process holds, if any (every exit path of a run that took it). */
+  async releaseHeld(): Promise<void> {
+    const held = this.held;
+    if (held === undefined || held.lost !== undefined) return;
+    // The API server may be away: give the release a short budget, it lapses anyway.
+    this.retryBudgetMs = Math.min(this.retryBudgetMs, 5000);
+    await this.releaseLease(held.namespace, held.rollout, held.identity);
+  }
+
   async releaseLease(namespace: string, rollout: string, identity: string): Promise<void> {
     const name = stateName(rollout);
     this.lease = undefined;
+    this.held = undefined;
     this.stopWatching();
     try {
-      const lease = await this.call(() => this.coordination.readNamespacedLease({ name, namespace }));
+      const lease = await this.call(leaseCall('get', namespace, name), () =>
+        this.coordination.readNamespacedLease({ name, namespace }),
+      );
       if (lease.spec?.holderIdentity !== identity) return;
-      await this.call(() =>
+      await this.call(leaseCall('replace', namespace, name), () =>
         this.coordination.replaceNamespacedLease({
           name,
           namespace,
@@ -334,6 +497,7 @@ export class KubeCluster implements ClusterPort {
               holderIdentity: '',
               leaseDurationSeconds: lease.spec?.leaseDurationSeconds,
               renewTime: new V1MicroTime(0),
+              leaseTransitions: lease.spec?.leaseTransitions,
             },
           },
         }),
@@ -346,7 +510,7 @@ export class KubeCluster implements ClusterPort {
 
   private async listReplicaSets(rollout: KubeObject): Promise<V1ReplicaSet[]> {
     const p = parts(rollout);
-    const list = await this.call(() =>
+    const list = await this.call(listCall('ReplicaSet', p.namespace), () =>
       this.apps.listNamespacedReplicaSet({
         namespace: p.namespace,
         labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
@@ -361,7 +525,7 @@ export class KubeCluster implements ClusterPort {
     const issues = new Map<string, string[]>();
     // Pods only matter while some ReplicaSet is short of available pods: then they say why.
     if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
-      const pods = await this.call(() =>
+      const pods = await this.call(listCall('Pod', p.namespace), () =>
         this.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
       );
       for (const pod of pods.items) {
@@ -395,7 +559,7 @@ export class KubeCluster implements ClusterPort {
       // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
       if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
         try {
-          const svc = await this.call(() =>
+          const svc = await this.call(read('Service', p.namespace, name), () =>
             this.core.readNamespacedService({ name, namespace: p.namespace }),
           );
           cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
@@ -411,7 +575,9 @@ export class KubeCluster implements ClusterPort {
     let workload: Observation['workload'];
     if (ref?.name !== undefined) {
       const name = ref.name;
-      const d = await this.call(() => this.apps.readNamespacedDeployment({ name, namespace: p.namespace }));
+      const d = await this.call(read('Deployment', p.namespace, name), () =>
+        this.apps.readNamespacedDeployment({ name, namespace: p.namespace }),
+      );
       workload = { name, specReplicas: d.spec?.replicas ?? 0 };
     }
     return { replicaSets, services: observedServices, workload };
@@ -421,7 +587,7 @@ export class KubeCluster implements ClusterPort {
   async details(rollout: KubeObject): Promise<TreeReplicaSet[]> {
     const p = parts(rollout);
     const sets = await this.listReplicaSets(rollout);
-    const pods = await this.call(() =>
+    const pods = await this.call(listCall('Pod', p.namespace), () =>
       this.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
     );
     return sets.map((rs) => {
@@ -490,7 +656,7 @@ export class KubeCluster implements ClusterPort {
         // The state ConfigMap stands in for Argo's Rollout object as the controller owner: it keeps
         // a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet, and
         // deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
-        const owner = await this.call(() =>
+        const owner = await this.call(read('ConfigMap', namespace, stateName(p.name)), () =>
           this.core.readNamespacedConfigMap({ name: stateName(p.name), namespace }),
         );
         const ownerReferences = [
@@ -509,7 +675,7 @@ export class KubeCluster implements ClusterPort {
           [ROLLOUT_LABEL]: p.name,
         };
         try {
-          await this.call(() =>
+          await this.call(write('create', 'ReplicaSet', namespace, `${p.name}-${action.hash}`), () =>
             this.apps.createNamespacedReplicaSet({
               namespace,
               fieldManager: FIELD_MANAGER,
@@ -557,7 +723,7 @@ export class KubeCluster implements ClusterPort {
           exists: true,
           at: Date.now(),
         });
-        await this.call(() =>
+        await this.call(write('patch', 'Service', namespace, action.service), () =>
           this.core.patchNamespacedService(
             {
               name: action.service,
@@ -574,7 +740,7 @@ export class KubeCluster implements ClusterPort {
         return;
       case 'deleteReplicaSet':
         try {
-          await this.call(() =>
+          await this.call(write('delete', 'ReplicaSet', namespace, action.name), () =>
             this.apps.deleteNamespacedReplicaSet({
               name: action.name,
               namespace,
@@ -589,7 +755,7 @@ export class KubeCluster implements ClusterPort {
         await this.setEphemeralMetadata(namespace, action.name, action.metadata);
         return;
       case 'scaleWorkload':
-        await this.call(() =>
+        await this.call(write('patch', 'Deployment', namespace, action.name), () =>
           this.apps.patchNamespacedDeployment(
             {
               name: action.name,
@@ -605,14 +771,16 @@ export class KubeCluster implements ClusterPort {
   }
 
   private async patchReplicaSet(namespace: string, name: string, body: object): Promise<void> {
-    await this.call(() =>
+    await this.call(write('patch', 'ReplicaSet', namespace, name), () =>
       this.apps.patchNamespacedReplicaSet({ name, namespace, fieldManager: FIELD_MANAGER, body }, mergePatch),
     );
   }
 
   /** Role labels/annotations go on the ReplicaSet's template and, in place, on its running pods. */
   private async setEphemeralMetadata(namespace: string, name: string, metadata: PodMetadata): Promise<void> {
-    const rs = await this.call(() => this.apps.readNamespacedReplicaSet({ name, namespace }));
+    const rs = await this.call(read('ReplicaSet', namespace, name), () =>
+      this.apps.readNamespacedReplicaSet({ name, namespace }),
+    );
     const before = JSON.parse(rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION] ?? '{}') as PodMetadata;
     const diff = (was: Labels | undefined, want: Labels | undefined): Record<string, string | null> => {
       const out: Record<string, string | null> = {};
@@ -630,13 +798,13 @@ export class KubeCluster implements ClusterPort {
 
     const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
     if (hash === undefined) return;
-    const pods = await this.call(() =>
+    const pods = await this.call(listCall('Pod', namespace), () =>
       this.core.listNamespacedPod({ namespace, labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}` }),
     );
     for (const pod of pods.items) {
       const podName = pod.metadata?.name;
       if (podName === undefined) continue;
-      await this.call(() =>
+      await this.call(write('patch', 'Pod', namespace, podName), () =>
         this.core.patchNamespacedPod({ name: podName, namespace, body: { metadata: podMeta } }, mergePatch),
       );
     }
@@ -651,7 +819,13 @@ export class KubeCluster implements ClusterPort {
         ...obj,
         metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? options.namespace },
       };
-      await this.call(() =>
+      const call = {
+        verb: options.dryRun ? 'apply (dry run)' : 'apply',
+        kind: body.kind,
+        namespace: body.metadata.namespace,
+        name: body.metadata.name,
+      };
+      await this.call({ call, write: !options.dryRun }, () =>
         this.objects.patch(
           body,
           undefined,
@@ -674,7 +848,7 @@ export class KubeCluster implements ClusterPort {
     namespace: string,
   ): Promise<Record<string, unknown> | undefined> {
     try {
-      const obj = await this.call(() =>
+      const obj = await this.call(read(kind, kind === 'AnalysisTemplate' ? namespace : undefined, name), () =>
         this.objects.read({
           apiVersion: 'argoproj.io/v1alpha1',
           kind,
@@ -687,7 +861,9 @@ export class KubeCluster implements ClusterPort {
       if (statusCode(e) === 404) return undefined;
       if (
         e instanceof Error &&
-        /no matches for kind|does not have a resource type|Unrecognized API/i.test(e.message)
+        /no matches for kind|does not have a resource type|Unrecognized API/i.test(
+          `${e.message} ${e.cause instanceof Error ? e.cause.message : ''}`,
+        )
       ) {
         return undefined;
       }
@@ -710,7 +886,9 @@ export class KubeCluster implements ClusterPort {
     const namespace = rollout.metadata.namespace ?? 'default';
     let d;
     try {
-      d = await this.call(() => this.apps.readNamespacedDeployment({ name, namespace }));
+      d = await this.call(read('Deployment', namespace, name), () =>
+        this.apps.readNamespacedDeployment({ name, namespace }),
+      );
     } catch (e) {
       if (statusCode(e) === 404) {
         throw new Error(`workloadRef: Deployment ${namespace}/${name} does not exist`, { cause: e });
@@ -728,7 +906,9 @@ export class KubeCluster implements ClusterPort {
     const out = new Map<string, string>();
     for (const name of names) {
       try {
-        const svc = await this.call(() => this.core.readNamespacedService({ name, namespace }));
+        const svc = await this.call(read('Service', namespace, name), () =>
+          this.core.readNamespacedService({ name, namespace }),
+        );
         const hash = svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
         if (hash !== undefined) out.set(name, hash);
       } catch (e) {

@@ -35,6 +35,8 @@ import {
   type V1JobSpec,
   type V1Pod,
 } from '@kubernetes/client-node';
+import type { ApiCall } from '../../adapters/k8s/api-errors.ts';
+import { withRetry } from '../../adapters/k8s/retry.ts';
 import { FieldReader, type Block } from './fields.ts';
 import { ProviderError, redact, type MeasureContext, type MeasureResult } from './types.ts';
 
@@ -88,6 +90,8 @@ export interface JobOwner {
 
 export interface JobProviderOptions {
   kubeConfig: KubeConfig;
+  /** How long transient API failures are retried (api-retry-budget); default 3 minutes. */
+  retryBudgetMs?: number | undefined;
   /** Where the Jobs run (the rollout's namespace). */
   namespace: string;
   /** Set as the Jobs' controller ownerReference, so they are collected with the rollout's state. */
@@ -259,11 +263,18 @@ export class JobProvider {
   private readonly labels: Record<string, string>;
   private readonly keepJobs: boolean;
   private readonly pollIntervalMs: number;
+  private readonly retryBudgetMs: number | undefined;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Measurements under way in this process, by Job name: a second caller joins the first. */
   private readonly inFlight = new Map<string, InFlight>();
 
+  /** One API request, with transient failures retried within the api-retry-budget. */
+  private api<T>(call: ApiCall, fn: () => Promise<T>): Promise<T> {
+    return withRetry(call, fn, this.retryBudgetMs);
+  }
+
   constructor(options: JobProviderOptions) {
+    this.retryBudgetMs = options.retryBudgetMs;
     this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.namespace = options.namespace;
@@ -423,7 +434,9 @@ export class JobProvider {
     for (;;) {
       if (signal.aborted) throw signal.reason;
       try {
-        await this.batch.createNamespacedJob({ namespace: this.namespace, body });
+        await this.api({ verb: 'create', kind: 'Job', namespace: this.namespace, name }, () =>
+          this.batch.createNamespacedJob({ namespace: this.namespace, body }),
+        );
         return;
       } catch (e) {
         if (statusCode(e) !== 409) throw new Error(`creating job ${name}: ${apiMessage(e)}`, { cause: e });
@@ -447,7 +460,9 @@ export class JobProvider {
 
   private async read(name: string): Promise<V1Job | undefined> {
     try {
-      return await this.batch.readNamespacedJob({ name, namespace: this.namespace });
+      return await this.api({ verb: 'get', kind: 'Job', namespace: this.namespace, name }, () =>
+        this.batch.readNamespacedJob({ name, namespace: this.namespace }),
+      );
     } catch (e) {
       if (statusCode(e) === 404) return undefined;
       throw new Error(`reading job ${name}: ${apiMessage(e)}`, { cause: e });
@@ -455,10 +470,12 @@ export class JobProvider {
   }
 
   private async pods(job: V1Job): Promise<V1Pod[]> {
-    const list = await this.core.listNamespacedPod({
-      namespace: this.namespace,
-      labelSelector: selectorOf(job),
-    });
+    const list = await this.api({ verb: 'list', kind: 'Pod', namespace: this.namespace }, () =>
+      this.core.listNamespacedPod({
+        namespace: this.namespace,
+        labelSelector: selectorOf(job),
+      }),
+    );
     return list.items;
   }
 
@@ -509,11 +526,13 @@ export class JobProvider {
 
   private async delete(name: string): Promise<void> {
     try {
-      await this.batch.deleteNamespacedJob({
-        name,
-        namespace: this.namespace,
-        propagationPolicy: 'Background',
-      });
+      await this.api({ verb: 'delete', kind: 'Job', namespace: this.namespace, name }, () =>
+        this.batch.deleteNamespacedJob({
+          name,
+          namespace: this.namespace,
+          propagationPolicy: 'Background',
+        }),
+      );
     } catch (e) {
       if (statusCode(e) !== 404) throw e;
     }

@@ -1,0 +1,106 @@
+/**
+ * What `run` will create besides the plain objects, as the API server will see it: the ReplicaSet of
+ * the Rollout's pod template and the state ConfigMap holding the Rollout and its templates. `run`
+ * validates them with a server-side dry run before its first write, so a value the server refuses
+ * (a label, a name, a count, a ConfigMap over 1 MiB) stops the run with nothing changed.
+ */
+import { FIELD_MANAGER, ROLLOUT_LABEL, stateName, type KubeCluster } from '../adapters/k8s/cluster.ts';
+import type { StoredTemplate } from '../analysis/templates.ts';
+import type { KubeObject } from '../controller/ports.ts';
+import { canonicalJson, podTemplateHash } from '../engine/hash.ts';
+import { POD_TEMPLATE_HASH_LABEL } from '../engine/state.ts';
+import { jobPodDiagnostics } from '../manifests/job-policy.ts';
+import type { Logger } from '../util/logger.ts';
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec?: unknown;
+}
+
+export function preflightObjects(
+  rollout: KubeObject,
+  namespace: string,
+  templates: StoredTemplate[],
+): KubeObject[] {
+  const name = rollout.metadata.name;
+  const spec = (rollout.spec ?? {}) as {
+    replicas?: number;
+    minReadySeconds?: number;
+    template?: PodTemplate;
+    selector?: { matchLabels?: Record<string, string> };
+  };
+  const template = spec.template ?? {};
+  const hash = podTemplateHash(template);
+  const labels = {
+    ...(template.metadata?.labels ?? {}),
+    [POD_TEMPLATE_HASH_LABEL]: hash,
+    [ROLLOUT_LABEL]: name,
+  };
+  const replicaSet: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${name}-${hash}`,
+      namespace,
+      labels,
+      annotations: {
+        'rollout.argoproj.io/revision': '1',
+        'rollout-pilot.dev/template': canonicalJson(template),
+      },
+    },
+    spec: {
+      replicas: 0,
+      ...(spec.minReadySeconds === undefined ? {} : { minReadySeconds: spec.minReadySeconds }),
+      selector: { matchLabels: { ...(spec.selector?.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } },
+      template: { ...template, metadata: { ...template.metadata, labels } },
+    },
+  };
+  const state: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: stateName(name),
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [ROLLOUT_LABEL]: name },
+    },
+    data: { 'rollout.json': JSON.stringify(rollout), 'templates.json': JSON.stringify(templates) },
+  };
+  // A count the server would refuse on the Rollout: the ReplicaSet is created at 0 and scaled later.
+  if (spec.replicas !== undefined) (replicaSet.spec as { replicas: number }).replicas = spec.replicas;
+  return [replicaSet, state];
+}
+
+/** Applies (or dry-runs) objects in batches, saying how far it got, so a big input shows progress. */
+export async function applyWithProgress(
+  cluster: Pick<KubeCluster, 'applyObjects'>,
+  objects: readonly KubeObject[],
+  options: { dryRun: boolean; namespace: string },
+  log: Logger,
+): Promise<void> {
+  const verb = options.dryRun ? 'validated' : 'applied';
+  for (let i = 0; i < objects.length; i += PROGRESS_BATCH) {
+    const batch = objects.slice(i, i + PROGRESS_BATCH);
+    await cluster.applyObjects(batch, options);
+    if (objects.length > PROGRESS_BATCH) {
+      log.info(`${verb} ${Math.min(i + PROGRESS_BATCH, objects.length)} of ${objects.length} objects`);
+    } else if (!options.dryRun) {
+      for (const o of batch) log.info(`applied ${o.kind} ${o.metadata.name}`);
+    }
+  }
+}
+
+const PROGRESS_BATCH = 200;
+
+/** Why a template read from the cluster may not run its `job` metrics (without allow-privileged-jobs). */
+export function clusterTemplateJobProblems(name: string, spec: Record<string, unknown>): string[] {
+  const metrics = Array.isArray(spec.metrics) ? (spec.metrics as Record<string, unknown>[]) : [];
+  return metrics.flatMap((m) => {
+    const job = (m.provider as { job?: { spec?: { template?: { spec?: unknown } } } } | undefined)?.job;
+    const podSpec = job?.spec?.template?.spec;
+    if (typeof podSpec !== 'object' || podSpec === null) return [];
+    return jobPodDiagnostics(podSpec as Record<string, unknown>).map(
+      (i) =>
+        `template ${name} (from the cluster), job metric "${String(m.name)}": ${i.path}: ${i.message}; set allow-privileged-jobs: true to run it (docs/security.md)`,
+    );
+  });
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Watch, type V1ConfigMap } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
+import { adminKubeConfig, clusterKubeconfig, testNamespace } from '../support/cluster.ts';
+import { actionIn, canaryManifests, replicaSets, writeManifests } from '../support/rollout.ts';
+
+/**
+ * Case 6 of issue 16: a slow API server (1 s per response) must not let two runs drive at once.
+ * A TCP proxy on 127.0.0.1 in front of the real API server holds every chunk the server sends for
+ * 1 s (TLS passes through; the server's certificate names 127.0.0.1).
+ */
+async function slowProxy(target: URL, delayMs: number): Promise<{ port: number; server: Server }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let due = 0;
+    upstream.on('data', (chunk: Buffer) => {
+      // In order, each chunk 1 s after it arrived.
+      due = Math.max(due, Date.now() + delayMs);
+      setTimeout(() => client.write(chunk), due - Date.now());
+    });
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    const close = (): void => {
+      setTimeout(() => {
+        client.destroy();
+        upstream.destroy();
+      }, delayMs);
+    };
+    upstream.on('close', close).on('error', close);
+    client.on('close', () => upstream.destroy()).on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.on('close', () => {
+    for (const s of sockets) s.destroy();
+  });
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+test('with 1 s per API response, two runs never both drive: one renews on its own timer, the other leaves it the revision', async (t) => {
+  const namespace = await testNamespace(t, 'slow');
+  const repo = await writeManifests(canaryManifests({ steps: [{ setWeight: 50 }, { pause: {} }] }));
+  assert.equal((await actionIn(repo, namespace, { manifests: 'rollout.yaml' })).exitCode, 0);
+
+  const kcText = parse(readFileSync(clusterKubeconfig(), 'utf8')) as {
+    clusters: { cluster: { server: string } }[];
+  };
+  const target = new URL(kcText.clusters[0]?.cluster.server ?? '');
+  const proxy = await slowProxy(target, 1000);
+  t.after(() => {
+    proxy.server.close();
+  });
+  for (const c of kcText.clusters) c.cluster.server = `https://127.0.0.1:${proxy.port}`;
+  const slow = path.join(await mkdtemp(path.join(tmpdir(), 'rp-slow-')), 'kubeconfig');
+  await writeFile(slow, stringify(kcText));
+
+  // Who claimed the state, in the order the API server stored it (watched directly, not slowed);
+  // the first deploy's run (test-...) claimed it first.
+  const claims: string[] = [];
+  const watch = await new Watch(adminKubeConfig()).watch(
+    `/api/v1/namespaces/${namespace}/configmaps`,
+    { fieldSelector: 'metadata.name=rollout-pilot.web' },
+    (_type, obj: V1ConfigMap) => {
+      const driver = obj.data?.driver;
+      if (driver !== undefined && claims.at(-1) !== driver) claims.push(driver);
+    },
+    () => undefined,
+  );
+  t.after(() => {
+    watch.abort();
+  });
+
+  const a = actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', image: 'web=example/web:2' },
+    { kubeconfig: slow, env: { ROLLOUT_PILOT_DRIVER_ID: 'run-a/job#1' } },
+  );
+  // B starts once A drives (its claim is stored), and more than a lease duration later it is
+  // still looking: A's ticks take many seconds each here.
+  for (let i = 0; i < 600 && !claims.some((c) => c.startsWith('run-a/')); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(
+    claims.some((c) => c.startsWith('run-a/')),
+    'A claimed the state',
+  );
+  const b = await actionIn(
+    repo,
+    namespace,
+    { manifests: 'rollout.yaml', image: 'web=example/web:3' },
+    { kubeconfig: slow, env: { ROLLOUT_PILOT_DRIVER_ID: 'run-b/job#1' } },
+  );
+  const ra = await a;
+  assert.equal(b.exitCode, 0, b.stdout + b.stderr);
+  assert.match(b.outputs.message ?? '', /another run drives web: run-a\/job#1; it picks up this revision/);
+  assert.equal(ra.exitCode, 0, ra.stdout + ra.stderr);
+  assert.equal(ra.outputs.phase, 'Paused');
+  assert.deepEqual(
+    claims.map((c) => c.replace(/\/\d+$/, '')).filter((c) => !c.startsWith('test-')),
+    ['run-a/job#1'],
+    `only A ever claimed the state: ${claims.join(', ')}`,
+  );
+  const sets = await replicaSets(namespace);
+  const revisions = sets.map((rs) => rs.revision);
+  assert.equal(
+    new Set(revisions).size,
+    revisions.length,
+    `one ReplicaSet per revision: ${JSON.stringify(sets)}`,
+  );
+  assert.deepEqual(
+    sets.map((rs) => [rs.revision, rs.image]),
+    [
+      [1, 'example/web:1'],
+      [2, 'example/web:2'],
+      [3, 'example/web:3'],
+    ].filter(([, image]) => sets.some((rs) => rs.image === image)),
+  );
+  assert.equal(sets.at(-1)?.image, 'example/web:3', "B's revision is the one A drives now");
+});

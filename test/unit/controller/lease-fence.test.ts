@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { drive, LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/driver.ts';
+import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
+import type { Clock, KubeObject } from '../../../src/controller/ports.ts';
+import { initialStatus } from '../../../src/engine/state.ts';
+import { MemoryLogger } from '../../../src/util/logger.ts';
+import { FakeCluster, FakeWorld } from '../support/fake-cluster.ts';
+
+const quiet = new MemoryLogger();
+
+function rollout(image: string): KubeObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
+      strategy: {
+        canary: {
+          stableService: 'web-stable',
+          canaryService: 'web-canary',
+          steps: [{ setWeight: 50 }, { pause: {} }],
+        },
+      },
+    },
+  };
+}
+
+function world(image: string): FakeWorld {
+  const w = new FakeWorld();
+  w.state = {
+    rollout: rollout(image),
+    status: initialStatus(),
+    requests: [],
+    templates: [],
+    analysis: [],
+    version: undefined,
+  };
+  return w;
+}
+
+const clockOf = (w: FakeWorld): Clock => ({
+  now: () => new Date(w.now),
+  sleep: () => Promise.resolve(),
+});
+
+const options = (identity: string) => ({
+  namespace: 'shop',
+  name: 'web',
+  identity,
+  deadline: new Date(10 ** 12),
+  toEngine: toEngineRollout,
+});
+
+test('a driver whose state another driver claimed stops at once and writes nothing more', async () => {
+  const w = world('example/web:1');
+  const a = new FakeCluster(w, 'A');
+  let takenOverAt = -1;
+  a.onWait = () => {
+    w.now += 1000;
+    if (takenOverAt >= 0) return;
+    // B takes the lease over (A's lapsed, as with a slow API server) and claims the state.
+    const transitions = (w.lease?.transitions ?? 0) + 1;
+    w.lease = { holder: 'B', renewedAt: w.now, durationSeconds: 15, transitions };
+    w.version++;
+    if (w.state !== undefined) w.state = { ...w.state, driver: `B/${transitions}` };
+    takenOverAt = w.writes.length;
+    w.writes.push({ by: 'B', what: 'state' });
+  };
+  const result = await drive(a, clockOf(w), quiet, options('A'));
+  assert.ok(takenOverAt > 0, 'A wrote before the takeover');
+  assert.equal(result.stoppedBecause, 'other-driver');
+  assert.equal(result.driver, 'B');
+  assert.equal(result.exitCode, 0);
+  const afterTakeover = w.writes.slice(takenOverAt + 1).filter((x) => x.by === 'A');
+  assert.deepEqual(afterTakeover, [], 'A made no write after B claimed the state');
+  assert.equal(w.state?.driver, `B/${w.lease?.transitions ?? 0}`, "B's claim stands");
+});
+
+test('the first tick of a driver claims the state with its lease epoch', async () => {
+  const w = world('example/web:1');
+  w.state = { ...(w.state as NonNullable<FakeWorld['state']>), driver: 'old/1' };
+  const a = new FakeCluster(w, 'A');
+  a.onWait = () => {
+    w.now += 1000;
+  };
+  const result = await drive(a, clockOf(w), quiet, options('A'));
+  assert.equal(result.stoppedBecause, 'done');
+  assert.equal(w.state?.driver, 'A/1', 'the state names the epoch of the lease A took');
+});
+
+test('the lease keeper renews on its own and aborts its signal the moment another holder appears', async () => {
+  const w = world('example/web:1');
+  const a = new FakeCluster(w, 'A');
+  assert.equal(await a.acquireLease('shop', 'web', 'A', 15, () => false), undefined);
+  const keeper = new LeaseKeeper(a, quiet, { namespace: 'shop', name: 'web', identity: 'A' });
+  try {
+    assert.equal(keeper.epoch, 'A/1');
+    w.now += 5000;
+    await keeper.renew();
+    assert.equal(keeper.signal.aborted, false);
+    assert.equal(w.lease?.renewedAt, 5000, 'renewed');
+    w.lease = { holder: 'B', renewedAt: w.now, durationSeconds: 15, transitions: 2 };
+    await keeper.renew();
+    assert.equal(keeper.signal.aborted, true);
+    assert.throws(() => {
+      keeper.check();
+    }, /lost the lease to B/);
+  } finally {
+    keeper.stop();
+  }
+});
+
+test('earlier attempts of a job may take over; matrix legs (same run, job and attempt) may not', () => {
+  const leg = (host: string, attempt = 1): string => `o/r/actions/runs/7/deploy#${attempt}@${host}/42`;
+  assert.equal(sameJob(leg('a', 2), leg('a', 1)), true, 'a re-run takes over from its earlier attempt');
+  assert.equal(matrixSibling(leg('a', 2), leg('a', 1)), false);
+  assert.equal(sameJob(leg('a'), leg('b')), false, 'two legs are not the same job');
+  assert.equal(matrixSibling(leg('a'), leg('b')), true);
+  assert.equal(matrixSibling(leg('a'), leg('a')), false, 'the same process');
+  assert.equal(matrixSibling('o/r/actions/runs/7/other#1@a/1', leg('a')), false, 'another job');
+  assert.equal(sameJob('test-ns#1', 'test-ns#1'), true, 'an explicit driver id');
+});
