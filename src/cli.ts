@@ -3,7 +3,7 @@ import { execute } from './commands/index.ts';
 import { get as getRollout } from './commands/rollout.ts';
 import { Commands, Inputs, parseInputs } from './config/inputs.ts';
 import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
-import type { Logger } from './util/logger.ts';
+import { boundLines, type Logger } from './util/logger.ts';
 
 const USAGE = `usage: rollout-pilot <command> [options]
 
@@ -22,13 +22,13 @@ options (the same as the action's inputs):
 
 class ConsoleLogger implements Logger {
   info(message: string): void {
-    process.stdout.write(`${message}\n`);
+    process.stdout.write(`${boundLines(message)}\n`);
   }
   warn(message: string, at?: Diagnostic): void {
-    process.stderr.write(`warning: ${at ? formatDiagnostic(at) : message}\n`);
+    process.stderr.write(`warning: ${boundLines(at ? formatDiagnostic(at) : message)}\n`);
   }
   error(message: string, at?: Diagnostic): void {
-    process.stderr.write(`error: ${at ? formatDiagnostic(at) : message}\n`);
+    process.stderr.write(`error: ${boundLines(at ? formatDiagnostic(at) : message)}\n`);
   }
   async group<T>(title: string, body: () => Promise<T>): Promise<T> {
     process.stdout.write(`── ${title}\n`);

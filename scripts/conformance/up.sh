@@ -19,6 +19,12 @@ controller_alive() {
     curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$HEALTHZ_PORT/healthz"
 }
 
+# `up.sh --check`: only say (by exit code) whether the oracle is up.
+if [ "${1:-}" = --check ]; then
+  bash "$here/../cluster/up.sh" --check >/dev/null 2>&1 && controller_alive
+  exit
+fi
+
 argo_dir=$(bash "$here/build.sh" | tail -n 1)
 cluster_was_up=true
 bash "$here/../cluster/up.sh" --check >/dev/null 2>&1 || cluster_was_up=false

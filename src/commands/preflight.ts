@@ -11,6 +11,8 @@ import { canonicalJson, podTemplateHash } from '../engine/hash.ts';
 import { POD_TEMPLATE_HASH_LABEL } from '../engine/state.ts';
 import { jobPodDiagnostics } from '../manifests/job-policy.ts';
 import type { Logger } from '../util/logger.ts';
+import type { ObjectRef } from '../manifests/object-refs.ts';
+import type { Diagnostic } from '../util/errors.ts';
 
 interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
@@ -103,4 +105,36 @@ export function clusterTemplateJobProblems(name: string, spec: Record<string, un
         `template ${name} (from the cluster), job metric "${String(m.name)}": ${i.path}: ${i.message}; set allow-privileged-jobs: true to run it (docs/security.md)`,
     );
   });
+}
+
+/**
+ * The Services and Secrets the Rollout and its templates name that are neither among the manifests
+ * nor in the cluster, as errors at the referencing line. Without this, a missing Service left the
+ * run waiting for it forever; Argo marks such a Rollout `InvalidSpec`.
+ */
+export async function missingReferences(
+  cluster: Pick<KubeCluster, 'serviceExists' | 'readSecret'>,
+  namespace: string,
+  refs: readonly ObjectRef[],
+  plain: readonly KubeObject[],
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const ref of refs) {
+    if (plain.some((o) => o.kind === ref.kind && o.metadata.name === ref.name)) continue;
+    if (ref.kind === 'Service') {
+      if (await cluster.serviceExists(namespace, ref.name)) continue;
+      out.push({
+        ...ref,
+        message: `Service "${ref.name}" is neither in the manifests nor in namespace ${namespace}: add it to the manifests or create it first`,
+      });
+      continue;
+    }
+    const key = ref.key ?? '';
+    if ((await cluster.readSecret(namespace, ref.name, key)) !== undefined) continue;
+    out.push({
+      ...ref,
+      message: `Secret "${ref.name}" with key "${key}" is not in namespace ${namespace}: create it (Secrets are never applied from the manifests) before the analysis needs it`,
+    });
+  }
+  return out;
 }

@@ -29,10 +29,23 @@ import { planRollout } from '../engine/plan.ts';
 import { renderPlan } from '../report/plan.ts';
 import { renderTree } from '../report/tree.ts';
 import { podTemplateHash } from '../engine/hash.ts';
-import { initialStatus, POD_TEMPLATE_HASH_LABEL, type ControlRequest } from '../engine/state.ts';
+import {
+  initialStatus,
+  POD_TEMPLATE_HASH_LABEL,
+  type ControlRequest,
+  type RolloutStatus,
+} from '../engine/state.ts';
+import { completeTakeover, findTakeover } from './argo-takeover.ts';
 import { ARGO_API_VERSION, rolloutDocNamespace, validateManifests } from '../manifests/validate.ts';
 import { ConfigurationError, errorMessage, ManifestError, type Diagnostic } from '../util/errors.ts';
-import { applyWithProgress, clusterTemplateJobProblems, preflightObjects } from './preflight.ts';
+import {
+  applyWithProgress,
+  clusterTemplateJobProblems,
+  missingReferences,
+  preflightObjects,
+} from './preflight.ts';
+import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
+import type { ManifestDoc } from '../manifests/parse.ts';
 import type { CommandContext, CommandResult, OutputName } from './types.ts';
 
 /** Who is driving: one GitHub job (attempts of the same job may take over from each other). */
@@ -155,10 +168,10 @@ async function finish(
 }
 
 /** Finds the Rollout to drive among the validated manifests. */
-function selectRollout(
+function selectRolloutDoc(
   docs: ReturnType<typeof validateManifests>['docs'],
   name: string | undefined,
-): KubeObject {
+): ManifestDoc {
   const rollouts = docs.filter(
     (d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout',
   );
@@ -180,7 +193,7 @@ function selectRollout(
   }
   const doc = chosen[0];
   if (doc === undefined) throw new ConfigurationError('manifests: no Rollout found');
-  return structuredClone(doc.object) as unknown as KubeObject;
+  return doc;
 }
 
 interface PreparedRun {
@@ -189,6 +202,8 @@ interface PreparedRun {
   templates: StoredTemplate[];
   /** Templates the manifests name but do not hold; `run` looks for them in the cluster. */
   missing: Diagnostic[];
+  /** Services and Secrets the Rollout and its templates need; `run` checks that each exists. */
+  references: ObjectRef[];
 }
 
 /**
@@ -216,7 +231,9 @@ async function prepare(
     for (const d of diagnostics) ctx.log.error(d.message, d);
     throw new ManifestError(diagnostics);
   }
-  const rollout = selectRollout(docs, config.rollout);
+  const rolloutDoc = selectRolloutDoc(docs, config.rollout);
+  const rollout = structuredClone(rolloutDoc.object) as unknown as KubeObject;
+  const references = objectReferences(rolloutDoc, docs);
   delete rollout.status;
   // With a workloadRef the template comes from the cluster: images are set on it in `run`.
   if ((rollout.spec as { workloadRef?: unknown } | undefined)?.workloadRef === undefined) {
@@ -225,9 +242,10 @@ async function prepare(
       plain: plainObjects(docs),
       templates: analysisTemplates(docs),
       missing,
+      references,
     };
   }
-  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs), missing };
+  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs), missing, references };
 }
 
 function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
@@ -326,6 +344,7 @@ function analysisRunner(
     log,
     name,
     () => systemClock.now(),
+    { allowMetadataAddresses: config.safety.metadataAddresses },
   );
 }
 
@@ -478,6 +497,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     prepared.templates.push({ kind: ref.kind, name: ref.name, spec });
     ctx.log.info(`using ${ref.kind} ${ref.name} from the cluster`);
   }
+  unresolved.push(...(await missingReferences(cluster, namespace, prepared.references, plain)));
   if (unresolved.length > 0) {
     for (const d of unresolved) ctx.log.error(d.message, d);
     throw new ManifestError(unresolved);
@@ -502,6 +522,12 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     applyWithProgress(cluster, checked, { dryRun: true, namespace }, ctx.log),
   );
 
+  // Argo Rollouts' ReplicaSets of this rollout, on the first run after a move from its controller.
+  const known = (await cluster.readState(namespace, name))?.status.stableRS;
+  const foreign = await findTakeover(cluster, rollout, engine.canary.stableService);
+  const takeover =
+    foreign !== undefined && (known === undefined || known === foreign.stableHash) ? foreign : undefined;
+
   const identity = driverIdentity(ctx.env);
   const other = await takeLease(cluster, namespace, name, identity, ctx.log);
   if (other !== undefined) {
@@ -517,11 +543,13 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   await ctx.log.group(`Apply ${plain.length} object${plain.length === 1 ? '' : 's'}`, async () => {
     await applyWithProgress(cluster, plain, { dryRun: false, namespace }, ctx.log);
   });
-  if (await storeRollout(cluster, namespace, rollout, prepared.templates)) {
+  const initial = takeover === undefined ? undefined : { ...initialStatus(), stableRS: takeover.stableHash };
+  if (await storeRollout(cluster, namespace, rollout, prepared.templates, initial)) {
     ctx.log.info(
       `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
     );
   }
+  if (takeover !== undefined) await completeTakeover(cluster, rollout, takeover, ctx.log);
   const sha = deployedSha(ctx.env);
   const repository = ctx.env.GITHUB_REPOSITORY;
   const before = (await cluster.readState(namespace, name))?.github;
@@ -674,6 +702,7 @@ async function storeRollout(
   namespace: string,
   rollout: KubeObject,
   templates: StoredTemplate[],
+  initial: RolloutStatus = initialStatus(),
 ): Promise<boolean> {
   const name = rollout.metadata.name;
   for (;;) {
@@ -681,7 +710,8 @@ async function storeRollout(
     if (
       existing !== undefined &&
       JSON.stringify(existing.rollout) === JSON.stringify(rollout) &&
-      JSON.stringify(existing.templates) === JSON.stringify(templates)
+      JSON.stringify(existing.templates) === JSON.stringify(templates) &&
+      statusToStore(existing.status, initial) === existing.status
     ) {
       return false;
     }
@@ -689,7 +719,7 @@ async function storeRollout(
       await cluster.writeState(namespace, name, {
         driver: existing?.driver,
         rollout,
-        status: existing?.status ?? initialStatus(),
+        status: statusToStore(existing?.status, initial),
         requests: existing?.requests ?? [],
         templates,
         analysis: existing?.analysis ?? [],
@@ -700,6 +730,15 @@ async function storeRollout(
       if (!(e instanceof ConflictError)) throw e;
     }
   }
+}
+
+/** The stored status, or `initial` for a new rollout; a takeover fills in a missing stable. */
+function statusToStore(existing: RolloutStatus | undefined, initial: RolloutStatus): RolloutStatus {
+  if (existing === undefined) return initial;
+  if (existing.stableRS === undefined && initial.stableRS !== undefined) {
+    return { ...existing, stableRS: initial.stableRS };
+  }
+  return existing;
 }
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {

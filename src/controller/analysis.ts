@@ -1,5 +1,7 @@
 import {
+  ANALYSIS_BUDGET_BYTES,
   dueMeasurements,
+  fitBudget,
   newRun,
   recordMeasurement,
   terminateRun,
@@ -13,7 +15,7 @@ import { ProviderError, redact, type MetricProvider } from '../analysis/provider
 import { buildRun, resolveProvider, type SecretArg, type StoredTemplate } from '../analysis/templates.ts';
 import type { Action } from '../engine/canary.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
-import type { Logger } from '../util/logger.ts';
+import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
 
 /** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
@@ -48,6 +50,17 @@ interface Outcome {
 }
 
 const FINISHED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+/** Characters of a measured value or message in a log line. */
+export const LOG_VALUE_CHARS = 300;
+/** The smallest budget `unwritable` shrinks the analysis state to. */
+const MIN_BUDGET_BYTES = 64 * 1024;
+
+export interface AnalysisRunnerOptions {
+  /** The `allow-metadata-addresses` input. */
+  allowMetadataAddresses?: boolean | undefined;
+  /** Bytes the runs of a revision may take in the state (default ANALYSIS_BUDGET_BYTES). */
+  budgetBytes?: number;
+}
 
 function kindOf(provider: Record<string, unknown>): string {
   return Object.keys(provider)[0] ?? '';
@@ -61,6 +74,10 @@ function kindOf(provider: Record<string, unknown>): string {
 export class AnalysisRunner {
   private readonly inflight = new Map<string, AbortController>();
   private readonly outcomes: Outcome[] = [];
+  /** The outcomes the last `collect` recorded: redone as errors if that state cannot be written. */
+  private collected: Outcome[] = [];
+  private budgetBytes: number;
+  private readonly allowMetadataAddresses: boolean;
   private wake: (() => void) | undefined;
   private readonly providers: ReadonlyMap<string, MetricProvider>;
   private readonly readSecret: SecretReader;
@@ -74,12 +91,51 @@ export class AnalysisRunner {
     log: Logger,
     rolloutName: string,
     clock: () => Date,
+    options: AnalysisRunnerOptions = {},
   ) {
     this.providers = providers;
     this.readSecret = readSecret;
     this.log = log;
     this.rolloutName = rolloutName;
     this.clock = clock;
+    this.budgetBytes = options.budgetBytes ?? ANALYSIS_BUDGET_BYTES;
+    this.allowMetadataAddresses = options.allowMetadataAddresses === true;
+  }
+
+  /**
+   * The runs within the state's byte budget (docs/state-model.md, "Size limits"): the oldest
+   * measurements trimmed when over it, counters kept. Call before every write of the state.
+   */
+  fit(records: AnalysisRecord[]): AnalysisRecord[] {
+    const fitted = fitBudget(records, this.budgetBytes);
+    if (fitted.trimmed > 0) {
+      this.log.info(
+        `analysis: trimmed the ${fitted.trimmed} oldest measurements to keep the state under ${Math.round(this.budgetBytes / 1024)} KiB (now ${Math.round(fitted.bytes / 1024)} KiB)`,
+      );
+    }
+    return fitted.records;
+  }
+
+  /**
+   * The state could not be written for its size. The measurements the last `collect` recorded become
+   * Error measurements saying so (the metric's consecutiveErrorLimit then decides, as for any error),
+   * to be recorded again at the next tick; with none to blame, the budget shrinks instead.
+   */
+  unwritable(reason: string): void {
+    const blamed = this.collected.splice(0);
+    if (blamed.length === 0) {
+      this.budgetBytes = Math.max(MIN_BUDGET_BYTES, Math.floor(this.budgetBytes / 2));
+      return;
+    }
+    for (const o of blamed) {
+      this.outcomes.push({
+        ...o,
+        outcome: {
+          error: `metric "${o.metric}": the measurement could not be stored: ${reason}`,
+          ...('query' in o.outcome && o.outcome.query !== undefined ? { query: o.outcome.query } : {}),
+        },
+      });
+    }
   }
 
   /** Resolves when a measurement finishes, or when `signal` aborts. */
@@ -104,6 +160,7 @@ export class AnalysisRunner {
   /** Records finished measurements into the runs. */
   collect(records: AnalysisRecord[]): AnalysisRecord[] {
     const pending = this.outcomes.splice(0);
+    this.collected = pending;
     if (pending.length === 0) return records;
     return records.map((r) => {
       let state = r.state;
@@ -113,17 +170,20 @@ export class AnalysisRunner {
         } catch (e) {
           // The run ended meanwhile (another metric decided it, or it was terminated).
           this.log.info(
-            `analysis ${r.id} metric ${o.metric}: not recorded (${e instanceof Error ? e.message : String(e)})`,
+            `analysis ${r.id} metric ${o.metric}: not recorded (${excerpt(e instanceof Error ? e.message : String(e), LOG_VALUE_CHARS)})`,
           );
           continue;
         }
         const metric = state.metrics.find((m) => m.name === o.metric);
         const last = metric?.measurements.at(-1);
+        // Bounded excerpts only: a value may be kilobytes (docs/providers.md, "Size limits").
         this.log.info(
-          `analysis ${r.id} metric ${o.metric}: ${last?.value ?? last?.message ?? ''} → ${last?.phase ?? '?'} (metric ${metric?.phase ?? '?'}, run ${state.phase})`,
+          `analysis ${r.id} metric ${o.metric}: ${excerpt(last?.value ?? last?.message ?? '', LOG_VALUE_CHARS)} → ${last?.phase ?? '?'} (metric ${metric?.phase ?? '?'}, run ${state.phase})`,
         );
         if (FINISHED.has(state.phase) && !FINISHED.has(r.state.phase)) {
-          this.log.info(`analysis ${r.id}: ${state.phase}${state.message ? ` - ${state.message}` : ''}`);
+          this.log.info(
+            `analysis ${r.id}: ${state.phase}${state.message ? ` - ${excerpt(state.message, 4 * LOG_VALUE_CHARS)}` : ''}`,
+          );
         }
       }
       return { ...r, state };
@@ -286,7 +346,12 @@ export class AnalysisRunner {
       let block = resolveProvider((providerBlock[kind] ?? {}) as Record<string, unknown>, r.args, secrets);
       // A Job is named after its measurement, so a restarted driver finds the one it started.
       if (kind === 'job') block = { ...block, __jobName: jobName, __metricName: metric };
-      const result = await provider.measure(block, { signal, now, secrets: new Set(secrets.values()) });
+      const result = await provider.measure(block, {
+        signal,
+        now,
+        secrets: new Set(secrets.values()),
+        allowMetadataAddresses: this.allowMetadataAddresses,
+      });
       outcome =
         result.forcedPhase !== undefined
           ? {
@@ -299,7 +364,9 @@ export class AnalysisRunner {
           : { value: result.value, valueText: result.display, query: result.query };
     } catch (e) {
       if (signal.aborted) return;
-      const message = redact(e instanceof Error ? e.message : String(e), secrets.values());
+      const text = redact(e instanceof Error ? e.message : String(e), secrets.values());
+      // A response over the cap names the metric, so the rollout's message says which one.
+      const message = e instanceof ProviderError && e.oversize ? `metric "${metric}": ${text}` : text;
       outcome = {
         error: message,
         ...(e instanceof ProviderError && e.query !== undefined ? { query: e.query } : {}),

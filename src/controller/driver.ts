@@ -4,11 +4,12 @@ import { podTemplateHash, stepsHash } from '../engine/hash.ts';
 import type { EngineRollout } from '../engine/spec.ts';
 import { describeStep } from '../engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../engine/state.ts';
-import type { Logger } from '../util/logger.ts';
+import { excerpt, type Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
 import {
   ConflictError,
   LeaseLostError,
+  StateTooLargeError,
   type Clock,
   type ClusterPort,
   type KubeObject,
@@ -18,6 +19,8 @@ import {
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
 const RENEW_EVERY_MS = 5000;
+/** State writes refused for their size in a row before the run fails (each one sheds more). */
+const MAX_TOO_LARGE = 4;
 
 export interface DriveOptions {
   namespace: string;
@@ -198,6 +201,8 @@ async function driveHeld(
   let lastProgress = '';
   /** Whether this driver has written its lease epoch into the state (the claim). */
   let claimed = false;
+  /** State writes refused for their size in a row. */
+  let tooLarge = 0;
   for (;;) {
     keeper.check();
     const now = clock.now();
@@ -235,7 +240,9 @@ async function driveHeld(
         (s): s is string => s !== undefined,
       ),
     );
-    const templateHash = podTemplateHash(spec.template);
+    const ownHash = podTemplateHash(spec.template);
+    // A ReplicaSet adopted from Argo Rollouts that runs this very template is this revision.
+    const templateHash = observed.replicaSets.find((rs) => rs.sameTemplateAs === ownHash)?.hash ?? ownHash;
     // Only the current revision's runs matter; finished measurements are recorded first.
     const runner = opts.analysis;
     let records = working.analysis.filter((r) => r.podHash === templateHash);
@@ -266,7 +273,8 @@ async function driveHeld(
         now,
       });
       const launched = runner.launch(records, now);
-      records = launched.records;
+      // Within the state's byte budget before every write (docs/state-model.md, "Size limits").
+      records = runner.fit(launched.records);
       nextMeasurement = launched.next;
     } else if (decision.actions.some((a) => a.kind === 'startAnalysis')) {
       throw new Error('this rollout uses analysis, and no analysis runner was configured');
@@ -290,9 +298,16 @@ async function driveHeld(
           driver: keeper.epoch ?? working.driver,
         });
         claimed = true;
+        tooLarge = 0;
       } catch (e) {
         // Someone else wrote (a recorded command, a new revision): decide again from what is there.
         if (e instanceof ConflictError) continue;
+        // Too large to store: what this tick measured becomes an Error measurement, then decide again.
+        if (e instanceof StateTooLargeError && runner !== undefined && tooLarge++ < MAX_TOO_LARGE) {
+          log.warn(excerpt(e.message, 1000));
+          runner.unwritable(excerpt(e.message, 300));
+          continue;
+        }
         throw e;
       }
     }

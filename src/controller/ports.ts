@@ -35,6 +35,11 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
+/** The API server refused the state for its size (a ConfigMap holds 1 MiB): nothing was written. */
+export class StateTooLargeError extends Error {
+  override name = 'StateTooLargeError';
+}
+
 export interface LeaseInfo {
   holder: string;
   renewedAt: Date;

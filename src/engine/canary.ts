@@ -234,6 +234,10 @@ export function decideCanary(input: TickInput): Decision {
     reconcileEphemeralMetadata(rollout, newRS, undefined, actions);
   } else if (s.abort) {
     s.currentStepIndex = s.stableRS === templateHash ? stepCount : 0;
+    // An abort ends every pause, as Argo's CalculatePauseStatus does: measured against Argo v1.10.2
+    // by test/conformance, which found a kept CanaryPauseStep and controllerPause after an abort.
+    s.pauseConditions = [];
+    s.controllerPause = false;
   } else if (!scaled && completedCurrentStep(rollout, s, basic, now, analysisDone)) {
     const index = s.currentStepIndex ?? 0;
     log.push(
@@ -548,6 +552,13 @@ function finish(
   const { phase, message } = computePhase(rollout, s, newRS, observed);
   s.phase = phase;
   s.message = message;
+  const gone = missingService(rollout, observed);
+  if (gone !== undefined) {
+    // Argo marks the Rollout InvalidSpec; waiting for the Service to come back would never end.
+    s.phase = 'Degraded';
+    s.message = `InvalidSpec: ${gone.field}: Service "${gone.name}" not found`;
+    return { actions, status: s, log, requeueAfterMs: POLL_INTERVAL_MS, done: { exitCode: 1 } };
+  }
   let requeueAfterMs = requeue ?? POLL_INTERVAL_MS;
   let done: Decision['done'];
   if (actions.length === 0) {
@@ -570,6 +581,27 @@ function finish(
     }
   }
   return { actions, status: s, log, requeueAfterMs, done };
+}
+
+/** A Service the strategy names that the cluster was observed not to have. */
+function missingService(
+  rollout: EngineRollout,
+  observed: Observation,
+): { name: string; field: string } | undefined {
+  const named: [string | undefined, string][] = [
+    [rollout.canary.stableService, 'spec.strategy.canary.stableService'],
+    [rollout.canary.canaryService, 'spec.strategy.canary.canaryService'],
+  ];
+  for (const [name, field] of named) {
+    if (
+      name !== undefined &&
+      Object.hasOwn(observed.services, name) &&
+      observed.services[name] === undefined
+    ) {
+      return { name, field };
+    }
+  }
+  return undefined;
 }
 
 function phaseSettled(rollout: EngineRollout, s: RolloutStatus, observed: Observation): boolean {

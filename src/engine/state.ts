@@ -93,6 +93,8 @@ export interface ObservedReplicaSet {
   podIssues: string[];
   /** canonicalJson of the ephemeral (role) metadata last put on its pods, if any. */
   ephemeralMetadata?: string | undefined;
+  /** Adopted from Argo Rollouts: the rollout-pilot hash of the pod template it runs (same revision). */
+  sameTemplateAs?: string | undefined;
 }
 
 export interface ObservedService {

@@ -7,6 +7,7 @@
 import { ARGO_API_VERSION } from './kinds.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { jobPodDiagnostics } from './job-policy.ts';
+import { metadataHostOf, metadataRefusal } from './metadata-address.ts';
 import { asList, asObj, asStr, dig } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 
@@ -19,6 +20,8 @@ export interface SafetyOptions {
   clusterScoped: boolean;
   externalIps: boolean;
   privilegedJobs: boolean;
+  /** Metric URLs may reach link-local metadata addresses (169.254.0.0/16, fd00:ec2::254). */
+  metadataAddresses?: boolean;
 }
 
 export const SAFE_DEFAULTS: SafetyOptions = {
@@ -27,6 +30,7 @@ export const SAFE_DEFAULTS: SafetyOptions = {
   clusterScoped: false,
   externalIps: false,
   privilegedJobs: false,
+  metadataAddresses: false,
 };
 
 /**
@@ -158,6 +162,7 @@ export function policyDiagnostics(
     const gk = groupKind(doc);
     if (gk === 'argoproj.io/AnalysisTemplate' || gk === 'argoproj.io/ClusterAnalysisTemplate') {
       if (!safety.privilegedJobs) out.push(...templateJobDiagnostics(doc));
+      if (safety.metadataAddresses !== true) out.push(...templateUrlDiagnostics(doc));
       continue;
     }
     if (gk.startsWith('argoproj.io/')) continue; // stored in the state, never applied
@@ -205,6 +210,35 @@ function templateJobDiagnostics(doc: ManifestDoc): Diagnostic[] {
           doc,
           issue.path === '' ? base : `${base}.${issue.path}`,
           `refused: job metric "${metric}": ${issue.message}; set allow-privileged-jobs: true to run it (docs/security.md)`,
+        ),
+      );
+    }
+  });
+  return out;
+}
+
+/** The URL fields of a metric's provider block, relative to `provider`. */
+const METRIC_URL_FIELDS: readonly (readonly string[])[] = [
+  ['web', 'url'],
+  ['web', 'authentication', 'oauth2', 'tokenUrl'],
+  ['prometheus', 'address'],
+  ['prometheus', 'authentication', 'oauth2', 'tokenUrl'],
+];
+
+/** Metric URLs that name a link-local metadata address (one built from args is checked when measured). */
+function templateUrlDiagnostics(doc: ManifestDoc): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  asList(dig(doc.object, 'spec', 'metrics')).forEach((m, i) => {
+    const metric = asStr(dig(m, 'name')) ?? String(i);
+    for (const field of METRIC_URL_FIELDS) {
+      const url = asStr(dig(m, 'provider', ...field));
+      const host = url === undefined ? undefined : metadataHostOf(url);
+      if (host === undefined) continue;
+      out.push(
+        diagnosticAt(
+          doc,
+          `spec.metrics[${i}].provider.${field.join('.')}`,
+          metadataRefusal(`metric "${metric}": ${field.join('.')}`, host),
         ),
       );
     }

@@ -402,7 +402,11 @@ function factsLine(r: RolloutReport, s: Situation): string {
             return at === undefined ? [] : [`stopped at ${position(r, at)}`];
           })()
         : step === undefined
-          ? [`all ${r.stepCount} steps done`]
+          ? [
+              r.steps.length === 0
+                ? `steps skipped (went to full scale at once)`
+                : `all ${r.stepCount} steps done`,
+            ]
           : [position(r, step)]),
     `canary weight ${r.weight}%`,
   ];
@@ -439,7 +443,8 @@ function stepTable(r: RolloutReport, s: Situation): string[] {
     const done = rec?.completedAt !== undefined;
     let state: string;
     if (s.kind === 'healthy') {
-      state = done || r.steps.length === 0 || n <= lastRecorded ? '✅ done' : '⏭️ skipped';
+      // No record: the step never ran (a first deploy or a return to the stable revision skips them).
+      state = done || (rec !== undefined && n <= lastRecorded) ? '✅ done' : '⏭️ skipped';
     } else if (s.kind === 'aborted' || s.kind === 'degraded') {
       state =
         n === stopped
@@ -463,8 +468,10 @@ function stepTable(r: RolloutReport, s: Situation): string[] {
     const time = took === undefined ? '—' : active ? `${took} so far` : took;
     const action = rec?.action ?? plan?.action ?? '?';
     const weight = rec?.weight ?? plan?.weight;
-    const canary = rec?.canary ?? plan?.canary;
-    const stable = rec?.stable ?? plan?.stable;
+    // A skipped step had no pods of its own: planned counts would describe pods that never existed.
+    const skipped = state.startsWith('⏭️');
+    const canary = skipped ? undefined : (rec?.canary ?? plan?.canary);
+    const stable = skipped ? undefined : (rec?.stable ?? plan?.stable);
     return `| ${n} | ${code(action).replace(/\|/g, '\\|')} | ${weight === undefined ? '—' : `${weight}%`} | ${canary ?? '—'} | ${stable ?? '—'} | ${state} | ${time} |`;
   });
   return [

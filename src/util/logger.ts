@@ -1,5 +1,23 @@
 import type { Diagnostic } from './errors.ts';
 
+/** The longest line a logger writes; longer ones are cut with a marker (docs/providers.md). */
+export const MAX_LOG_LINE_CHARS = 8 * 1024;
+
+/** A single-line excerpt of at most `max` characters (plus `…` and how long the whole was). */
+export function excerpt(text: string, max: number): string {
+  const line = text.replace(/\s*[\r\n]+\s*/g, ' ');
+  return line.length > max ? `${line.slice(0, max)}… (${line.length} chars)` : line;
+}
+
+/** Each line of a message cut to MAX_LOG_LINE_CHARS: what reaches a log is bounded whatever the caller. */
+export function boundLines(message: string, max = MAX_LOG_LINE_CHARS): string {
+  if (message.length <= max) return message;
+  return message
+    .split('\n')
+    .map((l) => (l.length > max ? `${l.slice(0, max)}… [line cut: ${l.length} chars]` : l))
+    .join('\n');
+}
+
 /** Where the action writes what it decides. The action maps it to @actions/core, the CLI to stdio. */
 export interface Logger {
   info(message: string): void;

@@ -104,6 +104,27 @@ function hint(status: number, call: ApiCall, body: StatusBody | undefined): stri
   }
 }
 
+const TOO_LARGE =
+  /may not be more than \d+ bytes|request is too large|Request entity too large|too long: must have at most/i;
+
+/**
+ * Whether the API server refused an object for its size: 413, a ConfigMap over 1 MiB (422 "Too long:
+ * may not be more than 1048576 bytes"), or etcd's "request is too large". Looks through `cause`.
+ */
+export function isTooLarge(e: unknown): boolean {
+  let current: unknown = e;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const status = httpStatus(current);
+    if (status === 413) return true;
+    if (status !== undefined) {
+      const body = statusBody((current as { body?: unknown }).body);
+      if (TOO_LARGE.test(`${body?.reason ?? ''} ${body?.message ?? ''}`)) return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** One line for any error from a Kubernetes API call. */
 export function describeApiError(e: unknown, call: ApiCall, server?: string): string {
   const status = httpStatus(e);

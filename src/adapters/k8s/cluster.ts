@@ -28,11 +28,12 @@ import {
   type RolloutStatus,
 } from '../../engine/state.ts';
 import { DEFAULT_API_RETRY_BUDGET_MS } from '../../config/inputs.ts';
-import { describeApiError, KubeApiError, type ApiCall } from './api-errors.ts';
+import { describeApiError, isTooLarge, KubeApiError, type ApiCall } from './api-errors.ts';
 import { nextRetry } from './retry-policy.ts';
 import {
   ConflictError,
   LeaseLostError,
+  StateTooLargeError,
   type ClusterPort,
   type KubeObject,
   type LeaseInfo,
@@ -45,6 +46,14 @@ export const ROLLOUT_LABEL = 'rollout-pilot.dev/rollout';
 const EPHEMERAL_ANNOTATION = 'rollout-pilot.dev/ephemeral-metadata';
 /** The pod template exactly as the Rollout had it (the API server adds defaults to the RS's copy). */
 const TEMPLATE_ANNOTATION = 'rollout-pilot.dev/pod-template';
+/**
+ * Argo Rollouts' mark on a Service it manages. Its controller (v1.10.2, service/service.go) strips
+ * the hash selector from a Service that carries it when no Rollout object of that name exists, so
+ * rollout-pilot never lets a Service it manages carry it (docs/compatibility.md, Coexistence).
+ */
+const ARGO_MANAGED_BY_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+/** On a ReplicaSet adopted from Argo Rollouts: the rollout-pilot hash of the template it runs. */
+const SAME_TEMPLATE_ANNOTATION = 'rollout-pilot.dev/same-template-as';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** How long Service selectors are trusted from cache: only rollout-pilot moves them. */
@@ -98,6 +107,11 @@ function statusCode(e: unknown): number | undefined {
 }
 
 type Labels = Record<string, string>;
+
+/** Bytes of a ConfigMap's data as the API server counts them (keys and values). */
+function stateBytes(data: Record<string, string>): number {
+  return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
 
 interface RolloutParts {
   name: string;
@@ -297,6 +311,11 @@ export class KubeCluster implements ClusterPort {
       return written.metadata?.resourceVersion ?? '';
     } catch (e) {
       if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
+      if (isTooLarge(e)) {
+        throw new StateTooLargeError(
+          `the state of ${rollout} is too large to write (${stateBytes(body.data)} bytes; a ConfigMap holds 1048576): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
       throw e;
     }
   }
@@ -310,6 +329,19 @@ export class KubeCluster implements ClusterPort {
       return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
     } catch (e) {
       if (statusCode(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Whether a Service exists, for the references `run` checks before its first write. */
+  async serviceExists(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.call(read('Service', namespace, name), () =>
+        this.core.readNamespacedService({ name, namespace }),
+      );
+      return true;
+    } catch (e) {
+      if (statusCode(e) === 404) return false;
       throw e;
     }
   }
@@ -549,6 +581,7 @@ export class KubeCluster implements ClusterPort {
           : '',
         podIssues: (issues.get(hash) ?? []).slice(0, 5),
         ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
+        sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
       };
     });
     const observedServices: Observation['services'] = {};
@@ -730,7 +763,9 @@ export class KubeCluster implements ClusterPort {
               namespace,
               fieldManager: FIELD_MANAGER,
               body: {
-                metadata: { annotations: { [MANAGED_BY_ANNOTATION]: p.name } },
+                metadata: {
+                  annotations: { [MANAGED_BY_ANNOTATION]: p.name, [ARGO_MANAGED_BY_ANNOTATION]: null },
+                },
                 spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: action.hash } },
               },
             },
@@ -819,6 +854,12 @@ export class KubeCluster implements ClusterPort {
         ...obj,
         metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? options.namespace },
       };
+      const annotations = obj.metadata.annotations as Record<string, string> | undefined;
+      if (obj.kind === 'Service' && annotations?.[ARGO_MANAGED_BY_ANNOTATION] !== undefined) {
+        // Applied, it would let Argo Rollouts' controller strip the Service's hash selector.
+        const kept = Object.entries(annotations).filter(([k]) => k !== ARGO_MANAGED_BY_ANNOTATION);
+        Object.assign(body.metadata, { annotations: Object.fromEntries(kept) });
+      }
       const call = {
         verb: options.dryRun ? 'apply (dry run)' : 'apply',
         kind: body.kind,
@@ -847,12 +888,31 @@ export class KubeCluster implements ClusterPort {
     name: string,
     namespace: string,
   ): Promise<Record<string, unknown> | undefined> {
+    return this.readArgoObject(kind, name, kind === 'AnalysisTemplate' ? namespace : undefined);
+  }
+
+  /** Argo Rollouts' own Rollout object of this name, when its CRDs are installed and it exists. */
+  async readArgoRollout(namespace: string, name: string): Promise<Record<string, unknown> | undefined> {
     try {
-      const obj = await this.call(read(kind, kind === 'AnalysisTemplate' ? namespace : undefined, name), () =>
+      return await this.readArgoObject('Rollout', name, namespace);
+    } catch (e) {
+      // Without the optional rule of docs/rbac.yaml, Argo's ReplicaSets' owners tell instead.
+      if (statusCode(e) === 403) return undefined;
+      throw e;
+    }
+  }
+
+  private async readArgoObject(
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const obj = await this.call(read(kind, namespace, name), () =>
         this.objects.read({
           apiVersion: 'argoproj.io/v1alpha1',
           kind,
-          metadata: kind === 'AnalysisTemplate' ? { name, namespace } : { name },
+          metadata: namespace === undefined ? { name } : { name, namespace },
         }),
       );
       return obj as unknown as Record<string, unknown>;
@@ -869,6 +929,87 @@ export class KubeCluster implements ClusterPort {
       }
       throw e;
     }
+  }
+
+  /**
+   * ReplicaSets that select the rollout's pods by pod-template hash but were not created by
+   * rollout-pilot: Argo Rollouts' own, when a team moves a rollout from its controller.
+   */
+  async foreignReplicaSets(rollout: KubeObject): Promise<V1ReplicaSet[]> {
+    const p = parts(rollout);
+    const selector = Object.entries(p.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    if (selector === '') return [];
+    const list = await this.call(listCall('ReplicaSet', p.namespace), () =>
+      this.apps.listNamespacedReplicaSet({ namespace: p.namespace, labelSelector: selector }),
+    );
+    return list.items.filter((rs) => {
+      const labels = rs.metadata?.labels ?? {};
+      if (labels[ROLLOUT_LABEL] !== undefined || labels[POD_TEMPLATE_HASH_LABEL] === undefined) return false;
+      const own = { ...(rs.spec?.selector.matchLabels ?? {}) };
+      delete own[POD_TEMPLATE_HASH_LABEL];
+      return canonicalJson(own) === canonicalJson(p.matchLabels);
+    });
+  }
+
+  /**
+   * The pod template the API server makes of the rollout's (defaults filled in), through a dry-run
+   * create: what an adopted ReplicaSet's template must equal to be the same revision.
+   */
+  async defaultedTemplate(rollout: KubeObject, hash: string): Promise<unknown> {
+    const p = parts(rollout);
+    const labels = { ...(p.template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
+    const rs = await this.call(read('ReplicaSet (dry run)', p.namespace, `${p.name}-${hash}`), () =>
+      this.apps.createNamespacedReplicaSet({
+        namespace: p.namespace,
+        dryRun: 'All',
+        body: {
+          metadata: { name: `${p.name}-${hash}`, namespace: p.namespace },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { ...p.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash } },
+            template: { ...p.template, metadata: { ...p.template.metadata, labels } } as never,
+          },
+        },
+      }),
+    );
+    return rs.spec?.template;
+  }
+
+  /**
+   * Takes a ReplicaSet of Argo Rollouts' over: labelled as the rollout's and owned by its state
+   * ConfigMap, as rollout-pilot's own are. `sameTemplateAs` records that it runs the pod template
+   * whose rollout-pilot hash is this, so that template is not rolled out again.
+   */
+  async adoptReplicaSet(
+    rollout: KubeObject,
+    name: string,
+    sameTemplateAs: string | undefined,
+  ): Promise<void> {
+    const p = parts(rollout);
+    const owner = await this.call(read('ConfigMap', p.namespace, stateName(p.name)), () =>
+      this.core.readNamespacedConfigMap({ name: stateName(p.name), namespace: p.namespace }),
+    );
+    await this.patchReplicaSet(p.namespace, name, {
+      metadata: {
+        labels: { [ROLLOUT_LABEL]: p.name },
+        annotations: {
+          [MANAGED_BY_ANNOTATION]: p.name,
+          ...(sameTemplateAs === undefined ? {} : { [SAME_TEMPLATE_ANNOTATION]: sameTemplateAs }),
+        },
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: stateName(p.name),
+            uid: owner.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: false,
+          },
+        ],
+      },
+    });
   }
 
   /** workloadRef: the Deployment's pod template (and selector) become the Rollout's. */

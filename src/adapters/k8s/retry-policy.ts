@@ -2,7 +2,7 @@
  * Which Kubernetes API failures are worth retrying, and how long to wait before the next attempt.
  * Pure: the caller supplies the error, the attempt number and a random number in [0, 1).
  */
-import { httpStatus, networkCause, statusBody } from './api-errors.ts';
+import { httpStatus, isTooLarge, networkCause, statusBody } from './api-errors.ts';
 
 export interface RetryVerdict {
   transient: boolean;
@@ -25,6 +25,8 @@ function retryAfter(headers: unknown): number | undefined {
 }
 
 export function classifyApiError(e: unknown): RetryVerdict {
+  // Too large is too large on every attempt (etcd says so with a 500).
+  if (isTooLarge(e)) return { transient: false };
   const status = httpStatus(e);
   if (status !== undefined) {
     const body = statusBody((e as { body?: unknown }).body);

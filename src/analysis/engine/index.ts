@@ -33,6 +33,21 @@ export {
 } from './assess.ts';
 export { evaluateResult, type Evaluation } from './evaluate.ts';
 export { describeMeasurement, explainMetric } from './messages.ts';
+export {
+  ANALYSIS_BUDGET_BYTES,
+  capMeasurement,
+  capText,
+  fitBudget,
+  MAX_MESSAGE_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_QUERY_BYTES,
+  MAX_RUN_MESSAGE_BYTES,
+  MAX_VALUE_BYTES,
+  truncationMarker,
+  utf8Length,
+  type BudgetResult,
+  type RunHolder,
+} from './limits.ts';
 export { formatValue, newRun, recordMeasurement, settle, terminateRun } from './run.ts';
 export { dueMeasurements, type DueMeasurements } from './schedule.ts';
 export {

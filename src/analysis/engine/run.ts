@@ -6,6 +6,7 @@
  */
 import { assessRun, isCompleted, isTerminating } from './assess.ts';
 import { evaluateResult } from './evaluate.ts';
+import { capMeasurement, capText, MAX_MESSAGE_BYTES, MAX_RUN_MESSAGE_BYTES } from './limits.ts';
 import { dryRunMetricNames, retentionLimit, validateRunSpec } from './spec.ts';
 import type {
   ConditionEvaluator,
@@ -81,7 +82,8 @@ function buildMeasurement(
     if (judged.error !== undefined) m.message = judged.error;
   }
   if (isCompleted(m.phase)) m.finishedAt = iso(now);
-  return m;
+  // The full value was judged; what is stored is capped (docs/state-model.md, "Size limits").
+  return capMeasurement(m);
 }
 
 function newResult(spec: RunSpec, name: string): MetricResult {
@@ -208,7 +210,9 @@ export function settle(spec: RunSpec, state: RunState, now: Date): RunState {
     if (isTerminating(spec, next) === terminatingBefore) break;
   }
   if (isCompleted(next.phase) && next.completedAt === undefined) next.completedAt = iso(now);
+  if (next.message !== undefined) next.message = capText(next.message, MAX_RUN_MESSAGE_BYTES);
   for (const result of next.metrics) {
+    if (result.message !== undefined) result.message = capText(result.message, MAX_MESSAGE_BYTES);
     const limit = retentionLimit(spec, result.name);
     if (result.measurements.length > limit) result.measurements = result.measurements.slice(-limit);
   }

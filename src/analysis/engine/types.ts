@@ -92,6 +92,8 @@ export interface MetricResult {
   consecutiveSuccess: number;
   message?: string;
   dryRun: boolean;
+  /** Ours: measurements dropped (oldest first) to keep the state under its budget; counters unchanged. */
+  trimmed?: number;
 }
 
 export interface RunSummary {
@@ -113,6 +115,10 @@ export interface RunState {
   dryRunSummary?: RunSummary;
   /** Ours: termination requested after the run was created (`terminateRun`), Argo's `spec.terminate`. */
   terminate?: boolean;
+  /** Ours: measurements of this run dropped to keep the state under its budget (`fitBudget`). */
+  measurementsTrimmed?: number;
+  /** Ours: a note for people (why measurements are missing). */
+  note?: string;
 }
 
 /**

@@ -236,7 +236,14 @@ export class DatadogProvider implements MetricProvider {
             from: String(nowS - intervalS),
             to: String(nowS),
           }).toString();
-          const res = await httpRequest({ method: 'GET', url, headers, timeoutMs, signal: ctx.signal });
+          const res = await httpRequest({
+            method: 'GET',
+            url,
+            headers,
+            timeoutMs,
+            signal: ctx.signal,
+            allowMetadataAddresses: ctx.allowMetadataAddresses,
+          });
           checkStatus(res);
           const shaped = shapeDatadogV1(parseJsonBody(res));
           return { ...shaped, query: redact(sent, secrets) };
@@ -273,6 +280,7 @@ export class DatadogProvider implements MetricProvider {
           body: JSON.stringify(body),
           timeoutMs,
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
         });
         checkStatus(res);
         const shaped = shapeDatadogV2(parseJsonBody(res));

@@ -1,11 +1,15 @@
 /**
  * One HTTP exchange for a provider: the global fetch with a per-request timeout joined to the
- * engine's abort signal, a cap on the body size, and errors that say what failed. TLS options Node's
- * fetch cannot take per request (`insecure`, a private CA) go through node:https instead.
+ * engine's abort signal, a cap on the body size (MAX_RESPONSE_BYTES: a bigger body is an error, read
+ * no further), no link-local metadata address unless allowed (checked for the URL, the addresses its
+ * host resolves to, and every redirect), and errors that say what failed. TLS options Node's fetch
+ * cannot take per request (`insecure`, a private CA) go through node:https instead.
  */
 
+import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { isIpLiteral, isMetadataAddress, metadataRefusal } from '../../manifests/metadata-address.ts';
 import { goFormatFloat } from './fields.ts';
 import { ProviderError, redact, type MeasureContext } from './types.ts';
 
@@ -23,8 +27,10 @@ export interface HttpRequest {
   insecure?: boolean;
   /** PEM bundle to trust for this request (Prometheus `caCert`). */
   caCert?: string;
-  /** Default 16 MiB. */
+  /** Default MAX_RESPONSE_BYTES. */
   maxBodyBytes?: number;
+  /** The `allow-metadata-addresses` input; refused by default. */
+  allowMetadataAddresses?: boolean | undefined;
 }
 
 export interface HttpResponse {
@@ -34,7 +40,52 @@ export interface HttpResponse {
   text: string;
 }
 
-const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/**
+ * The most a provider reads of a response: 1 MiB. A measurement stores at most a few KiB of it
+ * (the engine's caps) in a ConfigMap of 1 MiB; a bigger body is an Error measurement, not a crash.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BODY = MAX_RESPONSE_BYTES;
+/** Redirects followed, as Go's client (each one checked for metadata addresses). */
+const MAX_REDIRECTS = 10;
+
+/** `1 MiB`, `2.7 MB`, `512 bytes`: sizes in messages. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)} MB (${n} bytes)`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function tooLarge(line: string, max: number, size: number | undefined): ProviderError {
+  const got = size === undefined ? `more than ${max} bytes` : formatBytes(size);
+  return new ProviderError(
+    `${line}: response body is ${got}, over the ${formatBytes(max)} a metric response may have; nothing of it was used (docs/providers.md)`,
+    undefined,
+    { oversize: true },
+  );
+}
+
+/**
+ * Refuses a URL whose host is, or resolves to, a link-local metadata address (unless allowed). A host
+ * that does not resolve is left to the request, which then fails with its own error.
+ */
+export async function checkMetadataAddress(url: URL, allow: boolean | undefined): Promise<void> {
+  if (allow === true) return;
+  const host = url.hostname;
+  const what = `${url.origin}${url.pathname}`;
+  if (isMetadataAddress(host)) throw new ProviderError(metadataRefusal(what, host));
+  if (isIpLiteral(host)) return;
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(host, { all: true });
+  } catch {
+    return;
+  }
+  const bad = addresses.find((a) => isMetadataAddress(a.address));
+  if (bad !== undefined)
+    throw new ProviderError(metadataRefusal(`${what} (${host} resolves to it)`, bad.address));
+}
 
 /** `POST http://host:port/path` (query string left out: it may carry the query or a token). */
 export function requestLine(method: string, url: URL): string {
@@ -61,23 +112,12 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const signal = AbortSignal.any([req.signal, timeout]);
   const line = requestLine(req.method, req.url);
   try {
+    await checkMetadataAddress(req.url, req.allowMetadataAddresses);
     if (req.url.protocol === 'https:' && (req.insecure === true || req.caCert !== undefined)) {
       return await viaNode(req, signal);
     }
-    let res: Response;
-    try {
-      res = await fetch(req.url, {
-        method: req.method,
-        headers: req.headers.map(([k, v]) => [k, v]),
-        body: req.body ?? null,
-        signal,
-        redirect: 'follow',
-      });
-    } catch (e) {
-      // fetch refuses the WHATWG "bad ports" (6000, 6665-6669, ...) before sending anything.
-      if (causeText(e) === 'bad port') return await viaNode(req, signal);
-      throw e;
-    }
+    const res = await fetchFollowing(req, signal);
+    if (res === undefined) return await viaNode(req, signal);
     const text = await readCapped(res, req.maxBodyBytes ?? DEFAULT_MAX_BODY, line);
     const headers = new Map<string, string>();
     res.headers.forEach((v, k) => headers.set(k.toLowerCase(), v));
@@ -92,14 +132,54 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
+/**
+ * fetch, following redirects itself (as Go's client: at most 10, 303 and a POST's 301/302 become a
+ * GET, credentials dropped when the origin changes) so that every hop is checked for metadata
+ * addresses. Undefined when fetch refuses the port (the WHATWG "bad ports"): node:http then.
+ */
+async function fetchFollowing(req: HttpRequest, signal: AbortSignal): Promise<Response | undefined> {
+  let url = req.url;
+  let method: string = req.method;
+  let body = req.body ?? null;
+  let headers = req.headers.map(([k, v]): [string, string] => [k, v]);
+  for (let hop = 0; ; hop++) {
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
+    } catch (e) {
+      // fetch refuses the WHATWG "bad ports" (6000, 6665-6669, ...) before sending anything.
+      if (hop === 0 && causeText(e) === 'bad port') return undefined;
+      throw e;
+    }
+    const location = res.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(res.status) || location === null) return res;
+    await res.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
+    const next = new URL(location, url);
+    await checkMetadataAddress(next, req.allowMetadataAddresses);
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = null;
+      headers = headers.filter(([k]) => !/^content-(type|length)$/i.test(k));
+    }
+    if (next.origin !== url.origin) headers = headers.filter(([k]) => !isCredentialHeader(k));
+    url = next;
+  }
+}
+
 async function readCapped(res: Response, max: number, line: string): Promise<string> {
   if (!res.body) return '';
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body.cancel();
+    throw tooLarge(line, max, declared);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const body = res.body as unknown as AsyncIterable<Uint8Array>;
   for await (const value of body) {
     size += value.byteLength;
-    if (size > max) throw new ProviderError(`${line}: response body larger than ${max} bytes`);
+    if (size > max) throw tooLarge(line, max, undefined);
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -133,11 +213,17 @@ async function viaNode(req: HttpRequest, signal: AbortSignal): Promise<HttpRespo
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const declared = Number(res.headers['content-length'] ?? NaN);
+        if (Number.isFinite(declared) && declared > max) {
+          res.destroy();
+          reject(tooLarge(line, max, declared));
+          return;
+        }
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > max) {
             res.destroy();
-            reject(new ProviderError(`${line}: response body larger than ${max} bytes`));
+            reject(tooLarge(line, max, undefined));
             return;
           }
           chunks.push(chunk);
@@ -183,6 +269,7 @@ export async function guarded<T>(
     throw new ProviderError(
       redact(message, secrets),
       query === undefined ? undefined : redact(query, secrets),
+      { oversize: e instanceof ProviderError && e.oversize },
     );
   }
 }

@@ -156,6 +156,7 @@ export class NewRelicProvider implements MetricProvider {
           }),
           timeoutMs: timeout * 1000 + HTTP_GRACE_MS,
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
         });
         let body: unknown;
         try {

@@ -23,6 +23,8 @@ export interface TokenRequestOptions {
   now: Date;
   timeoutMs: number;
   insecure?: boolean;
+  /** The `allow-metadata-addresses` input. */
+  allowMetadataAddresses?: boolean | undefined;
 }
 
 interface Cached {
@@ -133,6 +135,7 @@ export class OAuth2TokenCache {
       body: form.toString(),
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
+      allowMetadataAddresses: opts.allowMetadataAddresses,
       ...(opts.insecure === undefined ? {} : { insecure: opts.insecure }),
     });
   }

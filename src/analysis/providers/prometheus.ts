@@ -209,6 +209,7 @@ export class PrometheusProvider implements MetricProvider {
         const caCert = f.str('caCert') || undefined;
         const token = await this.tokens.bearerFor(oauth, 'prometheus', {
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
           now: ctx.now,
           timeoutMs,
           insecure,
@@ -258,6 +259,7 @@ export class PrometheusProvider implements MetricProvider {
           body: params.toString(),
           timeoutMs,
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
           insecure,
           ...(caCert === undefined ? {} : { caCert }),
         });
@@ -270,6 +272,7 @@ export class PrometheusProvider implements MetricProvider {
             headers: sendHeaders,
             timeoutMs,
             signal: ctx.signal,
+            allowMetadataAddresses: ctx.allowMetadataAddresses,
             insecure,
             ...(caCert === undefined ? {} : { caCert }),
           });

@@ -16,6 +16,8 @@ export interface MeasureContext {
   now: Date;
   /** Values to redact from anything a provider reports (e.g. args that came from a Secret). */
   secrets: ReadonlySet<string>;
+  /** The `allow-metadata-addresses` input: requests may reach 169.254.0.0/16 and fd00:ec2::254. */
+  allowMetadataAddresses?: boolean | undefined;
 }
 
 export interface MeasureResult {
@@ -55,9 +57,12 @@ export class ProviderError extends Error {
   override name = 'ProviderError';
   /** What was sent, when something was (redacted). */
   readonly query: string | undefined;
-  constructor(message: string, query?: string) {
+  /** The response was larger than the provider reads (`MAX_RESPONSE_BYTES`). */
+  readonly oversize: boolean;
+  constructor(message: string, query?: string, options: { oversize?: boolean } = {}) {
     super(message);
     this.query = query;
+    this.oversize = options.oversize === true;
   }
 }
 

@@ -123,6 +123,7 @@ export class WebProvider implements MetricProvider {
         }
         const token = await this.tokens.bearerFor(oauth, 'web', {
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
           now: ctx.now,
           timeoutMs,
           insecure,
@@ -139,6 +140,7 @@ export class WebProvider implements MetricProvider {
           ...(payload === undefined ? {} : { body: payload }),
           timeoutMs,
           signal: ctx.signal,
+          allowMetadataAddresses: ctx.allowMetadataAddresses,
           insecure,
         });
         if (res.status < 200 || res.status >= 300) {

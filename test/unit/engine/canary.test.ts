@@ -164,3 +164,19 @@ test('old ReplicaSets beyond revisionHistoryLimit are deleted', () => {
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(Object.keys(sim.counts()).sort(), ['v3', 'v4']);
 });
+
+test('a Service deleted mid-rollout ends the run Degraded (InvalidSpec), never a wait', () => {
+  const sim = new SimCluster(rollout());
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status, { until: (d) => d.status.phase === 'Paused' });
+  assert.equal(r.status.phase, 'Paused');
+  sim.deletedServices.add('web-canary');
+  r = drive(sim, 'v2', r.status);
+  assert.equal(r.last.done?.exitCode, 1);
+  assert.equal(r.status.phase, 'Degraded');
+  assert.equal(
+    r.status.message,
+    'InvalidSpec: spec.strategy.canary.canaryService: Service "web-canary" not found',
+  );
+  assert.ok(r.ticks <= 2, `${r.ticks} ticks`);
+});

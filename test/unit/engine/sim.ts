@@ -25,6 +25,8 @@ export class SimCluster {
   broken = new Set<string>();
   rs = new Map<string, SimRS>();
   services: Record<string, string | undefined> = {};
+  /** Services someone deleted: observed as missing. */
+  deletedServices = new Set<string>();
   /** Fewest available pods seen behind the stable service after it first had some. */
   minStableEndpoints = Infinity;
 
@@ -56,7 +58,10 @@ export class SimCluster {
         ephemeralMetadata: rs.ephemeral,
       })),
       services: Object.fromEntries(
-        Object.entries(this.services).map(([name, hash]) => [name, { name, selectedHash: hash }]),
+        Object.entries(this.services).map(([name, hash]) => [
+          name,
+          this.deletedServices.has(name) ? undefined : { name, selectedHash: hash },
+        ]),
       ),
     };
   }

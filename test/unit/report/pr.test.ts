@@ -730,3 +730,36 @@ test('annotations: a metric no template holds is left out; successful runs give 
   assert.equal(found.length, 1);
   assert.equal(found[0]?.annotation_level, 'failure');
 });
+
+test('a first deploy: every step skipped, with no pod counts that never existed', () => {
+  const out = renderComment(
+    base({
+      phase: 'Healthy',
+      message: '',
+      images: [{ container: 'app', to: 'example/shop:1' }],
+      currentStepIndex: 6,
+      weight: 100,
+      steps: [],
+    }),
+  );
+  const i = lines(out).indexOf('| step | action | weight | canary pods | stable pods | state | time |');
+  assert.deepEqual(lines(out).slice(i + 2, i + 4), [
+    '| 1 | `setWeight 20` | 20% | — | — | ⏭️ skipped | — |',
+    '| 2 | `pause (until promoted)` | 20% | — | — | ⏭️ skipped | — |',
+  ]);
+  assert.ok(!out.includes('✅ done'));
+  assert.ok(out.includes('steps skipped (went to full scale at once)'));
+  assert.ok(!out.includes('all 6 steps done'));
+});
+
+test('promote-full: the steps that ran are done, the rest skipped without counts', () => {
+  const out = renderComment(
+    base({ phase: 'Healthy', message: '', currentStepIndex: 6, weight: 100, steps: steps(2) }),
+  );
+  const i = lines(out).indexOf('| step | action | weight | canary pods | stable pods | state | time |');
+  assert.deepEqual(lines(out).slice(i + 2, i + 5), [
+    '| 1 | `setWeight 20` | 20% | 1 | 4 | ✅ done | 45s |',
+    '| 2 | `pause (until promoted)` | 20% | 1 | 4 | ✅ done | 45s |',
+    '| 3 | `setWeight 40` | 40% | — | — | ⏭️ skipped | — |',
+  ]);
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { runScenario } from './harness/scenario.ts';
+import { SCENARIOS } from './scenarios.ts';
+
+const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 3);
+let comparisons = 0;
+
+describe(
+  'rollout-pilot against Argo Rollouts v1.10.2, settle point by settle point',
+  { concurrency: CONCURRENCY },
+  () => {
+    for (const sc of SCENARIOS) {
+      test(sc.name, async (t) => {
+        const r = await runScenario(t, sc);
+        assert.equal(r.comparisons, sc.ops.length);
+        comparisons += r.comparisons;
+      });
+    }
+    test('rollout-pilot behaves the same on a cluster with Argo’s CRDs and controller', async (t) => {
+      const sc = SCENARIOS[0];
+      assert.ok(sc);
+      const r = await runScenario(
+        t,
+        { ...sc, name: `${sc.name} (rollout-pilot on the Argo cluster)` },
+        'argo',
+      );
+      comparisons += r.comparisons;
+    });
+  },
+);
+
+after(() => {
+  console.log(`conformance: ${comparisons} settle points compared`);
+  assert.ok(comparisons >= SCENARIOS.reduce((n, sc) => n + sc.ops.length, 0) || process.exitCode === 1);
+});

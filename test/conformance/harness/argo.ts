@@ -1,0 +1,197 @@
+import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
+import { toSettlePoint, type RawStatus, type SettlePoint } from './compare.ts';
+import { clients, rsFacts, selectedHash, type ClusterName, type RSFacts } from './kube.ts';
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const ROLLOUTS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
+
+export interface ArgoRolloutObject {
+  metadata?: { generation?: number; name?: string };
+  spec?: {
+    paused?: boolean;
+    strategy?: { canary?: { stableService?: string; canaryService?: string; steps?: unknown[] } };
+  };
+  status?: {
+    phase?: string;
+    message?: string;
+    observedGeneration?: string;
+    currentStepIndex?: number;
+    pauseConditions?: { reason: string }[] | null;
+    controllerPause?: boolean;
+    abort?: boolean;
+    currentPodHash?: string;
+    stableRS?: string;
+  };
+}
+
+/**
+ * The oracle: a Rollout object driven by the real Argo Rollouts controller. Commands are the
+ * patches `kubectl argo rollouts` sends (pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry,undo}).
+ */
+export class ArgoSide {
+  readonly cluster: ClusterName = 'argo';
+  readonly namespace: string;
+  readonly name: string;
+  private readonly k = clients('argo');
+
+  constructor(namespace: string, name: string) {
+    this.namespace = namespace;
+    this.name = name;
+  }
+
+  /** Creates the plain objects, then the Rollout object itself. */
+  async create(docs: unknown[]): Promise<void> {
+    for (const doc of docs as { kind: string; metadata: { name: string } }[]) {
+      const body = { ...doc, metadata: { ...doc.metadata, namespace: this.namespace } };
+      if (doc.kind === 'Service')
+        await this.k.core.createNamespacedService({ namespace: this.namespace, body });
+      if (doc.kind === 'Deployment') {
+        await this.k.apps.createNamespacedDeployment({ namespace: this.namespace, body });
+      }
+    }
+    const rollout = docs.find((d) => (d as { kind: string }).kind === 'Rollout');
+    if (rollout === undefined) throw new Error('no Rollout among the manifests');
+    await this.k.custom.createNamespacedCustomObject({
+      ...ROLLOUTS,
+      namespace: this.namespace,
+      body: { ...(rollout as object), metadata: { name: this.name, namespace: this.namespace } },
+    });
+  }
+
+  async get(): Promise<ArgoRolloutObject> {
+    return (await this.k.custom.getNamespacedCustomObject({
+      ...ROLLOUTS,
+      namespace: this.namespace,
+      name: this.name,
+    })) as ArgoRolloutObject;
+  }
+
+  /** A new pod template: `kubectl argo rollouts set image` plus the pod annotations. */
+  async setTemplate(image: string, annotations: Record<string, string>): Promise<void> {
+    await this.k.custom.patchNamespacedCustomObject(
+      {
+        ...ROLLOUTS,
+        namespace: this.namespace,
+        name: this.name,
+        body: [
+          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: image },
+          { op: 'add', path: '/spec/template/metadata/annotations', value: annotations },
+        ],
+      },
+      jsonPatch,
+    );
+  }
+
+  /** A new template of the Deployment a workloadRef names. */
+  async setDeploymentImage(deployment: string, image: string): Promise<void> {
+    await this.k.apps.patchNamespacedDeployment(
+      {
+        name: deployment,
+        namespace: this.namespace,
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }],
+      },
+      jsonPatch,
+    );
+  }
+
+  private async patchStatus(body: object): Promise<void> {
+    await this.k.custom.patchNamespacedCustomObjectStatus(
+      { ...ROLLOUTS, namespace: this.namespace, name: this.name, body },
+      mergePatch,
+    );
+  }
+
+  private async patchSpec(body: object): Promise<void> {
+    await this.k.custom.patchNamespacedCustomObject(
+      { ...ROLLOUTS, namespace: this.namespace, name: this.name, body },
+      mergePatch,
+    );
+  }
+
+  /** `kubectl argo rollouts promote`: clear the pause conditions (or skip the step), unpause. */
+  async promote(): Promise<void> {
+    const ro = await this.get();
+    if ((ro.status?.pauseConditions ?? []).length > 0) {
+      await this.patchStatus({ status: { pauseConditions: null } });
+    } else {
+      const steps = ro.spec?.strategy?.canary?.steps?.length ?? 0;
+      const index = Math.min(steps, (ro.status?.currentStepIndex ?? 0) + 1);
+      await this.patchStatus({ status: { pauseConditions: null, currentStepIndex: index } });
+    }
+    if (ro.spec?.paused === true) await this.patchSpec({ spec: { paused: false } });
+  }
+
+  /** `kubectl argo rollouts promote --full`. */
+  async promoteFull(): Promise<void> {
+    const ro = await this.get();
+    if (ro.status?.currentPodHash !== ro.status?.stableRS)
+      await this.patchStatus({ status: { promoteFull: true } });
+  }
+
+  /** `kubectl argo rollouts abort`. */
+  async abort(): Promise<void> {
+    await this.patchStatus({ status: { abort: true } });
+  }
+
+  /** `kubectl argo rollouts retry rollout`. */
+  async retry(): Promise<void> {
+    await this.patchStatus({ status: { abort: false } });
+  }
+
+  /**
+   * `kubectl argo rollouts undo`: the template of the second-newest revision, without its hash
+   * label, replaces the Rollout's template.
+   */
+  async undo(): Promise<void> {
+    const sets = (await this.ownedReplicaSets()).sort((a, b) => revisionOf(b) - revisionOf(a));
+    const previous = sets[1];
+    if (previous?.spec?.template === undefined) throw new Error('undo: no previous revision');
+    const template = structuredClone(previous.spec.template);
+    delete template.metadata?.labels?.['rollouts-pod-template-hash'];
+    await this.k.custom.patchNamespacedCustomObject(
+      {
+        ...ROLLOUTS,
+        namespace: this.namespace,
+        name: this.name,
+        body: [{ op: 'replace', path: '/spec/template', value: template }],
+      },
+      jsonPatch,
+    );
+  }
+
+  async ownedReplicaSets(): Promise<V1ReplicaSet[]> {
+    const list = await this.k.apps.listNamespacedReplicaSet({ namespace: this.namespace });
+    return list.items.filter((rs) =>
+      (rs.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Rollout' && o.name === this.name),
+    );
+  }
+
+  /** Where the rollout stands now, mapped into the shared shape. */
+  async observe(): Promise<{ point: SettlePoint; sets: RSFacts[]; ro: ArgoRolloutObject }> {
+    const ro = await this.get();
+    const sets = (await this.ownedReplicaSets()).map(rsFacts);
+    const canary = ro.spec?.strategy?.canary;
+    const svc = async (name: string | undefined): Promise<string | undefined> =>
+      name === undefined ? undefined : selectedHash('argo', this.namespace, name);
+    const st = ro.status ?? {};
+    const raw: RawStatus = {
+      phase: st.phase ?? '',
+      currentStepIndex: st.currentStepIndex,
+      pauseReasons: (st.pauseConditions ?? []).map((c) => c.reason),
+      controllerPause: st.controllerPause === true,
+      abort: st.abort === true,
+      currentPodHash: st.currentPodHash,
+      stableRS: st.stableRS,
+    };
+    const point = toSettlePoint(raw, sets, {
+      stable: await svc(canary?.stableService),
+      canary: await svc(canary?.canaryService),
+    });
+    return { point, sets, ro };
+  }
+}
+
+function revisionOf(rs: V1ReplicaSet): number {
+  return Number(rs.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? 0);
+}

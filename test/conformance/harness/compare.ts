@@ -1,0 +1,106 @@
+import type { RSFacts } from './kube.ts';
+
+/**
+ * One settle point, in a shape both implementations map into: Argo's Rollout.status and the
+ * ReplicaSets it owns, or rollout-pilot's stored status (the state ConfigMap) and its ReplicaSets.
+ * Pod-template hashes differ by design, so everything is keyed by revision
+ * (`rollout.argoproj.io/revision`).
+ */
+export interface SettlePoint {
+  phase: string;
+  currentStepIndex: number | undefined;
+  pauseReasons: string[];
+  controllerPause: boolean;
+  abort: boolean;
+  /** Revision of `currentPodHash`. */
+  currentRevision: number | undefined;
+  /** Revision of `stableRS`. */
+  stableRevision: number | undefined;
+  /** Revision the stable and canary Services select (0: a hash no ReplicaSet has; undefined: none). */
+  stableServiceRevision: number | undefined;
+  canaryServiceRevision: number | undefined;
+  /** `spec.replicas/available` per revision, e.g. `{ "1": "4/4", "2": "1/1" }`. */
+  replicaSets: Record<string, string>;
+}
+
+/** What one status object says, before it is keyed by revision. */
+export interface RawStatus {
+  phase: string;
+  currentStepIndex: number | undefined;
+  pauseReasons: string[];
+  controllerPause: boolean;
+  abort: boolean;
+  currentPodHash: string | undefined;
+  stableRS: string | undefined;
+}
+
+export function toSettlePoint(
+  status: RawStatus,
+  sets: RSFacts[],
+  services: { stable: string | undefined; canary: string | undefined },
+): SettlePoint {
+  const revisionOf = (hash: string | undefined): number | undefined =>
+    hash === undefined ? undefined : (sets.find((rs) => rs.hash === hash)?.revision ?? 0);
+  const replicaSets: Record<string, string> = {};
+  for (const rs of [...sets].sort((a, b) => a.revision - b.revision)) {
+    replicaSets[String(rs.revision)] = `${rs.spec}/${rs.available}`;
+  }
+  return {
+    phase: status.phase,
+    currentStepIndex: status.currentStepIndex,
+    pauseReasons: [...status.pauseReasons].sort(),
+    controllerPause: status.controllerPause,
+    abort: status.abort,
+    currentRevision: revisionOf(status.currentPodHash),
+    stableRevision: revisionOf(status.stableRS),
+    stableServiceRevision: revisionOf(services.stable),
+    canaryServiceRevision: revisionOf(services.canary),
+    replicaSets,
+  };
+}
+
+const FIELDS: (keyof SettlePoint)[] = [
+  'phase',
+  'currentStepIndex',
+  'pauseReasons',
+  'controllerPause',
+  'abort',
+  'currentRevision',
+  'stableRevision',
+  'stableServiceRevision',
+  'canaryServiceRevision',
+  'replicaSets',
+];
+
+function show(v: unknown): string {
+  if (v === undefined) return '-';
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : v.join(',');
+  if (typeof v === 'object' && v !== null) {
+    return Object.entries(v)
+      .map(([k, x]) => `r${k}=${String(x)}`)
+      .join(' ');
+  }
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : JSON.stringify(v);
+}
+
+/** The fields that differ, by name. */
+export function differences(argo: SettlePoint, pilot: SettlePoint): (keyof SettlePoint)[] {
+  return FIELDS.filter((f) => show(argo[f]) !== show(pilot[f]));
+}
+
+/** Both settle points side by side, the differing rows marked. */
+export function sideBySide(argo: SettlePoint, pilot: SettlePoint, known: (keyof SettlePoint)[] = []): string {
+  const rows = FIELDS.map((f) => {
+    const a = show(argo[f]);
+    const p = show(pilot[f]);
+    const mark = a === p ? ' ' : known.includes(f) ? '~' : '!';
+    return [mark, f, a, p];
+  });
+  const w1 = Math.max(5, ...rows.map((r) => (r[1] ?? '').length));
+  const w2 = Math.max(18, ...rows.map((r) => (r[2] ?? '').length));
+  const line = (r: string[]): string =>
+    `${r[0] ?? ' '} ${(r[1] ?? '').padEnd(w1)} | ${(r[2] ?? '').padEnd(w2)} | ${r[3] ?? ''}`;
+  return [line([' ', 'field', 'Argo Rollouts v1.10.2', 'rollout-pilot']), ...rows.map(line)].join('\n');
+}

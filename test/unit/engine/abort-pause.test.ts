@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyControlRequest } from '../../../src/engine/commands.ts';
+import type { EngineRollout } from '../../../src/engine/spec.ts';
+import { drive, SimCluster } from './sim.ts';
+
+const rollout: EngineRollout = {
+  name: 'web',
+  namespace: 'ns',
+  replicas: 5,
+  paused: false,
+  progressDeadlineSeconds: 600,
+  progressDeadlineAbort: false,
+  revisionHistoryLimit: 10,
+  canary: {
+    steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }],
+    maxSurge: '25%',
+    maxUnavailable: '25%',
+    stableService: 'web-stable',
+    canaryService: 'web-canary',
+  },
+};
+
+// Argo v1.10.2 clears pauseConditions and controllerPause once a rollout is aborted (its
+// CalculatePauseStatus returns before it copies any pause); test/conformance compares the two.
+test('an abort at a pause step clears the pause conditions and controllerPause', () => {
+  const sim = new SimCluster(rollout);
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status);
+  assert.equal(r.status.phase, 'Paused');
+  assert.deepEqual(
+    r.status.pauseConditions.map((c) => c.reason),
+    ['CanaryPauseStep'],
+  );
+  assert.equal(r.status.controllerPause, true);
+
+  const aborted = applyControlRequest({ spec: {} }, r.status, { command: 'abort' }, new Date(sim.now));
+  assert.equal(aborted.applied, true);
+  r = drive(sim, 'v2', aborted.status);
+  assert.equal(r.status.phase, 'Degraded');
+  assert.equal(r.status.abort, true);
+  assert.deepEqual(r.status.pauseConditions, [], 'no pause survives the abort');
+  assert.equal(r.status.controllerPause, false);
+  assert.equal(r.status.currentStepIndex, 0);
+  assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
+
+  // retry starts the steps again and pauses afresh at the first pause step.
+  const retried = applyControlRequest({ spec: {} }, r.status, { command: 'retry' }, new Date(sim.now));
+  r = drive(sim, 'v2', retried.status);
+  assert.equal(r.status.phase, 'Paused');
+  assert.equal(r.status.currentStepIndex, 1);
+  assert.equal(r.status.controllerPause, true);
+});
+
+test('an abort later in the steps clears the pause too, and a new revision starts clean', () => {
+  const sim = new SimCluster(rollout);
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status);
+  r = drive(sim, 'v2', { ...r.status, pauseConditions: [] });
+  assert.equal(r.status.currentStepIndex, 3);
+  r = drive(sim, 'v2', { ...r.status, abort: true, abortedAt: new Date(sim.now).toISOString() });
+  assert.deepEqual(r.status.pauseConditions, []);
+  assert.equal(r.status.controllerPause, false);
+  r = drive(sim, 'v3', r.status);
+  assert.equal(r.status.abort, false);
+  assert.equal(r.status.currentStepIndex, 1);
+  assert.deepEqual(
+    r.status.pauseConditions.map((c) => c.reason),
+    ['CanaryPauseStep'],
+  );
+});
