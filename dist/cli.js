@@ -3,12 +3,13 @@ import { createRequire as __rpCreateRequire } from 'node:module'; const require 
 import {
   Commands,
   Inputs,
+  boundLines,
   errorMessage,
   execute,
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-J5WZIK5G.js";
+} from "./chunks/chunk-5KH7FVX5.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -28,15 +29,15 @@ options (the same as the action's inputs):
   --help`;
 var ConsoleLogger = class {
   info(message) {
-    process.stdout.write(`${message}
+    process.stdout.write(`${boundLines(message)}
 `);
   }
   warn(message, at) {
-    process.stderr.write(`warning: ${at ? formatDiagnostic(at) : message}
+    process.stderr.write(`warning: ${boundLines(at ? formatDiagnostic(at) : message)}
 `);
   }
   error(message, at) {
-    process.stderr.write(`error: ${at ? formatDiagnostic(at) : message}
+    process.stderr.write(`error: ${boundLines(at ? formatDiagnostic(at) : message)}
 `);
   }
   async group(title, body) {

@@ -2,12 +2,13 @@ import { createRequire as __rpCreateRequire } from 'node:module'; const require 
 import {
   Outputs,
   __toESM,
+  boundLines,
   errorMessage,
   execute,
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-J5WZIK5G.js";
+} from "./chunks/chunk-5KH7FVX5.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -562,13 +563,13 @@ function annotation(at) {
 }
 var ActionsLogger = class {
   info(message) {
-    info(message);
+    info(boundLines(message));
   }
   warn(message, at) {
-    warning(message, annotation(at));
+    warning(boundLines(message), annotation(at));
   }
   error(message, at) {
-    error(message, annotation(at));
+    error(boundLines(message), annotation(at));
   }
   group(title, body) {
     return group(title, body);

@@ -36,8 +36,13 @@ if $cluster_was_up && controller_alive; then
 fi
 k() { kubectl --kubeconfig="$kubeconfig" "$@"; }
 k apply --server-side -f "$argo_dir/crds/" >/dev/null
-k wait --for=condition=Established crd/rollouts.argoproj.io crd/analysisruns.argoproj.io \
-  crd/analysistemplates.argoproj.io crd/experiments.argoproj.io --timeout=30s >/dev/null
+# Right after the apply a CRD may have no conditions yet, which `kubectl wait` takes for an error.
+for crd in rollouts analysisruns analysistemplates clusteranalysistemplates experiments; do
+  for _ in $(seq 150); do
+    [ "$(k get "crd/$crd.argoproj.io" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" = True ] && break
+    sleep 0.2
+  done
+done
 
 if [ -f "$STATE/pids/rollouts-controller" ]; then
   kill -TERM -- "-$(cat "$STATE/pids/rollouts-controller")" 2>/dev/null || true

@@ -102,6 +102,11 @@ export async function completeTakeover(
 
 function withoutHashLabel(template: unknown): unknown {
   const t = structuredClone(template ?? {}) as { metadata?: { labels?: Record<string, string> } };
-  if (t.metadata?.labels !== undefined) delete t.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+  const labels = t.metadata?.labels;
+  if (t.metadata !== undefined && labels !== undefined) {
+    t.metadata.labels = Object.fromEntries(
+      Object.entries(labels).filter(([k]) => k !== POD_TEMPLATE_HASH_LABEL),
+    );
+  }
   return t;
 }

@@ -118,8 +118,9 @@ export function decideCanary(input: TickInput): Decision {
     log.push(`create ReplicaSet ${rollout.name}-${templateHash} (revision ${revision})`);
     return finish(input, s, actions, log, 0);
   }
-  if (s.stableRS !== templateHash && newRS.revision < maxRevision) {
-    // Going back to an older template makes it the newest revision again, as in Argo.
+  if (newRS.revision < maxRevision) {
+    // Going back to an older template makes it the newest revision again, as in Argo, the stable
+    // one too (undo to stable): measured against Argo v1.10.2 by test/conformance.
     actions.push({ kind: 'setRevision', name: newRS.name, revision: maxRevision + 1 });
     newRS = { ...newRS, revision: maxRevision + 1 };
   }

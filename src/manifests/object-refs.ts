@@ -1,13 +1,13 @@
 /**
  * The namespaced objects a Rollout needs to exist before anything changes: the Services its strategy
- * names and the Secrets its analysis arguments read (in the Rollout's analysis blocks and in the
- * AnalysisTemplates' own arguments). `run` looks each one up among the manifests, then in the
- * cluster, and stops at the reference's line when it is in neither (Argo reports the same rollout as
+ * names and the Secrets its AnalysisTemplates' arguments read (Argo allows `secretKeyRef` only
+ * there; a Rollout's own analysis args take `fieldRef` and `podTemplateHashValue`). `run` looks each
+ * one up among the manifests, then in the cluster, and stops at the reference's line when it is in neither (Argo reports the same rollout as
  * `InvalidSpec` once its controller sees it; we refuse it before the first write). Pure.
  */
 import { ARGO_API_VERSION } from './kinds.ts';
-import { joinPath, locate, type ManifestDoc } from './parse.ts';
-import { asList, asObj, asStr, valueAt, type Obj } from './values.ts';
+import { locate, type ManifestDoc } from './parse.ts';
+import { asList, asObj, asStr, valueAt } from './values.ts';
 import type { SourceLocation } from '../util/errors.ts';
 
 export interface ObjectRef extends SourceLocation {
@@ -35,7 +35,6 @@ export function objectReferences(rollout: ManifestDoc, docs: readonly ManifestDo
       refs.push({ kind: 'Service', name, path, ...locate(rollout, path) });
     }
   }
-  refs.push(...secretArgs(rollout, rolloutArgLists(rollout.object)));
   for (const doc of docs) {
     const o = doc.object;
     if (o.apiVersion !== ARGO_API_VERSION) continue;
@@ -43,24 +42,6 @@ export function objectReferences(rollout: ManifestDoc, docs: readonly ManifestDo
     refs.push(...secretArgs(doc, [['spec.args', asList(asObj(o.spec)?.args)]]));
   }
   return refs;
-}
-
-/** Every `args` list of the Rollout's analysis blocks, with its path. */
-function rolloutArgLists(rollout: Obj): [string, unknown[]][] {
-  const out: [string, unknown[]][] = [];
-  const strategy = asObj(asObj(rollout.spec)?.strategy);
-  const canary = asObj(strategy?.canary);
-  const blueGreen = asObj(strategy?.blueGreen);
-  const add = (path: string, block: Obj | undefined): void => {
-    if (block !== undefined) out.push([joinPath(path, 'args'), asList(block.args)]);
-  };
-  add('spec.strategy.canary.analysis', asObj(canary?.analysis));
-  asList(canary?.steps).forEach((step, i) => {
-    add(`spec.strategy.canary.steps[${i}].analysis`, asObj(asObj(step)?.analysis));
-  });
-  add('spec.strategy.blueGreen.prePromotionAnalysis', asObj(blueGreen?.prePromotionAnalysis));
-  add('spec.strategy.blueGreen.postPromotionAnalysis', asObj(blueGreen?.postPromotionAnalysis));
-  return out;
 }
 
 function secretArgs(doc: ManifestDoc, lists: [string, unknown[]][]): ObjectRef[] {

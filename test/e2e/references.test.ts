@@ -70,7 +70,7 @@ test('a Service that exists only in the cluster is found there, and the rollout 
   const canarySvc = docs[2] as { metadata: { name: string; namespace?: string } };
   canarySvc.metadata.namespace = namespace;
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  await core.createNamespacedService({ namespace, body: canarySvc as never });
+  await core.createNamespacedService({ namespace, body: canarySvc });
   const repo = await writeManifests(docs.slice(0, 2));
   const run = await runAction(
     { command: 'run', manifests: 'rollout.yaml', namespace, kubeconfig: clusterKubeconfig() },
@@ -84,19 +84,14 @@ test('a Secret-backed analysis argument whose Secret is missing: refused at the 
   const namespace = await testNamespace(t, 'refs');
   const docs = canaryManifests({
     name: 'secretless',
-    canary: {
-      analysis: {
-        templates: [{ templateName: 'rate' }],
-        args: [{ name: 'token', valueFrom: { secretKeyRef: { name: 'metrics-token', key: 'token' } } }],
-      },
-    },
+    canary: { analysis: { templates: [{ templateName: 'rate' }] } },
   });
   docs.push({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisTemplate',
     metadata: { name: 'rate' },
     spec: {
-      args: [{ name: 'token' }],
+      args: [{ name: 'token', valueFrom: { secretKeyRef: { name: 'metrics-token', key: 'token' } } }],
       metrics: [
         {
           name: 'rate',

@@ -947,9 +947,10 @@ export class KubeCluster implements ClusterPort {
     return list.items.filter((rs) => {
       const labels = rs.metadata?.labels ?? {};
       if (labels[ROLLOUT_LABEL] !== undefined || labels[POD_TEMPLATE_HASH_LABEL] === undefined) return false;
-      const own = { ...(rs.spec?.selector.matchLabels ?? {}) };
-      delete own[POD_TEMPLATE_HASH_LABEL];
-      return canonicalJson(own) === canonicalJson(p.matchLabels);
+      const own = Object.entries(rs.spec?.selector.matchLabels ?? {}).filter(
+        ([k]) => k !== POD_TEMPLATE_HASH_LABEL,
+      );
+      return canonicalJson(Object.fromEntries(own)) === canonicalJson(p.matchLabels);
     });
   }
 
@@ -960,12 +961,14 @@ export class KubeCluster implements ClusterPort {
   async defaultedTemplate(rollout: KubeObject, hash: string): Promise<unknown> {
     const p = parts(rollout);
     const labels = { ...(p.template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
-    const rs = await this.call(read('ReplicaSet (dry run)', p.namespace, `${p.name}-${hash}`), () =>
+    // A name of its own: the adopted ReplicaSet already has `<name>-<hash>`.
+    const probe = `${p.name}-${hash}-defaults`.slice(0, 253);
+    const rs = await this.call(read('ReplicaSet (dry run)', p.namespace, probe), () =>
       this.apps.createNamespacedReplicaSet({
         namespace: p.namespace,
         dryRun: 'All',
         body: {
-          metadata: { name: `${p.name}-${hash}`, namespace: p.namespace },
+          metadata: { name: probe, namespace: p.namespace },
           spec: {
             replicas: 0,
             selector: { matchLabels: { ...p.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash } },

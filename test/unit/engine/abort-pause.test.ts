@@ -69,3 +69,17 @@ test('an abort later in the steps clears the pause too, and a new revision start
     ['CanaryPauseStep'],
   );
 });
+
+// Argo v1.10.2 gives the ReplicaSet of the template being rolled out the newest revision, also when
+// it is the stable one (an undo mid-rollout, or a revert); `undo` then picks the right previous one.
+test('going back to the stable template makes its ReplicaSet the newest revision', () => {
+  const sim = new SimCluster(rollout);
+  let r = drive(sim, 'v1');
+  r = drive(sim, 'v2', r.status);
+  assert.equal(r.status.phase, 'Paused');
+  r = drive(sim, 'v1', r.status);
+  assert.equal(r.status.phase, 'Healthy');
+  const revisions = Object.fromEntries([...sim.rs.values()].map((rs) => [rs.hash, rs.revision]));
+  assert.deepEqual(revisions, { v1: 3, v2: 2 });
+  assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
+});

@@ -263,3 +263,45 @@ test('very deep YAML is a clear error, not a stack overflow', () => {
     assert.equal(diagnostics[0]?.file, 'deep.yaml');
   }
 });
+
+test('metric URLs to link-local metadata addresses are refused at their line unless allowed', () => {
+  const template = (provider: string): string =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\nspec:\n  args: [{name: host}]\n  metrics:\n    - name: m\n      provider:\n${provider}`;
+  const table: [string, string, RegExp | undefined][] = [
+    [
+      'web url',
+      '        web:\n          url: http://169.254.169.254/latest/meta-data/\n',
+      /^11 refused: metric "m": web.url reaches 169.254.169.254, a link-local metadata address.*allow-metadata-addresses: true/,
+    ],
+    [
+      'decimal host',
+      '        web:\n          url: http://2852039166/\n',
+      /^11 refused: .*169\.254\.169\.254/,
+    ],
+    [
+      'IPv6',
+      '        web:\n          url: "http://[fd00:ec2::254]/latest"\n',
+      /^11 refused: .*\[fd00:ec2::254\]/,
+    ],
+    [
+      'prometheus address',
+      '        prometheus:\n          address: http://169.254.10.1:9090\n          query: up\n',
+      /^11 refused: metric "m": prometheus.address/,
+    ],
+    [
+      'oauth2 token URL',
+      '        web:\n          url: https://metrics.example.com\n          authentication:\n            oauth2:\n              tokenUrl: http://169.254.169.254/token\n',
+      /^14 refused: metric "m": web.authentication.oauth2.tokenUrl/,
+    ],
+    ['an arg is checked when measured', '        web:\n          url: "http://{{args.host}}/x"\n', undefined],
+    ['an ordinary host', '        web:\n          url: https://metrics.example.com/q\n', undefined],
+  ];
+  for (const [name, provider, expected] of table) {
+    const got = lint(template(provider)).join('\n');
+    if (expected === undefined) assert.equal(got, '', name);
+    else {
+      assert.match(got, expected, name);
+      assert.deepEqual(lint(template(provider), { metadataAddresses: true }), [], `${name}, allowed`);
+    }
+  }
+});
