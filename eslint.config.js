@@ -2,6 +2,45 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The pure core (docs/architecture.md): decisions and text, no I/O. */
+const PURE_CORE = [
+  'src/engine/**',
+  'src/manifests/**',
+  'src/analysis/engine/**',
+  'src/analysis/expr/**',
+  'src/analysis/templates.ts',
+  'src/report/**',
+];
+
+/** Node's modules that reach outside the process or read its state (with or without `node:`). */
+const NODE_IO = [
+  'async_hooks',
+  'child_process',
+  'cluster',
+  'dgram',
+  'diagnostics_channel',
+  'dns',
+  'fs',
+  'http',
+  'http2',
+  'https',
+  'inspector',
+  'module',
+  'net',
+  'os',
+  'perf_hooks',
+  'process',
+  'readline',
+  'repl',
+  'sqlite',
+  'timers',
+  'tls',
+  'tty',
+  'v8',
+  'vm',
+  'worker_threads',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'scripts/*.mjs'] },
   js.configs.recommended,
@@ -30,20 +69,59 @@ export default tseslint.config(
     },
   },
   {
-    // The pure core never touches the outside world: no clients, no files, no clock of its own.
-    files: ['src/engine/**', 'src/manifests/**', 'src/analysis/engine/**', 'src/report/**'],
+    // The pure core never touches the outside world: no edges (adapters, controller, commands), no
+    // clients, no files or sockets, no timers, no environment, no clock of its own. docs/architecture.md
+    // says what this enforces; test/unit/lint/fence.test.ts proves every rule fires.
+    files: PURE_CORE,
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@actions/*', '@kubernetes/*', '@octokit/*'], message: 'The pure core has no I/O.' },
             {
-              group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'node:http'],
-              message: 'The pure core has no I/O.',
+              regex: '^(\\./)?(\\.\\./)+(src/)?(adapters|controller|commands)(/|$)',
+              message: 'The pure core does not import the edges (adapters, controller, commands).',
+            },
+            {
+              group: ['@actions/*', '@kubernetes/*', '@octokit/*'],
+              message: 'The pure core has no I/O: no network clients.',
+            },
+            {
+              regex: `^(node:)?(${NODE_IO.join('|')})(/.*)?$`,
+              message: 'The pure core has no I/O: no files, processes, sockets, timers or system state.',
             },
           ],
         },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['fetch', 'XMLHttpRequest', 'WebSocket', 'EventSource'].map((name) => ({
+          name,
+          message: 'The pure core has no I/O: the edges make requests.',
+        })),
+        ...[
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'clearTimeout',
+          'clearInterval',
+          'clearImmediate',
+        ].map((name) => ({ name, message: 'The pure core has no timers: it returns when to look again.' })),
+        { name: 'process', message: 'The pure core reads no environment: configuration is passed in.' },
+        { name: 'performance', message: 'Use the injected clock.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use the injected clock.' },
+        { object: 'performance', property: 'now', message: 'Use the injected clock.' },
+        { object: 'process', property: 'env', message: 'The pure core reads no environment.' },
+        ...['fetch', 'process', 'performance', 'setTimeout', 'setInterval', 'setImmediate'].map(
+          (property) => ({
+            object: 'globalThis',
+            property,
+            message: 'The pure core has no I/O, timers, environment or clock of its own.',
+          }),
+        ),
       ],
       'no-restricted-syntax': [
         'error',
@@ -52,8 +130,12 @@ export default tseslint.config(
           message: 'Use the injected clock.',
         },
         {
-          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
-          message: 'Use the injected clock.',
+          selector: "CallExpression[callee.name='Date']",
+          message: 'Date() reads the system clock: use the injected clock.',
+        },
+        {
+          selector: 'ImportExpression',
+          message: 'The pure core has no dynamic import().',
         },
       ],
     },

@@ -9,7 +9,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-5KH7FVX5.js";
+} from "./chunks/chunk-S4RILCMW.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

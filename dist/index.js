@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-5KH7FVX5.js";
+} from "./chunks/chunk-S4RILCMW.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

@@ -1,5 +1,7 @@
-// Bundles the action (dist/index.js) and the CLI (dist/cli.js). `--check` rebuilds into a temporary
-// folder and fails when the committed dist/ differs: the runner executes dist/, not src/.
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js), and writes dist/licenses.txt: the
+// name, version, license and license text of every third-party package in the bundle. `--check`
+// rebuilds into a temporary folder and fails when the committed dist/ differs: the runner executes
+// dist/, not src/.
 import { build } from 'esbuild';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ const check = process.argv.includes('--check');
 const outdir = check ? await mkdtemp(path.join(tmpdir(), 'rp-dist-')) : 'dist';
 if (!check) await rm('dist', { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
   outdir,
   bundle: true,
@@ -20,6 +22,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
   // Some bundled dependencies are CommonJS and call require(); give them one.
   banner: {
     js: "import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);",
@@ -30,6 +33,42 @@ await build({
 const cli = path.join(outdir, 'cli.js');
 await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, 'utf8')}`);
 await chmod(cli, 0o755);
+
+// The packages esbuild put code of into the bundle (a module tree-shaken to nothing does not count),
+// from the metafile: the path after the last node_modules/ starts with the package's name.
+const packageDirs = new Set();
+for (const output of Object.values(result.metafile.outputs)) {
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const parts = input.split('/');
+    const at = parts.lastIndexOf('node_modules');
+    if (at < 0 || bytesInOutput === 0) continue;
+    const nameLength = parts[at + 1]?.startsWith('@') ? 2 : 1;
+    packageDirs.add(parts.slice(0, at + 1 + nameLength).join('/'));
+  }
+}
+const packages = new Map();
+for (const dir of packageDirs) {
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+  const license =
+    typeof pkg.license === 'string'
+      ? pkg.license
+      : (pkg.license?.type ??
+        (Array.isArray(pkg.licenses) ? pkg.licenses.map((l) => l.type ?? l).join(' OR ') : 'UNKNOWN'));
+  const files = (await readdir(dir))
+    .filter((f) => /^((un)?licen[cs]e|copying|notice)([.-].*)?$/i.test(f))
+    .sort();
+  const texts = await Promise.all(files.map(async (f) => (await readFile(path.join(dir, f), 'utf8')).trim()));
+  const text = texts.join('\n\n').replace(/\r\n?/g, '\n') || `(${pkg.name} ships no license file)`;
+  packages.set(`${pkg.name}@${pkg.version}`, { name: pkg.name, version: pkg.version, license, text });
+}
+const byName = (a, b) => (a.name === b.name ? (a.version < b.version ? -1 : 1) : a.name < b.name ? -1 : 1);
+await writeFile(
+  path.join(outdir, 'licenses.txt'),
+  [...packages.values()]
+    .sort(byName)
+    .map((p) => `${p.name}@${p.version}\nLicense: ${p.license}\n\n${p.text}\n`)
+    .join('\n-----\n\n'),
+);
 
 if (check) {
   const list = async (dir) =>

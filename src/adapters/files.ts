@@ -1,7 +1,7 @@
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeManifest } from '../manifests/encoding.ts';
-import { ConfigurationError, type Diagnostic } from '../util/errors.ts';
+import { decodeManifest, type ManifestFile } from '../manifests/encoding.ts';
+import { ConfigurationError } from '../util/errors.ts';
 
 const YAML_FILE = /\.ya?ml$/i;
 
@@ -32,13 +32,8 @@ export async function expandManifestPaths(patterns: readonly string[], cwd: stri
   return [...found].sort();
 }
 
-export interface ManifestFile {
-  /** Path as shown to people: relative to the workspace when inside it. */
-  display: string;
-  text: string;
-  /** Set when the bytes are not UTF-8 text: the file is not parsed. */
-  problem?: Diagnostic | undefined;
-}
+/** The type lives in the pure `manifests/` (the validator takes it); re-exported for the edges. */
+export type { ManifestFile };
 
 export async function readManifestFiles(patterns: readonly string[], cwd: string): Promise<ManifestFile[]> {
   const paths = await expandManifestPaths(patterns, cwd);

@@ -6,7 +6,7 @@
  * args and the Secret values (`resolveProvider`), so no secret is ever stored in the rollout's state
  * and no arg value is expanded twice.
  */
-import { metricSpecFromArgo, type MetricSpec, type RunSpec } from './engine/index.ts';
+import { metricSpecFromArgo, type MetricSpec, type RunSpec, type RunState } from './engine/index.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -34,6 +34,18 @@ export interface BuiltRun {
   secretArgs: SecretArg[];
   /** Resolved non-secret args, for the record. */
   args: Record<string, string>;
+}
+
+/** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
+export interface AnalysisRecord {
+  id: string;
+  kind: 'Step' | 'Background';
+  stepIndex?: number | undefined;
+  podHash: string;
+  args: Record<string, string>;
+  secretArgs: SecretArg[];
+  spec: RunSpec;
+  state: RunState;
 }
 
 export interface ArgContext {

@@ -6,29 +6,24 @@ import {
   recordMeasurement,
   terminateRun,
   type MeasurementOutcome,
-  type RunSpec,
   type RunState,
 } from '../analysis/engine/index.ts';
 import { evaluateCondition } from '../analysis/expr/index.ts';
 import { analysisJobName } from '../analysis/providers/job.ts';
 import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
-import { buildRun, resolveProvider, type SecretArg, type StoredTemplate } from '../analysis/templates.ts';
+import {
+  buildRun,
+  resolveProvider,
+  type AnalysisRecord,
+  type StoredTemplate,
+} from '../analysis/templates.ts';
 import type { Action } from '../engine/canary.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
 
-/** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
-export interface AnalysisRecord {
-  id: string;
-  kind: 'Step' | 'Background';
-  stepIndex?: number | undefined;
-  podHash: string;
-  args: Record<string, string>;
-  secretArgs: SecretArg[];
-  spec: RunSpec;
-  state: RunState;
-}
+/** The type lives in the pure `analysis/templates.ts` (the reports read it); re-exported here. */
+export type { AnalysisRecord };
 
 /** Reads a Secret's key, for args with `valueFrom.secretKeyRef`. */
 export type SecretReader = (name: string, key: string) => Promise<string>;

@@ -4,9 +4,12 @@
  */
 import type { Diagnostic } from '../util/errors.ts';
 
-export interface DecodedFile {
+/** A manifest file as read: its name for people and its text. */
+export interface ManifestFile {
+  /** Path as shown to people: relative to the workspace when inside it. */
   display: string;
   text: string;
+  /** Set when the bytes are not UTF-8 text: the file is not parsed. */
   problem?: Diagnostic | undefined;
 }
 
@@ -48,8 +51,8 @@ function positionOf(bytes: Uint8Array, offset: number): { line: number; column: 
 }
 
 /** The file's text, or why it cannot be read as a manifest (with the line). */
-export function decodeManifest(display: string, bytes: Uint8Array): DecodedFile {
-  const refuse = (line: number, column: number, message: string): DecodedFile => ({
+export function decodeManifest(display: string, bytes: Uint8Array): ManifestFile {
+  const refuse = (line: number, column: number, message: string): ManifestFile => ({
     display,
     text: '',
     problem: { file: display, line, column, path: '', message },

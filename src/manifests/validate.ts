@@ -10,7 +10,7 @@ import { rolloutRules } from './rollout-rules.ts';
 import { checkSchema, closestMatch, type Schema } from './schema.ts';
 import { asObj, asStr } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
-import type { ManifestFile } from '../adapters/files.ts';
+import type { ManifestFile } from './encoding.ts';
 
 export { ARGO_API_VERSION } from './kinds.ts';
 

@@ -4,7 +4,7 @@
  * to fit a size budget (GitHub's comment and check-run limits), saying what it left out.
  */
 import type { AnalysisPhase, Measurement, MetricResult, MetricSpec } from '../analysis/engine/types.ts';
-import type { AnalysisRecord } from '../controller/analysis.ts';
+import type { AnalysisRecord } from '../analysis/templates.ts';
 import { between, cellCode, cellText, clip, clock, code, dayOf, fence, html, text, utc } from './markdown.ts';
 
 export const PHASE_ICON: Record<AnalysisPhase, string> = {

@@ -3,7 +3,7 @@
  * summary, and annotations at the failing metrics' lines. Pure: the lead fills a RolloutReport from
  * the cluster's state (times as data) and posts what these return.
  */
-import type { AnalysisRecord } from '../controller/analysis.ts';
+import type { AnalysisRecord } from '../analysis/templates.ts';
 import type { Phase } from '../engine/state.ts';
 import { renderAnalysisSection, scrubber } from './analysis-md.ts';
 import { between, cellText, clip, code, fence, hardCap, text, utc } from './markdown.ts';

@@ -4,6 +4,7 @@
  * (`utils/analysis/factory.go`), `GetDryRunMetrics` / `GetMeasurementRetentionMetrics`
  * (`utils/analysis/helpers.go`). Pure.
  */
+import { RE2JS } from 're2js';
 import { parseGoDuration } from '../../manifests/duration.ts';
 import type { MetricSpec, RunSpec } from './types.ts';
 
@@ -98,26 +99,13 @@ export function consecutiveSuccessLimitOf(m: MetricSpec): number {
 }
 
 /**
- * Go's `regexp.MatchString(pattern, name)`: the pattern is found anywhere in the name (not anchored), and
- * a pattern Go cannot compile matches nothing (Argo ignores the compile error, so a lone `*` matches no
- * metric; `.*` is the wildcard). JavaScript's RegExp stands in for RE2: leading inline flags `(?i)`,
- * `(?s)`, `(?m)`, `(?U)` are translated, and syntax RE2 lacks (lookaround, backreferences) is refused.
+ * Go's `regexp.MatchString(pattern, name)`, run by re2js (RE2, as Go): the pattern is found anywhere in
+ * the name (not anchored), and a pattern Go cannot compile matches nothing (Argo ignores the compile
+ * error, so a lone `*` matches no metric; `.*` is the wildcard).
  */
 export function goRegexpMatches(pattern: string, name: string): boolean {
-  let source = pattern;
-  let flags = '';
-  const inline = /^\(\?([imsU]+)\)/.exec(source);
-  if (inline) {
-    const f = inline[1] ?? '';
-    if (f.includes('i')) flags += 'i';
-    if (f.includes('m')) flags += 'm';
-    if (f.includes('s')) flags += 's';
-    // U (ungreedy) cannot change whether a pattern matches somewhere, only what it matches.
-    source = source.slice(inline[0].length);
-  }
-  if (/\(\?<?[=!]|\\[1-9]/.test(source)) return false;
   try {
-    return new RegExp(source, flags).test(name);
+    return RE2JS.compile(pattern).test(name);
   } catch {
     return false;
   }

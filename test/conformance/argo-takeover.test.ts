@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import {
   AppsV1Api,
@@ -17,29 +16,12 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { runAction } from '../support/action.ts';
+import { admin, argoClusterKubeconfig } from './harness/kube.ts';
 import { eventually } from '../support/cluster.ts';
 import { canaryManifests, writeManifests } from '../support/rollout.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-let argoKubeconfigPath: string | undefined;
-
-/** The kubeconfig of the cluster where the real Argo Rollouts controller runs. */
-function argoKubeconfig(): string {
-  argoKubeconfigPath ??=
-    process.env.ROLLOUT_PILOT_ARGO_KUBECONFIG ??
-    execFileSync('bash', [path.join(root, 'scripts/conformance/up.sh')], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop();
-  if (!argoKubeconfigPath) throw new Error('the Argo Rollouts cluster did not start');
-  return argoKubeconfigPath;
-}
-
-function argoConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(argoKubeconfig());
-  return kc;
-}
+const argoKubeconfig = argoClusterKubeconfig;
+const argoConfig = (): KubeConfig => admin('argo');
 
 async function namespaceOnArgo(t: TestContext): Promise<string> {
   const name = `takeover-${randomBytes(4).toString('hex')}`;
