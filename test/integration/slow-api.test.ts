@@ -5,7 +5,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Watch, type V1ConfigMap } from '@kubernetes/client-node';
+import { Watch, type V1Lease } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { adminKubeConfig, clusterKubeconfig, testNamespace } from '../support/cluster.ts';
 import { actionIn, canaryManifests, replicaSets, writeManifests } from '../support/rollout.ts';
@@ -60,15 +60,16 @@ test('with 1 s per API response, two runs never both drive: one renews on its ow
   const slow = path.join(await mkdtemp(path.join(tmpdir(), 'rp-slow-')), 'kubeconfig');
   await writeFile(slow, stringify(kcText));
 
-  // Who claimed the state, in the order the API server stored it (watched directly, not slowed);
+  // Who held the driver lease, in the order the API server stored it (watched directly, not slowed);
   // the first deploy's run (test-...) claimed it first.
   const claims: string[] = [];
   const watch = await new Watch(adminKubeConfig()).watch(
-    `/api/v1/namespaces/${namespace}/configmaps`,
+    `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
     { fieldSelector: 'metadata.name=rollout-pilot.web' },
-    (_type, obj: V1ConfigMap) => {
-      const driver = obj.data?.driver;
-      if (driver !== undefined && claims.at(-1) !== driver) claims.push(driver);
+    (_type, obj: V1Lease) => {
+      const holder = obj.spec?.holderIdentity;
+      // A released lease has no holder: only claims count.
+      if (holder !== undefined && holder !== '' && claims.at(-1) !== holder) claims.push(holder);
     },
     () => undefined,
   );
@@ -84,13 +85,17 @@ test('with 1 s per API response, two runs never both drive: one renews on its ow
   );
   // B starts once A drives (its claim is stored), and more than a lease duration later it is
   // still looking: A's ticks take many seconds each here.
-  for (let i = 0; i < 600 && !claims.some((c) => c.startsWith('run-a/')); i++) {
+  let aDone = false;
+  void a.finally(() => (aDone = true));
+  for (let i = 0; i < 1800 && !aDone && !claims.some((c) => c.startsWith('run-a/')); i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.ok(
-    claims.some((c) => c.startsWith('run-a/')),
-    'A claimed the state',
-  );
+  if (!claims.some((c) => c.startsWith('run-a/'))) {
+    const early = aDone ? await a : undefined;
+    assert.fail(
+      `A never claimed the state (claims: ${claims.join(', ')}): ${early ? early.stdout + early.stderr : 'still running after 180 s'}`,
+    );
+  }
   const b = await actionIn(
     repo,
     namespace,
