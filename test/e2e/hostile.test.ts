@@ -66,9 +66,7 @@ function assertRefused(run: ActionRun, file: string, c: HostileCase): void {
 test(`lint refuses each of the ${cases.length} hostile cases at its file and line`, async () => {
   assert.ok(cases.length >= 80, `the corpus has ${cases.length} cases`);
   const { dir, files } = await writeCorpus();
-  const started = Date.now();
   const run = await runAction({ command: 'lint', manifests: 'cases/' }, { cwd: dir });
-  const ms = Date.now() - started;
   assert.equal(run.exitCode, 1, run.stderr);
   const failures: string[] = [];
   for (const [file, c] of files) {
@@ -82,7 +80,6 @@ test(`lint refuses each of the ${cases.length} hostile cases at its file and lin
   // Each file is refused on its own; a valid file next to them lints clean.
   const clean = await runAction({ command: 'lint', manifests: 'base.yaml' }, { cwd: dir });
   assert.equal(clean.exitCode, 0, clean.stdout);
-  assert.ok(ms < 30_000, `lint of the corpus took ${ms} ms`);
 });
 
 /** Names of everything `run` could have created, in the namespace, in kube-system and cluster-wide. */

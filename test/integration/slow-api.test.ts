@@ -20,18 +20,34 @@ async function slowProxy(target: URL, delayMs: number): Promise<{ port: number; 
   const server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
-    let due = 0;
+    // One ordered queue per connection: separate timers with nearly equal deadlines may fire out
+    // of order, and a reordered TLS record breaks the session.
+    const queue: { due: number; chunk: Buffer | undefined }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const pump = (): void => {
+      timer = undefined;
+      while (queue[0] !== undefined && queue[0].due <= Date.now()) {
+        const { chunk } = queue.shift() ?? {};
+        if (chunk === undefined) {
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        client.write(chunk);
+      }
+      if (queue[0] !== undefined) timer = setTimeout(pump, queue[0].due - Date.now());
+    };
+    const later = (chunk: Buffer | undefined): void => {
+      queue.push({ due: Date.now() + delayMs, chunk });
+      timer ??= setTimeout(pump, delayMs);
+    };
     upstream.on('data', (chunk: Buffer) => {
-      // In order, each chunk 1 s after it arrived.
-      due = Math.max(due, Date.now() + delayMs);
-      setTimeout(() => client.write(chunk), due - Date.now());
+      later(chunk);
     });
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    // The end of the stream is delayed like its data, after the last chunk.
     const close = (): void => {
-      setTimeout(() => {
-        client.destroy();
-        upstream.destroy();
-      }, delayMs);
+      later(undefined);
     };
     upstream.on('close', close).on('error', close);
     client.on('close', () => upstream.destroy()).on('error', () => upstream.destroy());
