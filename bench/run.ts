@@ -170,12 +170,12 @@ function warmClusterUp(mode: 'private' | 'shared'): number {
   const dir = execFileSync('mktemp', ['-d', path.join(tmpdir(), 'rp-bench-cluster-XXXXXX')], {
     encoding: 'utf8',
   }).trim();
-  const env = { ...process.env, ROLLOUT_PILOT_CLUSTER_DIR: dir, ROLLOUT_PILOT_PORT_BASE: '36700' };
+  const env = { ...process.env, ROLLOUT_PILOT_CLUSTER_DIR: dir, ROLLOUT_PILOT_PORT_BASE: '26700' };
   const down = (): void => {
     execFileSync('bash', [path.join(root, 'scripts/cluster/down.sh')], { env, stdio: 'ignore' });
   };
   try {
-    progress('--cluster: a private control plane on ports 367xx (first start makes its certificates)');
+    progress('--cluster: a private control plane on ports 267xx (first start makes its certificates)');
     upScript(env);
     down();
     progress('--cluster: down, and up again (warm)');

@@ -56,7 +56,7 @@ async function namespace(cluster: ClusterName, prefix: string): Promise<string> 
 }
 
 const ARGO_STATE = path.join(process.env.HOME ?? '', '.cache/rollout-pilot/cluster-argo');
-const METRICS_PORT = Number(process.env.ROLLOUT_PILOT_ARGO_PORT_BASE ?? 36800) + 90;
+const METRICS_PORT = Number(process.env.ROLLOUT_PILOT_ARGO_PORT_BASE ?? 26800) + 90;
 
 /** Requests Argo's controller has sent to the API server (its own Prometheus counter). */
 async function argoRequests(): Promise<number> {

@@ -9,11 +9,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
 STATE=${ROLLOUT_PILOT_CLUSTER_DIR:-$CACHE_ROOT/cluster}
-BASE=${ROLLOUT_PILOT_PORT_BASE:-36400}
+BASE=${ROLLOUT_PILOT_PORT_BASE:-26400}
 ETCD_PORT=$((BASE + 1)) API_PORT=$((BASE + 43))
 pki=$STATE/pki
-if [ "$BASE" = 36400 ] && [ "${ROLLOUT_PILOT_ALLOW_SHARED:-}" != 1 ]; then
-  echo "restart-apiserver: refusing to touch the shared cluster (port base 36400)" >&2
+if [ "$BASE" = 26400 ] && [ "${ROLLOUT_PILOT_ALLOW_SHARED:-}" != 1 ]; then
+  echo "restart-apiserver: refusing to touch the shared cluster (port base 26400)" >&2
   exit 1
 fi
 

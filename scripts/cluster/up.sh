@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
 
 STATE=${ROLLOUT_PILOT_CLUSTER_DIR:-$CACHE_ROOT/cluster}
-BASE=${ROLLOUT_PILOT_PORT_BASE:-36400}
+BASE=${ROLLOUT_PILOT_PORT_BASE:-26400}
 ETCD_PORT=$((BASE + 1)) ETCD_PEER=$((BASE + 2)) API_PORT=$((BASE + 43))
 KCM_PORT=$((BASE + 57)) SCHED_PORT=$((BASE + 59)) KWOK_PORT=$((BASE + 10))
 KUBECONFIG_OUT=$STATE/kubeconfig

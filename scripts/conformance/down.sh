@@ -3,7 +3,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
-export ROLLOUT_PILOT_PORT_BASE=${ROLLOUT_PILOT_ARGO_PORT_BASE:-36800}
+export ROLLOUT_PILOT_PORT_BASE=${ROLLOUT_PILOT_ARGO_PORT_BASE:-26800}
 export ROLLOUT_PILOT_CLUSTER_DIR=${ROLLOUT_PILOT_ARGO_CLUSTER_DIR:-$CACHE_ROOT/cluster-argo}
 f=$ROLLOUT_PILOT_CLUSTER_DIR/pids/rollouts-controller
 if [ -f "$f" ]; then

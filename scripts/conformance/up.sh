@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
 
-export ROLLOUT_PILOT_PORT_BASE=${ROLLOUT_PILOT_ARGO_PORT_BASE:-36800}
+export ROLLOUT_PILOT_PORT_BASE=${ROLLOUT_PILOT_ARGO_PORT_BASE:-26800}
 export ROLLOUT_PILOT_CLUSTER_DIR=${ROLLOUT_PILOT_ARGO_CLUSTER_DIR:-$CACHE_ROOT/cluster-argo}
 STATE=$ROLLOUT_PILOT_CLUSTER_DIR
 # The controller's metrics and health listeners bind every address (it has no flag for the host):

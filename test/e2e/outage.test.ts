@@ -16,7 +16,7 @@ import { runAction, type ActionRun } from '../support/action.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 const env = {
   ...process.env,
-  ROLLOUT_PILOT_PORT_BASE: '36600',
+  ROLLOUT_PILOT_PORT_BASE: '26600',
   ROLLOUT_PILOT_CLUSTER_DIR: path.join(homedir(), '.cache/rollout-pilot/cluster-outage'),
 };
 const script = (name: string): string => path.join(root, 'scripts/cluster', name);
