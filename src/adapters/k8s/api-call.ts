@@ -1,0 +1,100 @@
+import {
+  ApiException,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import { DEFAULT_API_RETRY_BUDGET_MS } from '../../config/inputs.ts';
+import { describeApiError, KubeApiError, type ApiCall } from './api-errors.ts';
+import { nextRetry } from './retry-policy.ts';
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+export interface CallSpec {
+  call: ApiCall;
+  /** A driver's write: fenced by its lease. */
+  write: boolean;
+}
+export const read = (kind: string, namespace?: string, name?: string): CallSpec => ({
+  call: { verb: 'get', kind, namespace, name },
+  write: false,
+});
+export const listCall = (kind: string, namespace: string): CallSpec => ({
+  call: { verb: 'list', kind, namespace },
+  write: false,
+});
+export const write = (verb: string, kind: string, namespace: string, name: string): CallSpec => ({
+  call: { verb, kind, namespace, name },
+  write: true,
+});
+export const leaseCall = (verb: string, namespace: string, name: string): CallSpec => ({
+  call: { verb, kind: 'Lease', namespace, name },
+  write: false,
+});
+
+export function statusCode(e: unknown): number | undefined {
+  if (e instanceof ApiException) return e.code;
+  const code = (e as { code?: unknown; statusCode?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** What the wrapper asks its owner: the lease fence before a write, and who hears about retries. */
+export interface CallHooks {
+  fence: () => Promise<void>;
+  onRetry: (what: string, waitMs: number) => void;
+}
+
+/** The API clients and the one wrapper every request of the adapter goes through. */
+export class KubeApi {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly objects: KubernetesObjectApi;
+  requests = 0;
+  retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
+
+  readonly kubeConfig: KubeConfig;
+  private readonly hooks: CallHooks;
+
+  constructor(kubeConfig: KubeConfig, hooks: CallHooks) {
+    this.kubeConfig = kubeConfig;
+    this.hooks = hooks;
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  }
+
+  /**
+   * Every API request goes through here: transient failures (refused, reset, timeouts, 429, 5xx,
+   * etcd leader changes) are retried with backoff within the retry budget; a write by a driver
+   * first checks that it still holds the lease (the fence); a final failure becomes one line.
+   */
+  async call<T>(spec: CallSpec, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      if (spec.write) await this.hooks.fence();
+      this.requests++;
+      try {
+        return await fn();
+      } catch (e) {
+        const wait = nextRetry(e, attempt, Date.now() - started, this.retryBudgetMs, Math.random());
+        if (wait === undefined) {
+          throw new KubeApiError(e, spec.call, this.kubeConfig.getCurrentCluster()?.server, attempt > 0);
+        }
+        if (attempt === 0 || attempt % 10 === 0) this.hooks.onRetry(describeApiError(e, spec.call), wait);
+        await sleep(wait);
+      }
+    }
+  }
+}

@@ -1,0 +1,294 @@
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { ConflictError, LeaseLostError, type LeaseInfo } from '../../controller/ports.ts';
+import { leaseCall, statusCode, type KubeApi } from './api-call.ts';
+import { ROLLOUT_LABEL, stateName } from './names.ts';
+
+/** A driver's lease is renewed before a write when its last renewal is older than the lease minus this. */
+export const FENCE_MARGIN_MS = 5000;
+
+/** The lease this driver holds: when it was last confirmed, and who took it if we lost it. */
+export interface HeldLease {
+  namespace: string;
+  rollout: string;
+  identity: string;
+  durationSeconds: number;
+  renewedAt: number;
+  lost: string | undefined;
+}
+
+/** The driver Lease: acquire, renew (single flight), release, and the fence on every write. */
+export class DriverLease {
+  /** Our lease as last written, so a renewal is a single compare-and-swap PUT. */
+  private lease: V1Lease | undefined;
+  held: HeldLease | undefined;
+  private renewing: Promise<LeaseInfo | undefined> | undefined;
+
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  /**
+   * A driver's writes are fenced by its lease: once lost, every write fails; and when the last
+   * confirmed renewal is older than the lease minus FENCE_MARGIN_MS (an outage, a slow API server),
+   * the lease is renewed (compare-and-swap) before the write goes out.
+   */
+  async fence(): Promise<void> {
+    const held = this.held;
+    if (held === undefined) return;
+    if (held.lost !== undefined) throw new LeaseLostError(held.lost);
+    if (Date.now() - held.renewedAt <= held.durationSeconds * 1000 - FENCE_MARGIN_MS) return;
+    const other = await this.renewHeld();
+    if (other !== undefined) throw new LeaseLostError(other.holder);
+  }
+
+  /** Renews the lease we hold (single flight: the driver's timer and a fenced write share it). */
+  private renewHeld(): Promise<LeaseInfo | undefined> {
+    const held = this.held;
+    if (held === undefined) return Promise.resolve(undefined);
+    return this.acquireLease(held.namespace, held.rollout, held.identity, held.durationSeconds, () => false);
+  }
+
+  async acquireLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    canTakeOver: (holder: string) => boolean,
+  ): Promise<LeaseInfo | undefined> {
+    const held = this.held;
+    const renewing =
+      held !== undefined &&
+      held.namespace === namespace &&
+      held.rollout === rollout &&
+      held.identity === identity;
+    if (renewing && held.lost !== undefined) {
+      return { holder: held.lost, renewedAt: new Date(0), durationSeconds };
+    }
+    // The driver's renewal timer and a fenced write may renew at once: they share one request.
+    if (renewing && this.renewing !== undefined) return this.renewing;
+    const startedAt = Date.now();
+    const attempt = this.leaseAttempt(namespace, rollout, identity, durationSeconds, canTakeOver, renewing);
+    if (renewing) {
+      this.renewing = attempt;
+      attempt.then(
+        () => (this.renewing = undefined),
+        () => (this.renewing = undefined),
+      );
+    }
+    const other = await attempt;
+    if (other === undefined) {
+      this.held = { namespace, rollout, identity, durationSeconds, renewedAt: startedAt, lost: undefined };
+    } else if (renewing) {
+      // Someone else wrote the lease since our last renewal: whatever it says now, we lost it.
+      held.lost = other.holder;
+    }
+    return other;
+  }
+
+  /** The epoch of the lease we hold: it changes whenever the Lease changes hands. */
+  leaseEpoch(): string | undefined {
+    const l = this.lease;
+    if (this.held === undefined || this.held.lost !== undefined || l === undefined) return undefined;
+    return `${l.spec?.holderIdentity ?? ''}/${l.spec?.leaseTransitions ?? 0}`;
+  }
+
+  private async leaseAttempt(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    canTakeOver: (holder: string) => boolean,
+    renewOnly: boolean,
+  ): Promise<LeaseInfo | undefined> {
+    const name = stateName(rollout);
+    // Lease times are MicroTime: the API server wants six fractional digits.
+    const now = new V1MicroTime();
+    if (await this.renewMine(namespace, name, identity, durationSeconds, now)) return undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let lease;
+      try {
+        lease = await this.api.call(leaseCall('get', namespace, name), () =>
+          this.api.coordination.readNamespacedLease({ name, namespace }),
+        );
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        if (await this.createLease(namespace, rollout, identity, durationSeconds, now)) return undefined;
+        continue;
+      }
+      const other = heldByOther(lease, identity, durationSeconds, now, canTakeOver, renewOnly);
+      if (other !== undefined) return other;
+      if (await this.takeLease(lease, namespace, name, identity, durationSeconds, now)) return undefined;
+    }
+    throw new ConflictError('could not take the driver lease: it kept changing');
+  }
+
+  /** Renewal: one compare-and-swap PUT on the lease we wrote last; false when it must be read first. */
+  private async renewMine(
+    namespace: string,
+    name: string,
+    identity: string,
+    durationSeconds: number,
+    now: V1MicroTime,
+  ): Promise<boolean> {
+    const mine = this.lease;
+    if (
+      mine?.metadata?.name !== name ||
+      mine.metadata.namespace !== namespace ||
+      mine.spec?.holderIdentity !== identity
+    ) {
+      return false;
+    }
+    try {
+      this.lease = await this.api.call(leaseCall('replace', namespace, name), () =>
+        this.api.coordination.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            metadata: mine.metadata,
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: mine.spec?.acquireTime,
+              renewTime: now,
+              leaseTransitions: mine.spec?.leaseTransitions,
+            },
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      this.lease = undefined;
+      if (statusCode(e) !== 409) throw e;
+      return false;
+    }
+  }
+
+  /** No Lease yet: create it as ours; false when someone created it meanwhile. */
+  private async createLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    durationSeconds: number,
+    now: V1MicroTime,
+  ): Promise<boolean> {
+    const name = stateName(rollout);
+    try {
+      this.lease = await this.api.call(leaseCall('create', namespace, name), () =>
+        this.api.coordination.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace, labels: { [ROLLOUT_LABEL]: rollout } },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: now,
+              renewTime: now,
+            },
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  /** Writes the Lease we read as ours (compare-and-swap); false when it changed meanwhile. */
+  private async takeLease(
+    lease: V1Lease,
+    namespace: string,
+    name: string,
+    identity: string,
+    durationSeconds: number,
+    now: V1MicroTime,
+  ): Promise<boolean> {
+    const holder = lease.spec?.holderIdentity ?? '';
+    try {
+      this.lease = await this.api.call(leaseCall('replace', namespace, name), () =>
+        this.api.coordination.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            metadata: lease.metadata,
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: durationSeconds,
+              renewTime: now,
+              acquireTime: holder === identity ? lease.spec?.acquireTime : now,
+              // The epoch: it moves whenever the lease changes hands.
+              leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
+            },
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (statusCode(e) !== 409) throw e;
+      return false;
+    }
+  }
+
+  /** Forgets the lease this process holds, before releasing it. */
+  forget(): void {
+    this.lease = undefined;
+    this.held = undefined;
+  }
+
+  /** Empties the Lease if `identity` still holds it. */
+  async release(namespace: string, rollout: string, identity: string): Promise<void> {
+    const name = stateName(rollout);
+    try {
+      const lease = await this.api.call(leaseCall('get', namespace, name), () =>
+        this.api.coordination.readNamespacedLease({ name, namespace }),
+      );
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.api.call(leaseCall('replace', namespace, name), () =>
+        this.api.coordination.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            metadata: lease.metadata,
+            spec: {
+              holderIdentity: '',
+              leaseDurationSeconds: lease.spec?.leaseDurationSeconds,
+              renewTime: new V1MicroTime(0),
+              leaseTransitions: lease.spec?.leaseTransitions,
+            },
+          },
+        }),
+      );
+    } catch (e) {
+      // A lost release only delays the next driver by the lease duration.
+      if (statusCode(e) !== 404 && statusCode(e) !== 409) throw e;
+    }
+  }
+}
+
+/** Who holds the Lease we read, when we may not take it (or only renew and it is not ours). */
+function heldByOther(
+  lease: V1Lease,
+  identity: string,
+  durationSeconds: number,
+  now: V1MicroTime,
+  canTakeOver: (holder: string) => boolean,
+  renewOnly: boolean,
+): LeaseInfo | undefined {
+  const holder = lease.spec?.holderIdentity ?? '';
+  const renewedAt = lease.spec?.renewTime ? new Date(lease.spec.renewTime) : new Date(0);
+  const held = lease.spec?.leaseDurationSeconds ?? durationSeconds;
+  const live = renewedAt.getTime() + held * 1000 > now.getTime();
+  if (renewOnly && holder !== identity) {
+    return {
+      holder: holder === '' ? '(nobody: the lease was released)' : holder,
+      renewedAt,
+      durationSeconds: held,
+    };
+  }
+  if (holder !== '' && holder !== identity && live && !canTakeOver(holder)) {
+    return { holder, renewedAt, durationSeconds: held };
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeObject } from '../../controller/ports.ts';
+
+export const FIELD_MANAGER = 'rollout-pilot';
+/** Every object rollout-pilot creates for a rollout carries this label with the rollout's name. */
+export const ROLLOUT_LABEL = 'rollout-pilot.dev/rollout';
+export const EPHEMERAL_ANNOTATION = 'rollout-pilot.dev/ephemeral-metadata';
+/** The pod template exactly as the Rollout had it (the API server adds defaults to the RS's copy). */
+export const TEMPLATE_ANNOTATION = 'rollout-pilot.dev/pod-template';
+/**
+ * Argo Rollouts' mark on a Service it manages. Its controller (v1.10.2, service/service.go) strips
+ * the hash selector from a Service that carries it when no Rollout object of that name exists, so
+ * rollout-pilot never lets a Service it manages carry it (docs/compatibility.md, Coexistence).
+ */
+export const ARGO_MANAGED_BY_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+/** On a ReplicaSet adopted from Argo Rollouts: the rollout-pilot hash of the template it runs. */
+export const SAME_TEMPLATE_ANNOTATION = 'rollout-pilot.dev/same-template-as';
+export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function stateName(rollout: string): string {
+  return `rollout-pilot.${rollout}`;
+}
+
+export type Labels = Record<string, string>;
+
+export interface RolloutParts {
+  name: string;
+  namespace: string;
+  matchLabels: Labels;
+  template: { metadata?: { labels?: Labels; annotations?: Labels }; spec?: unknown };
+  minReadySeconds: number | undefined;
+}
+
+export function parts(rollout: KubeObject): RolloutParts {
+  const spec = (rollout.spec ?? {}) as {
+    selector?: { matchLabels?: Labels };
+    template?: RolloutParts['template'];
+    minReadySeconds?: number;
+  };
+  return {
+    name: rollout.metadata.name,
+    namespace: rollout.metadata.namespace ?? 'default',
+    matchLabels: spec.selector?.matchLabels ?? {},
+    template: spec.template ?? {},
+    minReadySeconds: spec.minReadySeconds,
+  };
+}

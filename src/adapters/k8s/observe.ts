@@ -1,0 +1,185 @@
+import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { PodMetadata } from '../../engine/spec.ts';
+import type { TreeReplicaSet } from '../../report/tree.ts';
+import {
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  type Observation,
+  type ObservedReplicaSet,
+} from '../../engine/state.ts';
+import type { KubeObject } from '../../controller/ports.ts';
+import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
+import {
+  EPHEMERAL_ANNOTATION,
+  parts,
+  ROLLOUT_LABEL,
+  SAME_TEMPLATE_ANNOTATION,
+  TEMPLATE_ANNOTATION,
+  type Labels,
+} from './names.ts';
+
+/** How long Service selectors are trusted from cache: only rollout-pilot moves them. */
+const SERVICE_REFRESH_MS = 15_000;
+
+/** Service selectors, refreshed every few seconds; our own switches update them at once. */
+export type ServiceCache = Map<string, { hash: string | undefined; exists: boolean; at: number }>;
+
+/** Why a pod is not serving, in a form people recognise from kubectl. */
+function podIssue(pod: V1Pod): string | undefined {
+  for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = c.state?.waiting?.reason;
+    if (waiting !== undefined && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') {
+      return `pod ${pod.metadata?.name ?? '?'}: ${waiting}${c.restartCount > 0 ? ` (${c.restartCount} restarts)` : ''}`;
+    }
+    const terminated = c.state?.terminated;
+    if (terminated !== undefined && terminated.exitCode !== 0) {
+      return `pod ${pod.metadata?.name ?? '?'}: container ${c.name} exited with ${terminated.exitCode}`;
+    }
+  }
+  return undefined;
+}
+
+async function listReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1ReplicaSet[]> {
+  const p = parts(rollout);
+  const list = await api.call(listCall('ReplicaSet', p.namespace), () =>
+    api.apps.listNamespacedReplicaSet({
+      namespace: p.namespace,
+      labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
+    }),
+  );
+  return list.items;
+}
+
+export async function observe(
+  api: KubeApi,
+  serviceCache: ServiceCache,
+  rollout: KubeObject,
+  services: readonly string[],
+): Promise<Observation> {
+  const p = parts(rollout);
+  const sets = await listReplicaSets(api, rollout);
+  const issues = new Map<string, string[]>();
+  // Pods only matter while some ReplicaSet is short of available pods: then they say why.
+  if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
+    const pods = await api.call(listCall('Pod', p.namespace), () =>
+      api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+    );
+    for (const pod of pods.items) {
+      const issue = podIssue(pod);
+      const hash = pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+      if (issue !== undefined && hash !== undefined) issues.set(hash, [...(issues.get(hash) ?? []), issue]);
+    }
+  }
+  const replicaSets: ObservedReplicaSet[] = sets.map((rs) => {
+    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+    return {
+      name: rs.metadata?.name ?? '',
+      hash,
+      revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+      specReplicas: rs.spec?.replicas ?? 0,
+      replicas: rs.status?.replicas ?? 0,
+      readyReplicas: rs.status?.readyReplicas ?? 0,
+      availableReplicas: rs.status?.availableReplicas ?? 0,
+      createdAt: rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '',
+      podIssues: (issues.get(hash) ?? []).slice(0, 5),
+      ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
+      sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
+    };
+  });
+  const observedServices: Observation['services'] = {};
+  const now = Date.now();
+  for (const name of services) {
+    const key = `${p.namespace}/${name}`;
+    let cached = serviceCache.get(key);
+    // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
+    if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
+      try {
+        const svc = await api.call(read('Service', p.namespace, name), () =>
+          api.core.readNamespacedService({ name, namespace: p.namespace }),
+        );
+        cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        cached = { hash: undefined, exists: false, at: now };
+      }
+      serviceCache.set(key, cached);
+    }
+    observedServices[name] = cached.exists ? { name, selectedHash: cached.hash } : undefined;
+  }
+  const ref = (rollout.spec as { workloadRef?: { name?: string } } | undefined)?.workloadRef;
+  let workload: Observation['workload'];
+  if (ref?.name !== undefined) {
+    const name = ref.name;
+    const d = await api.call(read('Deployment', p.namespace, name), () =>
+      api.apps.readNamespacedDeployment({ name, namespace: p.namespace }),
+    );
+    workload = { name, specReplicas: d.spec?.replicas ?? 0 };
+  }
+  return { replicaSets, services: observedServices, workload };
+}
+
+/** ReplicaSets with their pods, for the `get` tree. */
+export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeReplicaSet[]> {
+  const p = parts(rollout);
+  const sets = await listReplicaSets(api, rollout);
+  const pods = await api.call(listCall('Pod', p.namespace), () =>
+    api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+  );
+  return sets.map((rs) => {
+    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+    return {
+      name: rs.metadata?.name ?? '',
+      hash,
+      revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+      specReplicas: rs.spec?.replicas ?? 0,
+      availableReplicas: rs.status?.availableReplicas ?? 0,
+      images: (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
+      createdAt: rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '',
+      pods: pods.items
+        .filter(
+          (pod) =>
+            pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === hash && !pod.metadata.deletionTimestamp,
+        )
+        .map((pod) => {
+          const statuses = pod.status?.containerStatuses ?? [];
+          return {
+            name: pod.metadata?.name ?? '',
+            phase: pod.status?.phase ?? 'Pending',
+            ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+            restarts: statuses.reduce((n, c) => n + c.restartCount, 0),
+            reason: statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined),
+            createdAt: pod.metadata?.creationTimestamp
+              ? new Date(pod.metadata.creationTimestamp).toISOString()
+              : '',
+          };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  });
+}
+
+export async function revisions(
+  api: KubeApi,
+  rollout: KubeObject,
+): Promise<Map<number, { hash: string; template: unknown }>> {
+  const out = new Map<number, { hash: string; template: unknown }>();
+  for (const rs of await listReplicaSets(api, rollout)) {
+    const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+    const original = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];
+    if (original !== undefined) {
+      out.set(revision, { hash, template: JSON.parse(original) });
+      continue;
+    }
+    const template = structuredClone(rs.spec?.template ?? {}) as { metadata?: { labels?: Labels } };
+    // Back to the template as the user wrote it: without the labels rollout-pilot adds.
+    const ephemeral = JSON.parse(rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION] ?? '{}') as PodMetadata;
+    const added = new Set([POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL, ...Object.keys(ephemeral.labels ?? {})]);
+    const labels = Object.fromEntries(
+      Object.entries(template.metadata?.labels ?? {}).filter(([k]) => !added.has(k)),
+    );
+    template.metadata = { ...template.metadata, labels };
+    out.set(revision, { hash, template });
+  }
+  return out;
+}

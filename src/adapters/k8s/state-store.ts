@@ -1,0 +1,97 @@
+import { initialStatus, type ControlRequest, type RolloutStatus } from '../../engine/state.ts';
+import {
+  ConflictError,
+  StateTooLargeError,
+  type KubeObject,
+  type StoredState,
+} from '../../controller/ports.ts';
+import { isTooLarge } from './api-errors.ts';
+import { read, statusCode, write, type KubeApi } from './api-call.ts';
+import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
+
+/** Bytes of a ConfigMap's data as the API server counts them (keys and values). */
+function stateBytes(data: Record<string, string>): number {
+  return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
+/** The rollout's state ConfigMap: read, and written by compare-and-swap on its resourceVersion. */
+export class StateStore {
+  /** The state ConfigMap's resourceVersion we wrote last: its own watch event is no news. */
+  lastWrittenVersion: string | undefined;
+
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  async readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
+    try {
+      const cm = await this.api.call(read('ConfigMap', namespace, stateName(rollout)), () =>
+        this.api.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
+      );
+      const data = cm.data ?? {};
+      return {
+        rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
+        status: {
+          ...initialStatus(),
+          ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
+        },
+        requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
+        templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
+        analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
+        github:
+          data['github.json'] === undefined
+            ? undefined
+            : (JSON.parse(data['github.json']) as StoredState['github']),
+        driver: data['driver'],
+        version: cm.metadata?.resourceVersion,
+      };
+    } catch (e) {
+      if (statusCode(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: stateName(rollout),
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [ROLLOUT_LABEL]: rollout },
+        ...(state.version === undefined ? {} : { resourceVersion: state.version }),
+      },
+      data: {
+        'rollout.json': JSON.stringify(state.rollout),
+        'status.json': JSON.stringify(state.status),
+        'requests.json': JSON.stringify(state.requests),
+        'templates.json': JSON.stringify(state.templates),
+        'analysis.json': JSON.stringify(state.analysis),
+        ...(state.github === undefined ? {} : { 'github.json': JSON.stringify(state.github) }),
+        ...(state.driver === undefined ? {} : { driver: state.driver }),
+      },
+    };
+    try {
+      const written =
+        state.version === undefined
+          ? await this.api.call(write('create', 'ConfigMap', namespace, stateName(rollout)), () =>
+              this.api.core.createNamespacedConfigMap({ namespace, body }),
+            )
+          : await this.api.call(write('replace', 'ConfigMap', namespace, stateName(rollout)), () =>
+              this.api.core.replaceNamespacedConfigMap({ name: stateName(rollout), namespace, body }),
+            );
+      this.lastWrittenVersion = written.metadata?.resourceVersion;
+      return written.metadata?.resourceVersion ?? '';
+    } catch (e) {
+      if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
+      if (isTooLarge(e)) {
+        throw new StateTooLargeError(
+          `the state of ${rollout} is too large to write (${stateBytes(body.data)} bytes; a ConfigMap holds 1048576): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      throw e;
+    }
+  }
+}
