@@ -9,7 +9,7 @@ import {
   formatDiagnostic,
   get,
   parseInputs
-} from "./chunks/chunk-S4RILCMW.js";
+} from "./chunks/chunk-2BAR7YWX.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
