@@ -13,7 +13,7 @@ import {
   type V1Pod,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
-import type { Action } from '../../engine/canary.ts';
+import type { Action } from '../../engine/actions.ts';
 import { canonicalJson } from '../../engine/hash.ts';
 import type { PodMetadata } from '../../engine/spec.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
