@@ -1,7 +1,7 @@
 import { AppsV1Api, Watch, type KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubeCluster } from '../src/adapters/k8s/cluster.ts';
 import type { StoredState } from '../src/controller/ports.ts';
-import type { Action } from '../src/engine/canary.ts';
+import type { Action } from '../src/engine/actions.ts';
 import type { RolloutStatus } from '../src/engine/state.ts';
 import type { Interval } from './intervals.ts';
 

@@ -17,7 +17,7 @@ import {
   type AnalysisRecord,
   type StoredTemplate,
 } from '../analysis/templates.ts';
-import type { Action } from '../engine/canary.ts';
+import type { Action } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';

@@ -1,4 +1,5 @@
-import { decideCanary, type Decision } from '../engine/canary.ts';
+import { decideCanary } from '../engine/canary.ts';
+import type { Decision } from '../engine/actions.ts';
 import { applyControlRequest } from '../engine/commands.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
 import type { EngineRollout } from '../engine/spec.ts';

@@ -1,5 +1,5 @@
 import type { StoredTemplate } from '../analysis/templates.ts';
-import type { Action } from '../engine/canary.ts';
+import type { Action } from '../engine/actions.ts';
 import type { GitHubLink } from '../adapters/github/reporter.ts';
 import type { AnalysisRecord } from './analysis.ts';
 import type { Observation, RolloutStatus, ControlRequest } from '../engine/state.ts';

@@ -16,6 +16,15 @@ function withPaused<R extends RolloutObject>(rollout: R, paused: boolean): R {
   return { ...rollout, spec: { ...(rollout.spec ?? {}), paused } };
 }
 
+function refuseWhileAborted<R extends RolloutObject>(rollout: R, status: RolloutStatus): CommandOutcome<R> {
+  return {
+    rollout,
+    status,
+    applied: false,
+    message: 'the rollout is aborted: use retry to try the update again',
+  };
+}
+
 /**
  * Applies promote, promote-full, abort, retry or pause to the stored Rollout and its status, as
  * `kubectl argo rollouts` does to a Rollout object. Pure; the driver persists the result.
@@ -31,12 +40,7 @@ export function applyControlRequest<R extends RolloutObject>(
   switch (request.command) {
     case 'promote': {
       if (s.abort) {
-        return {
-          rollout,
-          status,
-          applied: false,
-          message: 'the rollout is aborted: use retry to try the update again',
-        };
+        return refuseWhileAborted(rollout, status);
       }
       if (!paused && s.pauseConditions.length === 0) {
         return { rollout, status, applied: false, message: 'nothing to promote: the rollout is not paused' };
@@ -53,12 +57,7 @@ export function applyControlRequest<R extends RolloutObject>(
     }
     case 'promote-full':
       if (s.abort) {
-        return {
-          rollout,
-          status,
-          applied: false,
-          message: 'the rollout is aborted: use retry to try the update again',
-        };
+        return refuseWhileAborted(rollout, status);
       }
       s.promoteFull = true;
       return {

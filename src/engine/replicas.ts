@@ -15,8 +15,7 @@
  *   - "older" RSs are every other RS owned by the Rollout.
  */
 
-/** `maxSurge` / `maxUnavailable` as they appear in a manifest: an int or an `"NN%"` string. */
-export type IntOrPercent = number | string;
+import type { IntOrPercent } from '../manifests/rollout.ts';
 
 /** Argo's defaults for canary `maxSurge` and `maxUnavailable` (`utils/defaults`). */
 export const DEFAULT_MAX_SURGE = '25%';

@@ -1,4 +1,4 @@
-import type { IntOrPercent } from './replicas.ts';
+import type { IntOrPercent } from '../manifests/rollout.ts';
 
 /** The parts of a canary step the engine acts on; durations already in seconds. */
 export type EngineStep =

@@ -4,22 +4,9 @@
  * the cluster's state (times as data) and posts what these return.
  */
 import type { AnalysisRecord } from '../analysis/templates.ts';
-import type { Phase } from '../engine/state.ts';
+import type { Phase, StepRecord } from '../engine/state.ts';
 import { renderAnalysisSection, scrubber } from './analysis-md.ts';
 import { between, cellText, clip, code, fence, hardCap, text, utc } from './markdown.ts';
-
-/** A step this revision went through, as the rollout's state records it. */
-export interface StepRecord {
-  /** 1-based. */
-  step: number;
-  /** `describeStep` of the step. */
-  action: string;
-  weight: number;
-  canary: number;
-  stable: number;
-  startedAt?: string | undefined;
-  completedAt?: string | undefined;
-}
 
 /** A step of the plan, with the pod counts it settles at. */
 export interface PlannedStep {

@@ -1,4 +1,4 @@
-import type { Action } from '../../engine/canary.ts';
+import type { Action } from '../../engine/actions.ts';
 import { canonicalJson } from '../../engine/hash.ts';
 import type { PodMetadata } from '../../engine/spec.ts';
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../engine/state.ts';

@@ -1,5 +1,5 @@
 import { KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
-import type { Action } from '../../engine/canary.ts';
+import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
 import type { ClusterPort, KubeObject, LeaseInfo, StoredState } from '../../controller/ports.ts';

@@ -27,7 +27,6 @@ import {
   type BasicCanaryInput,
   type BasicCanaryReconcileStep,
   type CanaryStepLike,
-  type IntOrPercent,
   type ObservedReplicaSet,
   type OlderReplicaSet,
   type ReplicaProgressThreshold,
@@ -36,6 +35,7 @@ import {
   type TrafficWeights,
 } from '../../../src/engine/replicas.ts';
 import { modelLimits, modelTargetCounts } from './replicas-model.ts';
+import type { IntOrPercent } from '../../../src/manifests/rollout.ts';
 
 const rs = (specReplicas: number, availableReplicas: number): ReplicaSetCounts => ({
   specReplicas,

@@ -1,4 +1,5 @@
-import { decideCanary, type Action, type Decision } from '../../../src/engine/canary.ts';
+import { decideCanary } from '../../../src/engine/canary.ts';
+import type { Action, Decision } from '../../../src/engine/actions.ts';
 import { canonicalJson } from '../../../src/engine/hash.ts';
 import type { EngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type Observation, type RolloutStatus } from '../../../src/engine/state.ts';

@@ -1,4 +1,4 @@
-import type { Action } from '../../../src/engine/canary.ts';
+import type { Action } from '../../../src/engine/actions.ts';
 import type { Observation, ObservedReplicaSet } from '../../../src/engine/state.ts';
 import {
   ConflictError,

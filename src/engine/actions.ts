@@ -1,0 +1,43 @@
+import type { EngineRollout, PodMetadata } from './spec.ts';
+import type { AnalysisView, Observation, RolloutStatus } from './state.ts';
+
+/** One change to the cluster. Each is absolute (set X to Y), so applying it twice is harmless. */
+export type Action =
+  | { kind: 'createReplicaSet'; hash: string; revision: number; replicas: number }
+  | { kind: 'scaleReplicaSet'; name: string; replicas: number; role: 'canary' | 'stable' | 'older' }
+  | { kind: 'setRevision'; name: string; revision: number }
+  | { kind: 'switchService'; service: string; hash: string }
+  | { kind: 'deleteReplicaSet'; name: string }
+  | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata }
+  | { kind: 'scaleWorkload'; name: string; replicas: number }
+  | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
+  | { kind: 'terminateAnalysis'; id: string };
+
+export interface TickInput {
+  rollout: EngineRollout;
+  /** Hash of the desired pod template (after image overrides). */
+  templateHash: string;
+  stepsHash: string;
+  status: RolloutStatus;
+  observed: Observation;
+  now: Date;
+  /** Analysis runs of the current revision and attempt, by id (see analysisId). */
+  analysis?: ReadonlyMap<string, AnalysisView> | undefined;
+}
+
+export interface Decision {
+  actions: Action[];
+  status: RolloutStatus;
+  /** One line per decision, for the log. */
+  log: string[];
+  /** When to look again: 0 right away; otherwise how long nothing can change by itself. */
+  requeueAfterMs: number;
+  /**
+   * The run can stop: Healthy, paused until a person acts, or Degraded and settled. `exitCode` 1
+   * for aborts and timeouts.
+   */
+  done: { exitCode: 0 | 1 } | undefined;
+}
+
+/** How often to look while waiting for pods; the ReplicaSets' watch wakes the driver earlier. */
+export const POLL_INTERVAL_MS = 5000;

@@ -1,0 +1,49 @@
+import type { Action } from './actions.ts';
+import { canonicalJson } from './hash.ts';
+import type { EngineRollout } from './spec.ts';
+import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
+
+const iso = (d: Date): string => d.toISOString();
+
+/** progressDeadlineSeconds: any change in the ReplicaSets or the step counts as progress. */
+export function trackProgress(
+  rollout: EngineRollout,
+  prev: RolloutStatus,
+  s: RolloutStatus,
+  newRS: ObservedReplicaSet,
+  stableRS: ObservedReplicaSet,
+  observed: Observation,
+  actions: Action[],
+  now: Date,
+  log: string[],
+): void {
+  const mark = canonicalJson({
+    rs: observed.replicaSets.map((rs) => [rs.hash, rs.specReplicas, rs.availableReplicas]),
+    step: s.currentStepIndex,
+    stable: s.stableRS,
+  });
+  if (mark !== prev.progressMark || actions.length > 0) {
+    s.progressMark = mark;
+    s.progressAt = iso(now);
+    if (s.progressDeadlineExceeded === true && newRS.availableReplicas > 0)
+      s.progressDeadlineExceeded = false;
+  }
+  const complete = s.stableRS === s.currentPodHash && newRS.availableReplicas === rollout.replicas;
+  const step = rollout.canary.steps[s.currentStepIndex ?? 0];
+  const waitingOnPerson =
+    s.pauseConditions.length > 0 || rollout.paused || (step !== undefined && 'pause' in step);
+  if (complete || waitingOnPerson || s.abort || s.progressDeadlineExceeded === true) return;
+  const since = Date.parse(s.progressAt ?? iso(now));
+  if (now.getTime() - since <= rollout.progressDeadlineSeconds * 1000) return;
+  s.progressDeadlineExceeded = true;
+  const issues = [...newRS.podIssues, ...(stableRS === newRS ? [] : stableRS.podIssues)];
+  log.push(
+    `ReplicaSet ${newRS.name} has timed out progressing (progressDeadlineSeconds ${rollout.progressDeadlineSeconds})${issues.length ? `: ${issues.join('; ')}` : ''}`,
+  );
+  if (rollout.progressDeadlineAbort) {
+    s.abort = true;
+    s.abortedAt = iso(now);
+    s.abortMessage = `ReplicaSet ${newRS.name} has timed out progressing${issues.length ? `: ${issues.join('; ')}` : ''}`;
+    log.push('progressDeadlineAbort: aborting, traffic and replicas go back to stable');
+  }
+}
