@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { execute } from './commands/index.ts';
-import { get as getRollout } from './commands/rollout.ts';
+import { get as getRollout } from './commands/get.ts';
 import { Commands, Inputs, parseInputs } from './config/inputs.ts';
 import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
 import { boundLines, type Logger } from './util/logger.ts';

@@ -1,6 +1,11 @@
 import type { Config } from '../config/inputs.ts';
 import { lint } from './lint.ts';
-import { control, plan, releaseHeldLease, run, status, undo } from './rollout.ts';
+import { control } from './control.ts';
+import { plan } from './plan.ts';
+import { run } from './run.ts';
+import { status } from './status.ts';
+import { undo } from './undo.ts';
+import { releaseHeldLease } from './wiring.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
 /** Runs one command. The action and the CLI both come through here: one engine, two edges. */

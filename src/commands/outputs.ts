@@ -1,0 +1,47 @@
+import type { AnalysisRecord } from '../controller/analysis.ts';
+import type { DriveResult } from '../controller/driver.ts';
+import { toEngineRollout } from '../controller/engine-rollout.ts';
+import type { ClusterPort, KubeObject, StoredState } from '../controller/ports.ts';
+import type { CommandContext, CommandResult, OutputName } from './types.ts';
+import { analysisOutput } from './analysis.ts';
+
+/** The action's outputs from where the rollout stands. */
+export async function outputsFor(
+  cluster: ClusterPort,
+  rollout: KubeObject,
+  state: Pick<StoredState, 'status'> & { analysis?: readonly AnalysisRecord[] },
+): Promise<Partial<Record<OutputName, string>>> {
+  const engine = toEngineRollout(rollout);
+  const s = state.status;
+  const observed = await cluster.observe(rollout, []);
+  const revisionOf = (hash: string | undefined): string =>
+    String(observed.replicaSets.find((rs) => rs.hash === hash)?.revision ?? '');
+  return {
+    phase: s.phase,
+    aborted: String(s.abort),
+    message: s.message || `${rollout.metadata.name} is ${s.phase}`,
+    'step-index': String(s.currentStepIndex ?? 0),
+    'step-count': String(engine.canary.steps.length),
+    'canary-weight': String(s.canaryWeight),
+    'stable-revision': revisionOf(s.stableRS),
+    'canary-revision': revisionOf(s.currentPodHash),
+    analysis: JSON.stringify(analysisOutput(state.analysis ?? [])),
+  };
+}
+
+export async function finish(
+  cluster: ClusterPort,
+  result: DriveResult,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  const outputs = await outputsFor(cluster, result.rollout, result);
+  if (result.stoppedBecause === 'other-driver') {
+    outputs.message = `another run drives ${result.rollout.metadata.name}: ${result.driver ?? '?'}`;
+  } else if (result.stoppedBecause === 'max-runtime') {
+    outputs.message = `${outputs.message ?? ''} (handed over at max-runtime; run again to resume)`;
+  }
+  ctx.log.info(
+    `${result.rollout.metadata.name}: ${result.status.phase}${result.status.message ? ` - ${result.status.message}` : ''}`,
+  );
+  return { exitCode: result.exitCode, outputs };
+}

@@ -1,0 +1,88 @@
+import { deployedSha, GitHubReporter, pullRequestFromEvent } from '../adapters/github/reporter.ts';
+import type { Config } from '../config/inputs.ts';
+import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
+import type { KubeObject, StoredState } from '../controller/ports.ts';
+import { planRollout } from '../engine/plan.ts';
+import { renderPlan } from '../report/plan.ts';
+import { podTemplateHash } from '../engine/hash.ts';
+import { initialStatus } from '../engine/state.ts';
+import type { CommandContext, CommandResult } from './types.ts';
+import { connect } from './wiring.ts';
+import { prepare } from './prepare.ts';
+
+function images(rollout: KubeObject | undefined): Map<string, string> {
+  const containers =
+    (rollout?.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } })?.template
+      ?.spec?.containers ?? [];
+  return new Map(containers.map((c) => [c.name, c.image]));
+}
+
+/** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
+export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  let { rollout } = await prepare(config, ctx, (ns) => {
+    try {
+      return connect(config, ctx, ns).namespace;
+    } catch {
+      return config.namespace ?? ns ?? 'default';
+    }
+  });
+  let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
+  let stored: StoredState | undefined;
+  let offline = '';
+  try {
+    const connected = connect(config, ctx, rollout.metadata.namespace);
+    namespace = connected.namespace;
+    stored = await connected.cluster.readState(namespace, rollout.metadata.name);
+    rollout = withImages(
+      await connected.cluster.resolveWorkloadRef({
+        ...rollout,
+        metadata: { ...rollout.metadata, namespace },
+      }),
+      config.images,
+    );
+  } catch (e) {
+    offline = `\n\n_The cluster could not be read (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}): planned as an update from a stable revision._`;
+  }
+  const engine = toEngineRollout(rollout);
+  const hash = podTemplateHash((rollout.spec as { template?: unknown }).template);
+  const status = stored?.status ?? (offline ? { ...initialStatus(), stableRS: '(unknown)' } : undefined);
+  const result = planRollout(engine, hash, status);
+  const before = images(stored?.rollout);
+  const changes = [...images(rollout)]
+    .filter(([c, image]) => before.get(c) !== image)
+    .map(([container, to]) => ({ container, from: before.get(container), to }));
+  const summary = renderPlan(rollout.metadata.name, namespace, result, changes) + offline;
+  const outputs: CommandResult['outputs'] = {
+    message: result.summary,
+    'step-count': String(engine.canary.steps.length),
+  };
+  // On a pull request, the plan goes on the pull request: what will happen, before anyone merges.
+  const repository = ctx.env.GITHUB_REPOSITORY;
+  const sha = deployedSha(ctx.env);
+  const pr = config.prNumber ?? pullRequestFromEvent(ctx.env);
+  if (
+    config.comment &&
+    config.githubToken !== undefined &&
+    repository !== undefined &&
+    sha !== undefined &&
+    pr !== undefined
+  ) {
+    const reporter = new GitHubReporter({
+      token: config.githubToken,
+      apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+      link: { repository, sha, prNumber: pr },
+      log: ctx.log,
+      checkName: `rollout-pilot plan ${namespace}/${rollout.metadata.name}`,
+      comment: true,
+      checkRun: false,
+    });
+    const marker = `<!-- rollout-pilot-plan:${namespace}/${rollout.metadata.name} -->`;
+    const url = await reporter.upsertComment(`${marker}\n${summary}`, marker);
+    if (url !== undefined) outputs['comment-url'] = url;
+  }
+  return {
+    exitCode: 0,
+    outputs,
+    summary,
+  };
+}

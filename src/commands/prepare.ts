@@ -1,0 +1,125 @@
+import { readManifestFiles } from '../adapters/files.ts';
+import type { StoredTemplate } from '../analysis/templates.ts';
+import type { Config } from '../config/inputs.ts';
+import { withImages } from '../controller/engine-rollout.ts';
+import type { KubeObject } from '../controller/ports.ts';
+import { ARGO_API_VERSION, rolloutDocNamespace, validateManifests } from '../manifests/validate.ts';
+import { ConfigurationError, ManifestError, type Diagnostic } from '../util/errors.ts';
+import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
+import type { ManifestDoc } from '../manifests/parse.ts';
+import type { CommandContext } from './types.ts';
+
+/** Finds the Rollout to drive among the validated manifests. */
+export function selectRolloutDoc(
+  docs: ReturnType<typeof validateManifests>['docs'],
+  name: string | undefined,
+): ManifestDoc {
+  const rollouts = docs.filter(
+    (d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout',
+  );
+  const chosen =
+    name === undefined
+      ? rollouts
+      : rollouts.filter((d) => (d.object.metadata as { name?: string }).name === name);
+  if (chosen.length === 0) {
+    throw new ConfigurationError(
+      name === undefined
+        ? 'manifests: no Rollout found'
+        : `manifests: no Rollout named "${name}" (found ${rollouts.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ') || 'none'})`,
+    );
+  }
+  if (chosen.length > 1) {
+    throw new ConfigurationError(
+      `manifests hold ${chosen.length} Rollouts: say which one with the rollout input (${chosen.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ')})`,
+    );
+  }
+  const doc = chosen[0];
+  if (doc === undefined) throw new ConfigurationError('manifests: no Rollout found');
+  return doc;
+}
+
+export interface PreparedRun {
+  rollout: KubeObject;
+  plain: KubeObject[];
+  templates: StoredTemplate[];
+  /** Templates the manifests name but do not hold; `run` looks for them in the cluster. */
+  missing: Diagnostic[];
+  /** Services and Secrets the Rollout and its templates need; `run` checks that each exists. */
+  references: ObjectRef[];
+}
+
+/**
+ * Reads and validates the manifests, refuses what they may not do (docs/security.md) and picks the
+ * Rollout; throws on any problem (nothing is touched). `namespaceFor` resolves the rollout's
+ * namespace from the Rollout's own, as `connect` does.
+ */
+export async function prepare(
+  config: Config,
+  ctx: CommandContext,
+  namespaceFor: (manifestNamespace: string | undefined) => string,
+): Promise<PreparedRun> {
+  if (config.manifests.length === 0)
+    throw new ConfigurationError(`${config.command} needs the manifests input`);
+  const files = await readManifestFiles(config.manifests, ctx.cwd);
+  const { docs, diagnostics } = validateManifests(files, {
+    policy: {
+      namespace: (all) => namespaceFor(rolloutDocNamespace(all, config.rollout)),
+      safety: config.safety,
+    },
+  });
+  const missing = diagnostics.filter((d) => d.missingTemplate !== undefined);
+  const problems = diagnostics.filter((d) => d.missingTemplate === undefined);
+  if (problems.length > 0 || (missing.length > 0 && config.command !== 'run')) {
+    for (const d of diagnostics) ctx.log.error(d.message, d);
+    throw new ManifestError(diagnostics);
+  }
+  const rolloutDoc = selectRolloutDoc(docs, config.rollout);
+  const rollout = structuredClone(rolloutDoc.object) as unknown as KubeObject;
+  const references = objectReferences(rolloutDoc, docs);
+  delete rollout.status;
+  // With a workloadRef the template comes from the cluster: images are set on it in `run`.
+  if ((rollout.spec as { workloadRef?: unknown } | undefined)?.workloadRef === undefined) {
+    return {
+      rollout: withImages(rollout, config.images),
+      plain: plainObjects(docs),
+      templates: analysisTemplates(docs),
+      missing,
+      references,
+    };
+  }
+  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs), missing, references };
+}
+
+export function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
+  return docs
+    .filter(
+      (d) =>
+        d.object.apiVersion === ARGO_API_VERSION &&
+        (d.object.kind === 'AnalysisTemplate' || d.object.kind === 'ClusterAnalysisTemplate'),
+    )
+    .map((d) => {
+      const spec = (d.object.spec ?? {}) as Record<string, unknown>;
+      const metrics = Array.isArray(spec.metrics) ? (spec.metrics as { name?: unknown }[]) : [];
+      return {
+        kind: d.object.kind as StoredTemplate['kind'],
+        name: String((d.object.metadata as { name?: unknown }).name),
+        spec,
+        source: {
+          file: d.file,
+          line: d.location.line,
+          metrics: Object.fromEntries(
+            metrics.map((m, i) => [
+              String(m.name),
+              d.positions.get(`spec.metrics[${i}]`)?.line ?? d.location.line,
+            ]),
+          ),
+        },
+      };
+    });
+}
+
+export function plainObjects(docs: ReturnType<typeof validateManifests>['docs']): KubeObject[] {
+  return docs
+    .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
+    .map((d) => structuredClone(d.object) as unknown as KubeObject);
+}

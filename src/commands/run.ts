@@ -1,0 +1,129 @@
+import type { KubeCluster } from '../adapters/k8s/cluster.ts';
+import type { Config } from '../config/inputs.ts';
+import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
+import { podTemplateHash } from '../engine/hash.ts';
+import { initialStatus, POD_TEMPLATE_HASH_LABEL } from '../engine/state.ts';
+import { completeTakeover, findTakeover } from './argo-takeover.ts';
+import { ManifestError, type Diagnostic } from '../util/errors.ts';
+import {
+  applyWithProgress,
+  clusterTemplateJobProblems,
+  missingReferences,
+  preflightObjects,
+} from './preflight.ts';
+import type { CommandContext, CommandResult } from './types.ts';
+import { driverIdentity, connect } from './wiring.ts';
+import { outputsFor } from './outputs.ts';
+import { prepare, type PreparedRun } from './prepare.ts';
+import { takeLease } from './lease.ts';
+import { githubLink } from './github.ts';
+import { driveAndReport } from './drive.ts';
+import { storeRollout } from './store.ts';
+import { control } from './control.ts';
+
+/** `run`: validate, apply the plain objects, store the Rollout, and drive it. */
+export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
+  if (config.manifests.length === 0 && config.rollout !== undefined) return control(config, ctx, undefined);
+  const prepared = await prepare(config, ctx, (ns) => connect(config, ctx, ns).namespace);
+  const plain = prepared.plain;
+  const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);
+  prepared.rollout.metadata = {
+    name: prepared.rollout.metadata.name,
+    namespace,
+    ...pick(prepared.rollout.metadata, ['labels', 'annotations']),
+  };
+  const rollout = withImages(await cluster.resolveWorkloadRef(prepared.rollout), config.images);
+  await resolveInCluster(config, ctx, cluster, namespace, prepared);
+  const engine = toEngineRollout(rollout);
+  const name = rollout.metadata.name;
+
+  // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
+  const managed = [engine.canary.stableService, engine.canary.canaryService].filter((s): s is string => !!s);
+  const hashes = await cluster.serviceHashes(namespace, managed);
+  for (const obj of plain) {
+    // Re-applying a Service must keep the ReplicaSet it points at, or traffic would jump.
+    const hash = hashes.get(obj.metadata.name);
+    if (obj.kind === 'Service' && hash !== undefined) {
+      const spec = (obj.spec ?? {}) as { selector?: Record<string, string> };
+      obj.spec = { ...spec, selector: { ...spec.selector, [POD_TEMPLATE_HASH_LABEL]: hash } };
+    }
+  }
+  // The server validates everything first, the ReplicaSet and the state too; an error here changes nothing.
+  const checked = [...plain, ...preflightObjects(rollout, namespace, prepared.templates)];
+  await ctx.log.group(`Validate ${checked.length} objects on the server (dry run)`, () =>
+    applyWithProgress(cluster, checked, { dryRun: true, namespace }, ctx.log),
+  );
+
+  // Argo Rollouts' ReplicaSets of this rollout, on the first run after a move from its controller.
+  const known = (await cluster.readState(namespace, name))?.status.stableRS;
+  const foreign = await findTakeover(cluster, rollout, engine.canary.stableService);
+  const takeover =
+    foreign !== undefined && (known === undefined || known === foreign.stableHash) ? foreign : undefined;
+
+  const identity = driverIdentity(ctx.env);
+  const other = await takeLease(cluster, namespace, name, identity, ctx.log);
+  if (other !== undefined) {
+    const changed = await storeRollout(cluster, namespace, rollout, prepared.templates);
+    const message = `another run drives ${name}: ${other.holder}${changed ? '; it picks up this revision' : ''}`;
+    ctx.log.info(message);
+    const existing = await cluster.readState(namespace, name);
+    return {
+      exitCode: 0,
+      outputs: { ...(existing ? await outputsFor(cluster, rollout, existing) : {}), message },
+    };
+  }
+  await ctx.log.group(`Apply ${plain.length} object${plain.length === 1 ? '' : 's'}`, async () => {
+    await applyWithProgress(cluster, plain, { dryRun: false, namespace }, ctx.log);
+  });
+  const initial = takeover === undefined ? undefined : { ...initialStatus(), stableRS: takeover.stableHash };
+  if (await storeRollout(cluster, namespace, rollout, prepared.templates, initial)) {
+    ctx.log.info(
+      `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
+    );
+  }
+  if (takeover !== undefined) await completeTakeover(cluster, rollout, takeover, ctx.log);
+  const before = (await cluster.readState(namespace, name))?.github;
+  const link = githubLink(config, ctx.env, before);
+  return ctx.log.group(`Drive Rollout ${namespace}/${name}`, () =>
+    driveAndReport(config, ctx, cluster, namespace, name, identity, link),
+  );
+}
+
+export function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+/**
+ * Templates the manifests name but do not hold may live in the cluster (Argo's CRDs installed); the
+ * Services and Secrets the Rollout needs must exist. Throws on anything missing.
+ */
+async function resolveInCluster(
+  config: Config,
+  ctx: CommandContext,
+  cluster: KubeCluster,
+  namespace: string,
+  prepared: PreparedRun,
+): Promise<void> {
+  const plain = prepared.plain;
+  const unresolved: Diagnostic[] = [];
+  for (const d of prepared.missing) {
+    const ref = d.missingTemplate;
+    if (ref === undefined) continue;
+    if (prepared.templates.some((t) => t.kind === ref.kind && t.name === ref.name)) continue;
+    const found = await cluster.readAnalysisTemplate(ref.kind, ref.name, namespace);
+    if (found === undefined) {
+      unresolved.push({ ...d, message: `${d.message}; not in the cluster either` });
+      continue;
+    }
+    const spec = (found.spec ?? {}) as Record<string, unknown>;
+    const refused = config.safety.privilegedJobs ? [] : clusterTemplateJobProblems(ref.name, spec);
+    unresolved.push(...refused.map((message) => ({ ...d, message })));
+    prepared.templates.push({ kind: ref.kind, name: ref.name, spec });
+    ctx.log.info(`using ${ref.kind} ${ref.name} from the cluster`);
+  }
+  unresolved.push(...(await missingReferences(cluster, namespace, prepared.references, plain)));
+  if (unresolved.length > 0) {
+    for (const d of unresolved) ctx.log.error(d.message, d);
+    throw new ManifestError(unresolved);
+  }
+}
