@@ -1,4 +1,4 @@
-import type { Action } from '../../src/engine/canary.ts';
+import type { Action } from '../../src/engine/actions.ts';
 import { canonicalJson } from '../../src/engine/hash.ts';
 import type { Observation } from '../../src/engine/state.ts';
 import {
