@@ -1,6 +1,6 @@
 /** The evaluator's running state: the environment, predicate scopes and the step budget. Pure. */
 import type { Expr } from './ast.ts';
-import type { CallContext } from './builtins.ts';
+import type { CallContext } from './builtin-args.ts';
 import { ExprEvalError } from './errors.ts';
 
 /** Nodes evaluated plus elements visited, per evaluation. */
