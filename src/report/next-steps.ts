@@ -3,11 +3,11 @@ import { code, fence } from './markdown.ts';
 import type { RolloutReport } from './report-model.ts';
 import { actionOf, currentStep, type PauseWhy, type Situation } from './situation.ts';
 
-export function githubOrigin(r: RolloutReport): string {
+function githubOrigin(r: RolloutReport): string {
   return /^(https?:\/\/[^/]+)\//.exec(r.runUrl ?? '')?.[1] ?? 'https://github.com';
 }
 
-export function shellWord(value: string): string {
+function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -32,7 +32,7 @@ export function command(r: RolloutReport, cmd: string, purpose: string): string[
   ];
 }
 
-export function revertLine(r: RolloutReport): string[] {
+function revertLine(r: RolloutReport): string[] {
   if (r.revertPr === undefined) return [];
   return [
     `- A revert pull request is open: [#${r.revertPr.number}](${r.revertPr.url}). Merge it so that main matches what runs.`,

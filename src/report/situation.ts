@@ -20,7 +20,7 @@ export function currentStep(r: RolloutReport): number | undefined {
   return r.currentStepIndex < r.stepCount ? r.currentStepIndex + 1 : undefined;
 }
 
-export function abortReason(message: string): string {
+function abortReason(message: string): string {
   const m = /^RolloutAborted: Rollout aborted update to revision \d+(?::\s*([\s\S]*))?$/.exec(message);
   if (m !== null) return m[1] ?? 'aborted with the abort command';
   return message || 'aborted';
@@ -67,7 +67,7 @@ export function stoppedStep(r: RolloutReport, s: Situation): number | undefined 
   return next !== undefined && next <= r.stepCount ? next : undefined;
 }
 
-export function changedImages(r: RolloutReport): string[] {
+function changedImages(r: RolloutReport): string[] {
   const changed = r.images.filter((i) => i.from !== i.to);
   return (changed.length > 0 ? changed : r.images).map((i) => i.to);
 }
@@ -76,7 +76,7 @@ export function position(r: RolloutReport, step: number): string {
   return `step ${step}/${r.stepCount}`;
 }
 
-export interface Verdict {
+interface Verdict {
   /** Markdown, for the comment's headline. */
   markdown: string;
   /** Plain text, for the check run's title. */
