@@ -2,17 +2,123 @@
 import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
 import {
   Commands,
+  ConfigurationError,
   Inputs,
   boundLines,
+  describeStep,
   errorMessage,
   execute,
   formatDiagnostic,
-  get,
-  parseInputs
-} from "./chunks/chunk-2BAR7YWX.js";
+  parseInputs,
+  stateFor,
+  systemClock,
+  toEngineRollout
+} from "./chunks/chunk-7ERWCR67.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
+
+// src/report/tree.ts
+var ICON = { Healthy: "\u2714", Progressing: "\u25CC", Paused: "\u0965", Degraded: "\u2716" };
+function width(text) {
+  return Array.from(text).length;
+}
+function age(from, now) {
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(from)) / 1e3));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+function renderTree(input) {
+  const { rollout, status, now } = input;
+  const steps = rollout.canary.steps;
+  const index = status.currentStepIndex ?? 0;
+  const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
+  const role = (rs) => {
+    const roles = [];
+    if (rs.hash === status.stableRS) roles.push("stable");
+    if (rs.hash === status.currentPodHash && rs.hash !== status.stableRS) roles.push("canary");
+    return roles.join(",");
+  };
+  const images = sets.filter((rs) => rs.specReplicas > 0 || rs.hash === status.stableRS || rs.hash === status.currentPodHash).flatMap((rs) => rs.images.map((i) => `${i}${role(rs) ? ` (${role(rs)})` : ""}`));
+  const available = sets.reduce((n, rs) => n + rs.availableReplicas, 0);
+  const current = sets.reduce((n, rs) => n + rs.pods.length, 0);
+  const updated = sets.find((rs) => rs.hash === status.currentPodHash)?.pods.length ?? 0;
+  const ready = sets.reduce((n, rs) => n + rs.pods.filter((p) => p.ready).length, 0);
+  const pad = (k) => `${k}:`.padEnd(17);
+  const sub = (k) => `  ${`${k}:`.padEnd(15)}`;
+  const lines = [
+    `${pad("Name")}${rollout.name}`,
+    `${pad("Namespace")}${rollout.namespace}`,
+    `${pad("Status")}${ICON[status.phase] ?? "?"} ${status.phase}`,
+    ...status.message ? [`${pad("Message")}${status.message}`] : [],
+    `${pad("Strategy")}Canary`,
+    `${sub("Step")}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ""}`,
+    `${sub("SetWeight")}${status.canaryWeight}`,
+    `${sub("ActualWeight")}${available === 0 ? 0 : Math.round(100 * (sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ?? (status.stableRS === status.currentPodHash ? available : 0)) / available)}`,
+    `${pad("Images")}${images[0] ?? ""}`,
+    ...images.slice(1).map((i) => `${" ".repeat(17)}${i}`),
+    "Replicas:",
+    `${sub("Desired")}${rollout.replicas}`,
+    `${sub("Current")}${current}`,
+    `${sub("Updated")}${updated}`,
+    `${sub("Ready")}${ready}`,
+    `${sub("Available")}${available}`,
+    ""
+  ];
+  const rows = [["NAME", "KIND", "STATUS", "AGE", "INFO"]];
+  rows.push([`\u27F3 ${rollout.name}`, "Rollout", `${ICON[status.phase] ?? "?"} ${status.phase}`, "", ""]);
+  sets.forEach((rs, i) => {
+    const lastRevision = i === sets.length - 1;
+    const branch = lastRevision ? "\u2514\u2500\u2500" : "\u251C\u2500\u2500";
+    const stem = lastRevision ? "   " : "\u2502  ";
+    rows.push([`${branch}# revision:${rs.revision}`, "", "", "", ""]);
+    const rsState = rs.specReplicas === 0 ? "\u2022 ScaledDown" : rs.availableReplicas >= rs.specReplicas ? "\u2714 Healthy" : "\u25CC Progressing";
+    rows.push([`${stem}\u2514\u2500\u2500\u29C9 ${rs.name}`, "ReplicaSet", rsState, age(rs.createdAt, now), role(rs)]);
+    rs.pods.forEach((p, j) => {
+      const last = j === rs.pods.length - 1;
+      const podState = p.ready ? "\u2714 Running" : p.reason !== void 0 ? `\u2716 ${p.reason}` : `\u25CC ${p.phase}`;
+      rows.push([
+        `${stem}   ${last ? "\u2514\u2500\u2500" : "\u251C\u2500\u2500"}\u25A1 ${p.name}`,
+        "Pod",
+        podState,
+        age(p.createdAt, now),
+        `ready:${p.ready ? 1 : 0}/1${p.restarts > 0 ? `,restarts:${p.restarts}` : ""}`
+      ]);
+    });
+  });
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => width(r[c]))));
+  for (const r of rows) {
+    lines.push(
+      r.map((cell, c) => c < 4 ? cell + " ".repeat(Math.max(0, (widths[c] ?? 0) - width(cell))) : cell).join("  ").trimEnd()
+    );
+  }
+  return lines.join("\n");
+}
+
+// src/commands/get.ts
+async function get(config, ctx, options) {
+  const { cluster, namespace, name } = await stateFor(config, ctx);
+  for (; ; ) {
+    const state = await cluster.readState(namespace, name);
+    if (state === void 0) throw new ConfigurationError(`rollout ${name} is gone from ${namespace}`);
+    const screen = renderTree({
+      rollout: toEngineRollout(state.rollout),
+      status: state.status,
+      replicaSets: await cluster.details(state.rollout),
+      now: systemClock.now()
+    });
+    options.write(screen);
+    if (!options.watch || options.signal?.aborted) {
+      return { exitCode: state.status.phase === "Degraded" ? 1 : 0, outputs: { phase: state.status.phase } };
+    }
+    await systemClock.sleep(1e3, options.signal);
+    if (options.signal?.aborted) return { exitCode: 0, outputs: { phase: state.status.phase } };
+  }
+}
+
+// src/cli.ts
 var USAGE = `usage: rollout-pilot <command> [options]
 
 commands: ${Commands.join(", ")}

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-2BAR7YWX.js";
+} from "./chunks/chunk-7ERWCR67.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

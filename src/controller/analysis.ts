@@ -9,7 +9,7 @@ import {
   type RunState,
 } from '../analysis/engine/index.ts';
 import { evaluateCondition } from '../analysis/expr/index.ts';
-import { analysisJobName } from '../analysis/providers/job.ts';
+import { analysisJobName } from '../analysis/providers/job-naming.ts';
 import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
 import {
   buildRun,

@@ -1,14 +1,9 @@
 import type { GitHubReporter } from '../adapters/github/reporter.ts';
 import { planRollout } from '../engine/plan.ts';
 import { podTemplateHash } from '../engine/hash.ts';
-import {
-  analysisAnnotations,
-  commentMarker,
-  renderCheckRun,
-  renderComment,
-  renderJobSummary,
-  type RolloutReport,
-} from '../report/pr.ts';
+import { analysisAnnotations } from '../report/annotations.ts';
+import { commentMarker, renderCheckRun, renderComment, renderJobSummary } from '../report/pr.ts';
+import type { RolloutReport } from '../report/report-model.ts';
 import { toEngineRollout } from './engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
 

@@ -212,6 +212,21 @@ function metricSection(
   lines.push('');
   if (stored.length === 0) return lines;
 
+  lines.push(...measurementTable(r, stored, d, scrub));
+  lines.push(...queryDetails(stored, spec, d, scrub));
+  const chart = metricChart(m.name, stored, spec, d.chartPoints);
+  if (chart.length > 0) lines.push(...chart, '');
+  return lines;
+}
+
+/** The table of the newest measurements that fit, numbered as taken. */
+function measurementTable(
+  r: AnalysisRecord,
+  stored: readonly Measurement[],
+  d: Detail,
+  scrub: (s: string) => string,
+): string[] {
+  const lines: string[] = [];
   const shown = d.rows >= stored.length ? stored : stored.slice(stored.length - d.rows);
   const first = stored.length - shown.length + 1;
   if (shown.length < stored.length) {
@@ -241,36 +256,38 @@ function metricSection(
     });
     lines.push('');
   }
+  return lines;
+}
 
-  if (d.queryChars > 0) {
-    const queries = new Map<string, number[]>();
-    stored.forEach((x, i) => {
-      if (x.query === undefined || x.query === '') return;
-      const q = scrub(x.query);
-      queries.set(q, [...(queries.get(q) ?? []), i + 1]);
-    });
-    const newestFirst = [...queries].reverse().slice(0, 3);
-    if (newestFirst.length > 0) {
-      const kind = spec === undefined ? undefined : Object.keys(spec.provider)[0];
-      const lang = kind === undefined ? '' : (LANGUAGE[kind] ?? '');
-      lines.push(
-        '<details>',
-        `<summary>Query as sent${queries.size > 1 ? ' (it changed)' : ''}</summary>`,
-        '',
-      );
-      for (const [q, numbers] of newestFirst) {
-        if (queries.size > 1) lines.push(`Measurements ${ranges(numbers)}:`, '');
-        lines.push(...fence(clip(q, d.queryChars), lang), '');
-      }
-      if (queries.size > newestFirst.length) {
-        lines.push(`_${queries.size - newestFirst.length} older queries not shown._`, '');
-      }
-      lines.push('</details>', '');
+/** The queries as sent (newest three), each with the measurements that used it. */
+function queryDetails(
+  stored: readonly Measurement[],
+  spec: MetricSpec | undefined,
+  d: Detail,
+  scrub: (s: string) => string,
+): string[] {
+  const lines: string[] = [];
+  if (d.queryChars <= 0) return lines;
+  const queries = new Map<string, number[]>();
+  stored.forEach((x, i) => {
+    if (x.query === undefined || x.query === '') return;
+    const q = scrub(x.query);
+    queries.set(q, [...(queries.get(q) ?? []), i + 1]);
+  });
+  const newestFirst = [...queries].reverse().slice(0, 3);
+  if (newestFirst.length > 0) {
+    const kind = spec === undefined ? undefined : Object.keys(spec.provider)[0];
+    const lang = kind === undefined ? '' : (LANGUAGE[kind] ?? '');
+    lines.push('<details>', `<summary>Query as sent${queries.size > 1 ? ' (it changed)' : ''}</summary>`, '');
+    for (const [q, numbers] of newestFirst) {
+      if (queries.size > 1) lines.push(`Measurements ${ranges(numbers)}:`, '');
+      lines.push(...fence(clip(q, d.queryChars), lang), '');
     }
+    if (queries.size > newestFirst.length) {
+      lines.push(`_${queries.size - newestFirst.length} older queries not shown._`, '');
+    }
+    lines.push('</details>', '');
   }
-
-  const chart = metricChart(m.name, stored, spec, d.chartPoints);
-  if (chart.length > 0) lines.push(...chart, '');
   return lines;
 }
 

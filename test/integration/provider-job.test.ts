@@ -5,12 +5,11 @@ import {
   ANALYSIS_JOB_LABEL,
   analysisJobName,
   JOB_NAME_KEY,
-  JobProvider,
   labelValue,
   METRIC_ANNOTATION,
   METRIC_LABEL,
-  type JobProviderOptions,
-} from '../../src/analysis/providers/job.ts';
+} from '../../src/analysis/providers/job-naming.ts';
+import { JobProvider, type JobProviderOptions } from '../../src/analysis/providers/job.ts';
 import { ProviderError, type MeasureContext } from '../../src/analysis/providers/types.ts';
 import { adminKubeConfig, eventually, testNamespace } from '../support/cluster.ts';
 

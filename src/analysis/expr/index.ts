@@ -5,14 +5,15 @@
  */
 import { forEachChild, type Expr } from './ast.ts';
 import { ExprEvalError, ExprSyntaxError } from './errors.ts';
-import { run, staticProblem } from './evaluate.ts';
+import { run } from './evaluate.ts';
+import { staticProblem } from './static-check.ts';
 import { parseExpression } from './parser.ts';
 import { goType, kindOf, toPlain } from './values.ts';
 
 export type { Expr } from './ast.ts';
 export { ExprError, ExprEvalError, ExprSyntaxError } from './errors.ts';
 export { EXPR_LIMITS, parseExpression } from './parser.ts';
-export { MAX_STEPS } from './evaluate.ts';
+export { MAX_STEPS } from './eval-context.ts';
 export { ARGO_HELPERS, UNSUPPORTED_FUNCTIONS } from './builtins.ts';
 
 const PARSED = new Map<string, Expr>();

@@ -23,14 +23,11 @@
  * has not finished (Inconclusive, or the measurement aborted) is always deleted: nothing will read it.
  */
 
-import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  ApiException,
   BatchV1Api,
   CoreV1Api,
   type KubeConfig,
-  type V1ContainerStatus,
   type V1Job,
   type V1JobSpec,
   type V1Pod,
@@ -38,28 +35,22 @@ import {
 import type { ApiCall } from '../../adapters/k8s/api-errors.ts';
 import { withRetry } from '../../adapters/k8s/retry.ts';
 import { FieldReader, type Block } from './fields.ts';
+import {
+  ANALYSIS_JOB_LABEL,
+  DNS_SUBDOMAIN,
+  JOB_DEFAULT_POLL_INTERVAL_MS,
+  JOB_NAME_FIELD,
+  JOB_NAME_KEY,
+  labelValue,
+  MAX_JOB_NAME,
+  METRIC_ANNOTATION,
+  METRIC_LABEL,
+  METRIC_NAME_FIELD,
+  type JobRef,
+} from './job-naming.ts';
+import { apiMessage, statusCode, untilAborted } from './job-calls.ts';
+import { failedContainer, isTrue, selectorOf, stuckContainer } from './job-pods.ts';
 import { ProviderError, redact, type MeasureContext, type MeasureResult } from './types.ts';
-
-/** Every analysis Job carries this label with value "true". */
-export const ANALYSIS_JOB_LABEL = 'rollout-pilot.dev/analysis-job';
-/** The metric's name, made a valid label value (see `labelValue`). */
-export const METRIC_LABEL = 'rollout-pilot.dev/metric';
-/** The metric's name as written. */
-export const METRIC_ANNOTATION = 'rollout-pilot.dev/metric-name';
-/** The measurement's metadata key holding the Job's name (Argo's `JobNameKey`). */
-export const JOB_NAME_KEY = 'job-name';
-/** Block keys through which `measure` takes the Job's name and the metric's name. */
-export const JOB_NAME_FIELD = '__jobName';
-export const METRIC_NAME_FIELD = '__metricName';
-
-export const JOB_DEFAULT_POLL_INTERVAL_MS = 1000;
-
-/** Waiting reasons of a container that will not start without a change (Argo's terminal pod errors). */
-const TERMINAL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
-
-/** The longest Job name: the job controller copies it into a pod label, and label values stop at 63. */
-const MAX_JOB_NAME = 63;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export type JobPhase = 'Successful' | 'Failed' | 'Inconclusive';
 
@@ -104,148 +95,6 @@ export interface JobProviderOptions {
   pollIntervalMs?: number;
   /** Waits `ms`; rejects when `signal` aborts. Default: a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-}
-
-/** The Job to run: its name (deterministic per measurement) and the metric it measures. */
-export interface JobRef {
-  name: string;
-  metric?: string;
-}
-
-/**
- * Argo's Job name `<run id>.<metric>.<index>` (index: measurements taken + errors + 1), made a valid
- * Job name: lowercase, characters other than `a-z 0-9 - .` replaced by `-`, and when longer than 63
- * characters the metric part is cut and an 8-character hash of the whole name appended, so distinct
- * metrics keep distinct names.
- */
-export function analysisJobName(runId: string, metric: string, index: number): string {
-  const clean = (s: string): string =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9.-]+/g, '-')
-      .replace(/\.{2,}/g, '.')
-      .replace(/(^|\.)[-.]+/g, '$1')
-      .replace(/[-.]+($|\.)/g, '$1');
-  const run = clean(runId) || 'run';
-  const m = clean(metric) || 'metric';
-  const full = `${run}.${m}.${index}`;
-  if (full.length <= MAX_JOB_NAME) return full;
-  const hash = createHash('sha256').update(`${runId}\0${metric}\0${index}`).digest('hex').slice(0, 8);
-  const room = MAX_JOB_NAME - run.length - String(index).length - hash.length - 3;
-  const cut = room > 0 ? m.slice(0, room).replace(/[-.]+$/, '') : '';
-  const name = cut === '' ? `${run}.${index}-${hash}` : `${run}.${cut}-${hash}.${index}`;
-  return name.length <= MAX_JOB_NAME ? name : `${hash}.${index}`;
-}
-
-/** A label value for `text`: invalid characters become `-`, at most 63 characters, alphanumeric ends. */
-export function labelValue(text: string): string {
-  return text
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .slice(0, 63)
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .replace(/[^A-Za-z0-9]+$/, '');
-}
-
-function statusCode(e: unknown): number | undefined {
-  if (e instanceof ApiException) return e.code;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The API server's own message for a failed call, not the client's dump of body and headers. */
-function apiMessage(e: unknown): string {
-  if (e instanceof ApiException) {
-    let body: unknown = e.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        // keep the text
-      }
-    }
-    const message = (body as { message?: unknown } | null)?.message;
-    if (typeof message === 'string' && message !== '') return message;
-    return `HTTP ${e.code}${typeof body === 'string' && body !== '' ? `: ${body}` : ''}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
-function isTrue(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
-  const c = job.status?.conditions?.find((x) => x.type === type && x.status === 'True');
-  if (c === undefined) return undefined;
-  return {
-    ...(c.reason === undefined ? {} : { reason: c.reason }),
-    ...(c.message === undefined ? {} : { message: c.message }),
-  };
-}
-
-function containerStatuses(pod: V1Pod): V1ContainerStatus[] {
-  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-}
-
-/** Newest pod first. */
-function byNewest(pods: V1Pod[]): V1Pod[] {
-  const t = (p: V1Pod): number => {
-    const c = p.metadata?.creationTimestamp;
-    return c === undefined ? 0 : new Date(c).getTime();
-  };
-  return [...pods].sort((a, b) => t(b) - t(a));
-}
-
-/** The newest container that exited non-zero: its exit code and a description. */
-function failedContainer(pods: V1Pod[]): { code: number; text: string } | undefined {
-  for (const pod of byNewest(pods)) {
-    for (const cs of containerStatuses(pod)) {
-      const term = cs.state?.terminated ?? cs.lastState?.terminated;
-      if (term !== undefined && term.exitCode !== 0) {
-        const why = [term.reason, term.message].filter((s) => s !== undefined && s !== '').join(': ');
-        return {
-          code: term.exitCode,
-          text: `container ${cs.name} of pod ${pod.metadata?.name ?? '?'} exited with code ${term.exitCode}${why === '' ? '' : ` (${why})`}`,
-        };
-      }
-    }
-  }
-  return undefined;
-}
-
-/** A container that cannot start (image pull), described. */
-function stuckContainer(pods: V1Pod[]): string | undefined {
-  for (const pod of byNewest(pods)) {
-    for (const cs of containerStatuses(pod)) {
-      const waiting = cs.state?.waiting;
-      if (waiting?.reason !== undefined && TERMINAL_WAITING_REASONS.has(waiting.reason)) {
-        const msg = waiting.message === undefined || waiting.message === '' ? '' : `: ${waiting.message}`;
-        return `container ${cs.name} of pod ${pod.metadata?.name ?? '?'} cannot start: ${waiting.reason}${msg}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-function selectorOf(job: V1Job): string {
-  const match = job.spec?.selector?.matchLabels;
-  if (match !== undefined && Object.keys(match).length > 0) {
-    return Object.entries(match)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-  }
-  return `batch.kubernetes.io/controller-uid=${job.metadata?.uid ?? ''}`;
-}
-
-/** Resolves `p`, or rejects with the signal's reason as soon as `signal` aborts. */
-async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) throw signal.reason;
-  const aborted = Promise.withResolvers<never>();
-  const onAbort = (): void => {
-    aborted.reject(signal.reason as Error);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await Promise.race([p, aborted.promise]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 interface InFlight {

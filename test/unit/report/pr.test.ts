@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import type { Measurement, MetricResult, MetricSpec } from '../../../src/analysis/engine/types.ts';
 import type { AnalysisRecord } from '../../../src/controller/analysis.ts';
 import { chartNumber, metricChart, numericValue } from '../../../src/report/analysis-md.ts';
+import { analysisAnnotations } from '../../../src/report/annotations.ts';
 import {
-  analysisAnnotations,
   COMMENT_LIMIT,
   CHECK_RUN_LIMIT,
   commentMarker,
@@ -12,8 +12,8 @@ import {
   renderCheckRun,
   renderComment,
   renderJobSummary,
-  type RolloutReport,
 } from '../../../src/report/pr.ts';
+import type { RolloutReport } from '../../../src/report/report-model.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

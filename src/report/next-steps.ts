@@ -1,0 +1,143 @@
+/** "What to do next": the control commands that fit the rollout's situation. Pure. */
+import { code, fence } from './markdown.ts';
+import type { RolloutReport } from './report-model.ts';
+import { actionOf, currentStep, type PauseWhy, type Situation } from './situation.ts';
+
+function githubOrigin(r: RolloutReport): string {
+  return /^(https?:\/\/[^/]+)\//.exec(r.runUrl ?? '')?.[1] ?? 'https://github.com';
+}
+
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A list item telling how to run a control command, with the `gh` line to paste. */
+export function command(r: RolloutReport, cmd: string, purpose: string): string[] {
+  const file = r.controlWorkflow;
+  if (file === undefined) {
+    return [
+      `- ${purpose}: run rollout-pilot with \`command: ${cmd}\` and ${code(`rollout: ${r.rollout}`)} (namespace ${code(r.namespace)}), from a \`workflow_dispatch\` workflow as in rollout-pilot's README.`,
+    ];
+  }
+  const name = file.replace(/\.ya?ml$/, '');
+  const workflow =
+    r.repository === undefined
+      ? `**${name}**`
+      : `[**${name}**](${githubOrigin(r)}/${r.repository}/actions/workflows/${encodeURIComponent(file)})`;
+  const gh = `gh workflow run ${shellWord(file)} -f command=${cmd} -f rollout=${shellWord(r.rollout)}${r.repository === undefined ? '' : ` --repo ${shellWord(r.repository)}`}`;
+  return [
+    `- ${purpose}: run the ${workflow} workflow with \`command: ${cmd}\`:`,
+    '',
+    ...fence(gh, 'sh').map((l) => `  ${l}`),
+  ];
+}
+
+function revertLine(r: RolloutReport): string[] {
+  if (r.revertPr === undefined) return [];
+  return [
+    `- A revert pull request is open: [#${r.revertPr.number}](${r.revertPr.url}). Merge it so that main matches what runs.`,
+  ];
+}
+
+export function nextSteps(r: RolloutReport, s: Situation): string[] {
+  const step = currentStep(r);
+  const following = step === undefined ? undefined : step + 1;
+  const followingAction = following === undefined ? undefined : actionOf(r, following);
+  const goOn =
+    following !== undefined && following <= r.stepCount
+      ? `go on with step ${following}${followingAction === undefined ? '' : ` (${code(followingAction)})`}`
+      : 'finish the rollout';
+  const abort = command(r, 'abort', '**Abort** to send all traffic back to the stable revision');
+  const full = command(r, 'promote-full', '**Promote fully** to skip every remaining step');
+  const out: string[] = [];
+  switch (s.kind) {
+    case 'healthy':
+      out.push(
+        `Nothing to do: the new revision is stable and serves all traffic.`,
+        '',
+        ...command(r, 'undo', 'If it misbehaves, **undo** goes back to the previous revision'),
+        '',
+        '  After an undo, revert the change in git too, or the next deploy brings it back.',
+      );
+      break;
+    case 'progressing':
+      out.push(
+        'Nothing to do: the deploy job drives the rollout through its steps, and this report follows it.',
+        '',
+        ...abort,
+        ...full,
+      );
+      break;
+    case 'paused':
+      out.push(...pausedNextSteps(r, s.why, goOn, abort, full));
+      break;
+    case 'aborted':
+      out.push(
+        'The canary is scaled away and the stable revision serves all traffic.',
+        '',
+        ...revertLine(r),
+        '- Fix the cause and push: a new revision starts a new rollout from the first step.',
+        ...command(r, 'retry', '**Retry** the same revision from the first step'),
+        ...command(r, 'undo', '**Undo** to settle on the stable revision and clear the abort'),
+      );
+      break;
+    case 'degraded':
+      out.push(
+        'The rollout is stuck and was not aborted: the canary pods stay as they are.',
+        '',
+        ...revertLine(r),
+        '- Fix the cause (see the message above) and re-run the deploy job: the rollout goes on once the canary progresses.',
+        ...abort,
+        ...command(r, 'undo', '**Undo** to go back to the previous revision'),
+      );
+      break;
+  }
+  return ['### What to do next', '', ...out];
+}
+
+/** What to do at a pause: who or what ends it depends on why the rollout waits. */
+function pausedNextSteps(
+  r: RolloutReport,
+  why: PauseWhy,
+  goOn: string,
+  abort: string[],
+  full: string[],
+): string[] {
+  const out: string[] = [];
+  switch (why) {
+    case 'promote':
+      out.push(
+        `The rollout waits at a pause without a duration until someone promotes it.`,
+        '',
+        ...command(r, 'promote', `**Promote** to ${goOn}`),
+        ...full,
+        ...abort,
+      );
+      break;
+    case 'timed':
+      out.push(
+        'Nothing to do: the pause ends by itself and the deploy job goes on.',
+        '',
+        ...command(r, 'promote', `**Promote** to skip the wait and ${goOn}`),
+        ...abort,
+      );
+      break;
+    case 'inconclusive':
+      out.push(
+        'An analysis run was inconclusive: its measurements (below) met neither condition, so a person decides.',
+        '',
+        ...command(r, 'promote', `**Promote** to accept it and ${goOn}`),
+        ...abort,
+      );
+      break;
+    case 'manual':
+      out.push(
+        'Someone paused the rollout with the pause command.',
+        '',
+        ...command(r, 'promote', `**Promote** to resume and ${goOn}`),
+        ...abort,
+      );
+      break;
+  }
+  return out;
+}

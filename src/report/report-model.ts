@@ -1,0 +1,74 @@
+/** What the lead fills from the cluster's state for the pull request report (`pr.ts`). */
+import type { AnalysisRecord } from '../analysis/templates.ts';
+import type { Phase, StepRecord } from '../engine/state.ts';
+
+/** A step of the plan, with the pod counts it settles at. */
+export interface PlannedStep {
+  /** 1-based. */
+  step: number;
+  action: string;
+  weight: number;
+  canary: number;
+  stable: number;
+}
+
+export interface ImageRow {
+  container: string;
+  from?: string | undefined;
+  to: string;
+}
+
+export interface RolloutReport {
+  rollout: string;
+  namespace: string;
+  /** `owner/repo`. */
+  repository?: string | undefined;
+  /** The deployed commit. */
+  sha?: string | undefined;
+  /** The workflow run that drives (or last drove) the rollout. */
+  runUrl?: string | undefined;
+  phase: Phase;
+  message: string;
+  aborted: boolean;
+  images: ImageRow[];
+  stepCount: number;
+  /** 0-based index of the current step; `stepCount` once all are done. */
+  currentStepIndex: number;
+  /** The canary's weight, 0..100. */
+  weight: number;
+  /** Completed and current steps with their times; the others are pending. */
+  steps: StepRecord[];
+  plannedSteps: PlannedStep[];
+  /** The runs to show, with their measurements (values and queries already redacted). */
+  analysis: AnalysisRecord[];
+  /** The templateNames of `strategy.canary.analysis`, to find a background metric's template. */
+  backgroundTemplates?: string[] | undefined;
+  /** File name of the workflow_dispatch control workflow, e.g. `rollout-control.yml`. */
+  controlWorkflow?: string | undefined;
+  /** RFC 3339: when this report was made. */
+  updatedAt: string;
+  revertPr?: { number: number; url: string } | undefined;
+}
+
+export interface CheckRunReport {
+  title: string;
+  summary: string;
+  text?: string;
+  conclusion?: 'success' | 'failure' | 'neutral' | 'action_required';
+  status: 'in_progress' | 'completed';
+}
+
+export interface AnalysisAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'failure' | 'warning';
+  title: string;
+  message: string;
+}
+
+/** Where a metric is written: the template's file and the metric's line. */
+export type LocateMetric = (
+  templateName: string,
+  metricName: string,
+) => { path: string; line: number } | undefined;
