@@ -130,7 +130,29 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
   collect(templates, list(block.templates), new Set(), chosen);
   if (chosen.length === 0) throw new AnalysisSetupError('the analysis names no template');
 
-  // Template args: a name declared twice must agree on its value (Argo's merge rule).
+  const declared = mergeTemplateArgs(chosen);
+  applyRolloutArgs(declared, list(block.args), ctx);
+  const { args, secretArgs } = resolveArgs(declared, chosen, ctx);
+  const metrics = mergeMetrics(chosen, args);
+  const names = (v: unknown): string[] => list(v).map((d) => str(obj(d).metricName) ?? '');
+  const dryRun = [...chosen.flatMap((t) => names(t.spec.dryRun)), ...names(block.dryRun)];
+  const measurementRetention = [
+    ...chosen.flatMap((t) => list(t.spec.measurementRetention)),
+    ...list(block.measurementRetention),
+  ].map((r) => ({ metricName: str(obj(r).metricName) ?? '', limit: Number(obj(r).limit ?? 0) }));
+  return {
+    spec: {
+      metrics,
+      ...(dryRun.length > 0 ? { dryRun } : {}),
+      ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
+    },
+    secretArgs,
+    args: Object.fromEntries(args),
+  };
+}
+
+/** The templates' args by name: a name declared twice must agree on its value (Argo's merge rule). */
+function mergeTemplateArgs(chosen: readonly StoredTemplate[]): Map<string, Obj> {
   const declared = new Map<string, Obj>();
   for (const t of chosen) {
     for (const a of list(t.spec.args)) {
@@ -148,8 +170,12 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
       declared.set(name, { ...before, ...arg });
     }
   }
-  // The Rollout's args override the templates' defaults.
-  for (const a of list(block.args)) {
+  return declared;
+}
+
+/** The Rollout's args override the templates' defaults (in place); undeclared ones are ignored. */
+function applyRolloutArgs(declared: Map<string, Obj>, rolloutArgs: unknown[], ctx: ArgContext): void {
+  for (const a of rolloutArgs) {
     const arg = obj(a);
     const name = str(arg.name) ?? '';
     const from = obj(arg.valueFrom);
@@ -158,15 +184,28 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
       value = from.podTemplateHashValue === 'Stable' ? ctx.stableHash : ctx.latestHash;
       if (value === undefined) throw new AnalysisSetupError(`arg "${name}": no stable ReplicaSet yet`);
     } else if (from.fieldRef !== undefined) {
-      const path = str(obj(from.fieldRef).fieldPath) ?? '';
-      value = fieldRef(ctx.rollout, path);
-      if (value === undefined)
-        throw new AnalysisSetupError(`arg "${name}": fieldRef ${path} is not set on the Rollout`);
+      value = rolloutField(ctx, name, from.fieldRef);
     }
     if (!declared.has(name)) continue; // Argo ignores args no template declares
     declared.set(name, { name, value });
   }
+}
 
+/** An arg's `valueFrom.fieldRef` read from the Rollout; an error when the field is not set. */
+function rolloutField(ctx: ArgContext, name: string, ref: unknown): string {
+  const path = str(obj(ref).fieldPath) ?? '';
+  const value = fieldRef(ctx.rollout, path);
+  if (value === undefined)
+    throw new AnalysisSetupError(`arg "${name}": fieldRef ${path} is not set on the Rollout`);
+  return value;
+}
+
+/** Each merged arg's value, or the Secret it comes from; an arg with neither is an error. */
+function resolveArgs(
+  declared: ReadonlyMap<string, Obj>,
+  chosen: readonly StoredTemplate[],
+  ctx: ArgContext,
+): { args: Map<string, string>; secretArgs: SecretArg[] } {
   const args = new Map<string, string>();
   const secretArgs: SecretArg[] = [];
   for (const [name, arg] of declared) {
@@ -177,11 +216,7 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
       const ref = obj(from.secretKeyRef);
       secretArgs.push({ name, secretName: str(ref.name) ?? '', key: str(ref.key) ?? '' });
     } else if (from.fieldRef !== undefined) {
-      const path = str(obj(from.fieldRef).fieldPath) ?? '';
-      const v = fieldRef(ctx.rollout, path);
-      if (v === undefined)
-        throw new AnalysisSetupError(`arg "${name}": fieldRef ${path} is not set on the Rollout`);
-      args.set(name, v);
+      args.set(name, rolloutField(ctx, name, from.fieldRef));
     } else {
       const users = chosen
         .filter((t) => list(t.spec.args).some((a) => obj(a).name === name))
@@ -191,7 +226,11 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
       );
     }
   }
+  return { args, secretArgs };
+}
 
+/** Every template's metrics with the args substituted; a metric name defined twice is an error. */
+function mergeMetrics(chosen: readonly StoredTemplate[], args: ReadonlyMap<string, string>): MetricSpec[] {
   const metrics: MetricSpec[] = [];
   const seen = new Set<string>();
   for (const t of chosen) {
@@ -204,36 +243,27 @@ export function buildRun(block: Obj, templates: readonly StoredTemplate[], ctx: 
       const name = str(raw.name) ?? '';
       if (seen.has(name)) throw new AnalysisSetupError(`metric "${name}" is defined by two merged templates`);
       seen.add(name);
-      const converted = metricSpecFromArgo({
-        name,
-        interval: str(raw.interval),
-        initialDelay: str(raw.initialDelay),
-        count: raw.count as number | string | undefined,
-        successCondition: str(raw.successCondition),
-        failureCondition: str(raw.failureCondition),
-        failureLimit: raw.failureLimit as number | string | undefined,
-        inconclusiveLimit: raw.inconclusiveLimit as number | string | undefined,
-        consecutiveErrorLimit: raw.consecutiveErrorLimit as number | string | undefined,
-        consecutiveSuccessLimit: raw.consecutiveSuccessLimit as number | string | undefined,
-        provider: obj(raw.provider),
-      });
-      if ('error' in converted) throw new AnalysisSetupError(`metric "${name}": ${converted.error}`);
-      metrics.push(converted.spec);
+      metrics.push(metricSpec(name, raw));
     }
   }
-  const names = (v: unknown): string[] => list(v).map((d) => str(obj(d).metricName) ?? '');
-  const dryRun = [...chosen.flatMap((t) => names(t.spec.dryRun)), ...names(block.dryRun)];
-  const measurementRetention = [
-    ...chosen.flatMap((t) => list(t.spec.measurementRetention)),
-    ...list(block.measurementRetention),
-  ].map((r) => ({ metricName: str(obj(r).metricName) ?? '', limit: Number(obj(r).limit ?? 0) }));
-  return {
-    spec: {
-      metrics,
-      ...(dryRun.length > 0 ? { dryRun } : {}),
-      ...(measurementRetention.length > 0 ? { measurementRetention } : {}),
-    },
-    secretArgs,
-    args: Object.fromEntries(args),
-  };
+  return metrics;
+}
+
+/** One merged metric as the engine's MetricSpec (Argo's field names and checks). */
+function metricSpec(name: string, raw: Obj): MetricSpec {
+  const converted = metricSpecFromArgo({
+    name,
+    interval: str(raw.interval),
+    initialDelay: str(raw.initialDelay),
+    count: raw.count as number | string | undefined,
+    successCondition: str(raw.successCondition),
+    failureCondition: str(raw.failureCondition),
+    failureLimit: raw.failureLimit as number | string | undefined,
+    inconclusiveLimit: raw.inconclusiveLimit as number | string | undefined,
+    consecutiveErrorLimit: raw.consecutiveErrorLimit as number | string | undefined,
+    consecutiveSuccessLimit: raw.consecutiveSuccessLimit as number | string | undefined,
+    provider: obj(raw.provider),
+  });
+  if ('error' in converted) throw new AnalysisSetupError(`metric "${name}": ${converted.error}`);
+  return converted.spec;
 }

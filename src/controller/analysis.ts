@@ -338,14 +338,14 @@ export class AnalysisRunner {
       const provider = this.providers.get(kind);
       if (provider === undefined)
         throw new ProviderError(`metric provider "${kind}" is not supported by rollout-pilot`);
-      let block = resolveProvider((providerBlock[kind] ?? {}) as Record<string, unknown>, r.args, secrets);
-      // A Job is named after its measurement, so a restarted driver finds the one it started.
-      if (kind === 'job') block = { ...block, __jobName: jobName, __metricName: metric };
+      const block = resolveProvider((providerBlock[kind] ?? {}) as Record<string, unknown>, r.args, secrets);
       const result = await provider.measure(block, {
         signal,
         now,
         secrets: new Set(secrets.values()),
         allowMetadataAddresses: this.allowMetadataAddresses,
+        // A Job is named after its measurement, so a restarted driver finds the one it started.
+        measurement: { jobName, metricName: metric },
       });
       outcome =
         result.forcedPhase !== undefined

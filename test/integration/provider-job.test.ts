@@ -65,7 +65,7 @@ test('a Job that exits 0 is Successful, labelled as an analysis job, and deleted
   const { provider, readJob } = await setup(t);
   const name = analysisJobName('0b5e3c7a-run', 'smoke', 1);
   const p = provider();
-  const measuring = p.measure({ ...jobBlock(0), __jobName: name, __metricName: 'smoke' }, ctx());
+  const measuring = p.measure(jobBlock(0), { ...ctx(), measurement: { jobName: name, metricName: 'smoke' } });
 
   const job = await eventually('the Job', () => readJob(name));
   assert.equal(job.metadata?.labels?.[ANALYSIS_JOB_LABEL], 'true');
@@ -247,7 +247,10 @@ test('a pod that cannot pull its image makes the measurement Inconclusive and th
 test('bad input is a ProviderError before anything is created', async (t) => {
   const { provider, analysisJobs } = await setup(t);
   const p = provider();
-  await assert.rejects(p.measure(jobBlock(), ctx()), /needs the Job's name in __jobName/);
+  await assert.rejects(
+    p.measure(jobBlock(), ctx()),
+    /needs the Job's name in the context's measurement\.jobName/,
+  );
   await assert.rejects(p.measureJob({ name: 'Bad_Name' }, jobBlock(), ctx()), /job name "Bad_Name" must be/);
   await assert.rejects(p.measureJob({ name: 'x' }, { metadata: {} }, ctx()), /job.spec is required/);
   await assert.rejects(

@@ -12,7 +12,8 @@ import { goType, kindOf, toPlain } from './values.ts';
 
 export type { Expr } from './ast.ts';
 export { ExprError, ExprEvalError, ExprSyntaxError } from './errors.ts';
-export { EXPR_LIMITS, parseExpression } from './parser.ts';
+export { parseExpression } from './parser.ts';
+export { EXPR_LIMITS } from './parser-state.ts';
 export { MAX_STEPS } from './eval-context.ts';
 export { ARGO_HELPERS, UNSUPPORTED_FUNCTIONS } from './builtins.ts';
 

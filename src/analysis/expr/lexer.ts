@@ -57,95 +57,126 @@ function hexValue(digits: string, base: number): number | undefined {
   return parseInt(digits, base);
 }
 
+type Push = (kind: TokenKind, start: number, end: number, value?: string) => void;
+type Fail = (reason: string, at: number) => never;
+
+/** What each scanning step needs: the source, where tokens go and how it fails. */
+interface Scanner {
+  source: string;
+  push: Push;
+  fail: Fail;
+}
+
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
-  function fail(reason: string, at: number): never {
-    throw new ExprSyntaxError(reason, source, at);
-  }
-  const push = (kind: TokenKind, start: number, end: number, value = source.slice(start, end)): void => {
-    tokens.push({ kind, value, start, end });
+  const sc: Scanner = {
+    source,
+    push: (kind, start, end, value = source.slice(start, end)) => {
+      tokens.push({ kind, value, start, end });
+    },
+    fail: (reason, at) => {
+      throw new ExprSyntaxError(reason, source, at);
+    },
   };
   let i = 0;
-  while (i < source.length) {
-    const ch = charAt(source, i);
-    const start = i;
-    if (SPACE.test(ch)) {
-      i += ch.length;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      i = scanString(source, i, ch, push, fail);
-      continue;
-    }
-    if (ch === '`') {
-      const close = source.indexOf('`', i + 1);
-      if (close < 0) fail('string literal not terminated', start);
-      push('string', start, close + 1, source.slice(start + 1, close));
-      i = close + 1;
-      continue;
-    }
-    if (isAsciiDigit(ch) || (ch === '.' && isAsciiDigit(source[i + 1]))) {
-      i = scanNumber(source, i, fail);
-      push('number', start, i);
-      continue;
-    }
-    if (ch === '/' && source[i + 1] === '/') {
-      const nl = source.indexOf('\n', i);
-      i = nl < 0 ? source.length : nl + 1;
-      continue;
-    }
-    if (ch === '/' && source[i + 1] === '*') {
-      const close = source.indexOf('*/', i + 2);
-      if (close < 0) fail('unclosed comment', start);
-      i = close + 2;
-      continue;
-    }
-    if (isAlpha(ch)) {
-      let j = i;
-      while (j < source.length && isAlphaNumeric(charAt(source, j))) j += charAt(source, j).length;
-      const word = source.slice(i, j);
-      push(WORD_OPERATORS.has(word) ? 'operator' : 'identifier', i, j);
-      i = j;
-      continue;
-    }
-    if (ch === '#') {
-      // `#`, `#index`, `#acc`: the name must follow the `#` directly.
-      push('operator', i, i + 1);
-      i += 1;
-      let j = i;
-      while (j < source.length && isAlphaNumeric(charAt(source, j))) j += charAt(source, j).length;
-      if (j > i) push('identifier', i, j);
-      i = j;
-      continue;
-    }
-    if ('([{'.includes(ch) || ')]}'.includes(ch)) {
-      push('bracket', i, i + 1);
-      i += 1;
-      continue;
-    }
-    const two = source.slice(i, i + 2);
-    if (['?.', '??', '||', '&&', '==', '!=', '<=', '>=', '**', '..', '::'].includes(two)) {
-      push('operator', i, i + 2);
-      i += 2;
-      continue;
-    }
-    if ('?:|,;%+-^*/<>!=.&'.includes(ch)) {
-      push('operator', i, i + 1);
-      i += 1;
-      continue;
-    }
-    const cp = ch.codePointAt(0) ?? 0;
-    fail(
-      `unrecognized character ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`,
-      i,
-    );
-  }
+  while (i < source.length) i = scanToken(sc, i);
   tokens.push({ kind: 'eof', value: '', start: source.length, end: source.length });
   return tokens;
 }
 
+/** Reads what starts at `i` (a token, space or a comment); returns the index after it. */
+function scanToken(sc: Scanner, i: number): number {
+  return skipSpaceOrComment(sc, i) ?? scanLiteral(sc, i) ?? scanWord(sc, i) ?? scanPunctuation(sc, i);
+}
+
+function skipSpaceOrComment(sc: Scanner, i: number): number | undefined {
+  const { source } = sc;
+  const ch = charAt(source, i);
+  if (SPACE.test(ch)) return i + ch.length;
+  if (ch === '/' && source[i + 1] === '/') {
+    const nl = source.indexOf('\n', i);
+    return nl < 0 ? source.length : nl + 1;
+  }
+  if (ch === '/' && source[i + 1] === '*') {
+    const close = source.indexOf('*/', i + 2);
+    if (close < 0) sc.fail('unclosed comment', i);
+    return close + 2;
+  }
+  return undefined;
+}
+
+/** Strings (quoted or raw) and numbers. */
+function scanLiteral(sc: Scanner, i: number): number | undefined {
+  const { source } = sc;
+  const ch = charAt(source, i);
+  if (ch === '"' || ch === "'") return scanString(source, i, ch, sc.push, sc.fail);
+  if (ch === '`') {
+    const close = source.indexOf('`', i + 1);
+    if (close < 0) sc.fail('string literal not terminated', i);
+    sc.push('string', i, close + 1, source.slice(i + 1, close));
+    return close + 1;
+  }
+  if (isAsciiDigit(ch) || (ch === '.' && isAsciiDigit(source[i + 1]))) {
+    const end = scanNumber(source, i, sc.fail);
+    sc.push('number', i, end);
+    return end;
+  }
+  return undefined;
+}
+
+/** The end of the name starting at `i` (`i` itself when there is none). */
+function nameEnd(source: string, i: number): number {
+  let j = i;
+  while (j < source.length && isAlphaNumeric(charAt(source, j))) j += charAt(source, j).length;
+  return j;
+}
+
+/** Names, word operators (`and`, `in`, ...) and the predicate pointers `#`, `#index`, `#acc`. */
+function scanWord(sc: Scanner, i: number): number | undefined {
+  const { source } = sc;
+  const ch = charAt(source, i);
+  if (isAlpha(ch)) {
+    const j = nameEnd(source, i);
+    const word = source.slice(i, j);
+    sc.push(WORD_OPERATORS.has(word) ? 'operator' : 'identifier', i, j);
+    return j;
+  }
+  if (ch === '#') {
+    // `#`, `#index`, `#acc`: the name must follow the `#` directly.
+    sc.push('operator', i, i + 1);
+    const j = nameEnd(source, i + 1);
+    if (j > i + 1) sc.push('identifier', i + 1, j);
+    return j;
+  }
+  return undefined;
+}
+
+/** Brackets and symbol operators (two characters before one); anything else is an error. */
+function scanPunctuation(sc: Scanner, i: number): number {
+  const { source } = sc;
+  const ch = charAt(source, i);
+  if ('([{'.includes(ch) || ')]}'.includes(ch)) {
+    sc.push('bracket', i, i + 1);
+    return i + 1;
+  }
+  const two = source.slice(i, i + 2);
+  if (['?.', '??', '||', '&&', '==', '!=', '<=', '>=', '**', '..', '::'].includes(two)) {
+    sc.push('operator', i, i + 2);
+    return i + 2;
+  }
+  if ('?:|,;%+-^*/<>!=.&'.includes(ch)) {
+    sc.push('operator', i, i + 1);
+    return i + 1;
+  }
+  const cp = ch.codePointAt(0) ?? 0;
+  sc.fail(
+    `unrecognized character ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`,
+    i,
+  );
+}
+
 /** A number as expr's lexer reads it; the value is checked by the parser. Returns the end index. */
-function scanNumber(s: string, start: number, fail: (reason: string, at: number) => never): number {
+function scanNumber(s: string, start: number, fail: Fail): number {
   let i = start;
   let digits = '0123456789_';
   if (s[i] === '0') {
@@ -183,13 +214,7 @@ function scanNumber(s: string, start: number, fail: (reason: string, at: number)
 }
 
 /** A quoted string with Go-style escapes (only the enclosing quote can be escaped). */
-function scanString(
-  s: string,
-  start: number,
-  quote: string,
-  push: (kind: TokenKind, start: number, end: number, value?: string) => void,
-  fail: (reason: string, at: number) => never,
-): number {
+function scanString(s: string, start: number, quote: string, push: Push, fail: Fail): number {
   let i = start + 1;
   let out = '';
   for (;;) {

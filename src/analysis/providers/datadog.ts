@@ -18,6 +18,7 @@
  * a `credentials` hook may supply them per metric (e.g. from a Kubernetes Secret, `secretRef`).
  */
 
+import { chooseCredentials } from './auth.ts';
 import { FieldReader, goDurationMs, goFormatFloat, isObject } from './fields.ts';
 import { excerpt, guarded, httpRequest, type HttpResponse } from './http.ts';
 import {
@@ -172,6 +173,25 @@ function checkStatus(res: HttpResponse): void {
   }
 }
 
+/** The query fields of a datadog block, validated as Argo does. */
+interface DatadogQuery {
+  apiVersion: 'v1' | 'v2';
+  query: string;
+  queries: ReadonlyMap<string, string>;
+  formula: string;
+  aggregator: string;
+}
+
+/** What both API versions send with: base URL, headers, the window `[fromS, toS]` and the timeout. */
+interface DatadogCall {
+  base: string;
+  headers: [string, string][];
+  fromS: number;
+  toS: number;
+  timeoutMs: number;
+  ctx: MeasureContext;
+}
+
 export class DatadogProvider implements MetricProvider {
   readonly kind = 'datadog';
   private readonly options: DatadogProviderOptions;
@@ -181,113 +201,122 @@ export class DatadogProvider implements MetricProvider {
   }
 
   private async credentials(block: Record<string, unknown>): Promise<DatadogCredentials> {
-    const fromHook = this.options.credentials ? await this.options.credentials(block) : undefined;
-    if (fromHook && fromHook.apiKey !== '' && fromHook.appKey !== '') return fromHook;
-    const { apiKey, appKey } = this.options;
-    if (apiKey === undefined || apiKey === '' || appKey === undefined || appKey === '') {
-      throw new ProviderError(
-        'datadog: API or App key not found: set the datadog-api-key and datadog-app-key inputs',
-      );
-    }
-    return { apiKey, appKey };
+    return await chooseCredentials(
+      this.options.credentials,
+      block,
+      (c) => c.apiKey !== '' && c.appKey !== '',
+      () => {
+        const { apiKey, appKey } = this.options;
+        if (apiKey === undefined || apiKey === '' || appKey === undefined || appKey === '') {
+          throw new ProviderError(
+            'datadog: API or App key not found: set the datadog-api-key and datadog-app-key inputs',
+          );
+        }
+        return { apiKey, appKey };
+      },
+    );
   }
 
   async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<MeasureResult> {
     const f = new FieldReader(block, 'datadog');
     const secrets = withSecrets(ctx.secrets, this.options.apiKey, this.options.appKey);
-    let sent: string | undefined;
-    return await guarded(
-      ctx,
-      secrets,
-      () => sent,
-      async () => {
-        const apiVersion = f.str('apiVersion') || 'v1';
-        if (apiVersion !== 'v1' && apiVersion !== 'v2')
-          throw new ProviderError(`Invalid API version: ${apiVersion}`);
-        const query = f.str('query') ?? '';
-        const queries = f.stringMap('queries') ?? new Map<string, string>();
-        const formula = f.str('formula') ?? '';
-        const aggregator = f.str('aggregator') ?? '';
-        validate(apiVersion, query, queries, formula, aggregator);
+    return await guarded(ctx, secrets, async (sending) => {
+      const q = readDatadogQuery(f);
+      const intervalMs = goDurationMs(f.str('interval') || '5m');
+      const timeoutText = f.str('requestTimeout') || '10s';
+      const timeoutMs = goDurationMs(timeoutText);
+      if (!(timeoutMs > 0)) throw new ProviderError('Request timeout must be a positive duration (e.g. 30s)');
 
-        const intervalMs = goDurationMs(f.str('interval') || '5m');
-        const timeoutText = f.str('requestTimeout') || '10s';
-        const timeoutMs = goDurationMs(timeoutText);
-        if (!(timeoutMs > 0))
-          throw new ProviderError('Request timeout must be a positive duration (e.g. 30s)');
-
-        const creds = await this.credentials(block);
-        secrets.add(creds.apiKey);
-        secrets.add(creds.appKey);
-        const base = this.options.baseUrl ?? creds.address ?? datadogBaseUrl(this.options.site);
-        const nowS = Math.floor(ctx.now.getTime() / 1000);
-        const intervalS = Math.trunc(intervalMs / 1000);
-        const headers: [string, string][] = [
+      const creds = await this.credentials(block);
+      secrets.add(creds.apiKey);
+      secrets.add(creds.appKey);
+      const nowS = Math.floor(ctx.now.getTime() / 1000);
+      const call: DatadogCall = {
+        base: this.options.baseUrl ?? creds.address ?? datadogBaseUrl(this.options.site),
+        headers: [
           ['content-type', 'application/json'],
           ['dd-api-key', creds.apiKey],
           ['dd-application-key', creds.appKey],
-        ];
-
-        if (apiVersion === 'v1') {
-          sent = query;
-          const url = new URL(`${base.replace(/\/+$/, '')}/api/v1/query`);
-          url.search = new URLSearchParams({
-            query,
-            from: String(nowS - intervalS),
-            to: String(nowS),
-          }).toString();
-          const res = await httpRequest({
-            method: 'GET',
-            url,
-            headers,
-            timeoutMs,
-            signal: ctx.signal,
-            allowMetadataAddresses: ctx.allowMetadataAddresses,
-          });
-          checkStatus(res);
-          const shaped = shapeDatadogV1(parseJsonBody(res));
-          return { ...shaped, query: redact(sent, secrets) };
-        }
-
-        const named = query !== '' ? new Map([['query', query]]) : queries;
-        sent =
-          query !== ''
-            ? query
-            : [...named].map(([k, v]) => `${k}: ${v}`).join('; ') +
-              (formula === '' ? '' : `; formula: ${formula}`);
-        const agg = aggregator === '' ? 'last' : aggregator;
-        const body = {
-          data: {
-            type: 'scalar_request',
-            attributes: {
-              from: (nowS - intervalS) * 1000,
-              to: nowS * 1000,
-              queries: [...named].map(([name, q]) => ({
-                aggregator: agg,
-                data_source: 'metrics',
-                name,
-                query: q,
-              })),
-              formulas: formula === '' ? [] : [{ formula }],
-            },
-          },
-        };
-        const url = new URL(`${base.replace(/\/+$/, '')}/api/v2/query/scalar`);
-        const res = await httpRequest({
-          method: 'POST',
-          url,
-          headers,
-          body: JSON.stringify(body),
-          timeoutMs,
-          signal: ctx.signal,
-          allowMetadataAddresses: ctx.allowMetadataAddresses,
-        });
-        checkStatus(res);
-        const shaped = shapeDatadogV2(parseJsonBody(res));
-        return { ...shaped, query: redact(sent, secrets) };
-      },
-    );
+        ],
+        fromS: nowS - Math.trunc(intervalMs / 1000),
+        toS: nowS,
+        timeoutMs,
+        ctx,
+      };
+      const sent = describeQuery(q);
+      sending(sent);
+      const shaped = q.apiVersion === 'v1' ? await queryV1(call, q.query) : await queryV2(call, q);
+      return { ...shaped, query: redact(sent, secrets) };
+    });
   }
+}
+
+function readDatadogQuery(f: FieldReader): DatadogQuery {
+  const apiVersion = f.str('apiVersion') || 'v1';
+  if (apiVersion !== 'v1' && apiVersion !== 'v2')
+    throw new ProviderError(`Invalid API version: ${apiVersion}`);
+  const query = f.str('query') ?? '';
+  const queries = f.stringMap('queries') ?? new Map<string, string>();
+  const formula = f.str('formula') ?? '';
+  const aggregator = f.str('aggregator') ?? '';
+  validate(apiVersion, query, queries, formula, aggregator);
+  return { apiVersion, query, queries, formula, aggregator };
+}
+
+/** The query as reported: the single query, or each named query and the formula. */
+function describeQuery(q: DatadogQuery): string {
+  if (q.query !== '') return q.query;
+  return (
+    [...q.queries].map(([k, v]) => `${k}: ${v}`).join('; ') +
+    (q.formula === '' ? '' : `; formula: ${q.formula}`)
+  );
+}
+
+/** v1: GET /api/v1/query over the window. */
+async function queryV1(call: DatadogCall, query: string): Promise<{ value: number | null; display: string }> {
+  const url = new URL(`${call.base.replace(/\/+$/, '')}/api/v1/query`);
+  url.search = new URLSearchParams({ query, from: String(call.fromS), to: String(call.toS) }).toString();
+  const res = await httpRequest({
+    method: 'GET',
+    url,
+    headers: call.headers,
+    timeoutMs: call.timeoutMs,
+    signal: call.ctx.signal,
+    allowMetadataAddresses: call.ctx.allowMetadataAddresses,
+  });
+  checkStatus(res);
+  return shapeDatadogV1(parseJsonBody(res));
+}
+
+/** v2: POST /api/v2/query/scalar with the named queries (a single query is named `query`). */
+async function queryV2(
+  call: DatadogCall,
+  q: DatadogQuery,
+): Promise<{ value: number | number[] | null; display: string }> {
+  const named = q.query !== '' ? new Map([['query', q.query]]) : q.queries;
+  const aggregator = q.aggregator === '' ? 'last' : q.aggregator;
+  const body = {
+    data: {
+      type: 'scalar_request',
+      attributes: {
+        from: call.fromS * 1000,
+        to: call.toS * 1000,
+        queries: [...named].map(([name, query]) => ({ aggregator, data_source: 'metrics', name, query })),
+        formulas: q.formula === '' ? [] : [{ formula: q.formula }],
+      },
+    },
+  };
+  const res = await httpRequest({
+    method: 'POST',
+    url: new URL(`${call.base.replace(/\/+$/, '')}/api/v2/query/scalar`),
+    headers: call.headers,
+    body: JSON.stringify(body),
+    timeoutMs: call.timeoutMs,
+    signal: call.ctx.signal,
+    allowMetadataAddresses: call.ctx.allowMetadataAddresses,
+  });
+  checkStatus(res);
+  return shapeDatadogV2(parseJsonBody(res));
 }
 
 /** Argo's validateIncomingProps. */

@@ -252,23 +252,25 @@ async function viaNode(req: HttpRequest, signal: AbortSignal): Promise<HttpRespo
 
 /**
  * Runs one measurement: secrets redacted from whatever fails, the engine's abort passed through
- * untouched. `describe` gives the query as sent, if it got that far.
+ * untouched. `fn` calls `sending` with the query as sent once it has got that far, so that an error
+ * after it carries the query.
  */
 export async function guarded<T>(
   ctx: MeasureContext,
   secrets: ReadonlySet<string>,
-  describe: () => string | undefined,
-  fn: () => Promise<T>,
+  fn: (sending: (query: string) => void) => Promise<T>,
 ): Promise<T> {
+  let sent: string | undefined;
   try {
-    return await fn();
+    return await fn((query) => {
+      sent = query;
+    });
   } catch (e) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const message = e instanceof Error ? e.message : String(e);
-    const query = describe();
     throw new ProviderError(
       redact(message, secrets),
-      query === undefined ? undefined : redact(query, secrets),
+      sent === undefined ? undefined : redact(sent, secrets),
       { oversize: e instanceof ProviderError && e.oversize },
     );
   }

@@ -9,9 +9,6 @@ export const METRIC_LABEL = 'rollout-pilot.dev/metric';
 export const METRIC_ANNOTATION = 'rollout-pilot.dev/metric-name';
 /** The measurement's metadata key holding the Job's name (Argo's `JobNameKey`). */
 export const JOB_NAME_KEY = 'job-name';
-/** Block keys through which `measure` takes the Job's name and the metric's name. */
-export const JOB_NAME_FIELD = '__jobName';
-export const METRIC_NAME_FIELD = '__metricName';
 
 export const JOB_DEFAULT_POLL_INTERVAL_MS = 1000;
 

@@ -39,13 +39,11 @@ import {
   ANALYSIS_JOB_LABEL,
   DNS_SUBDOMAIN,
   JOB_DEFAULT_POLL_INTERVAL_MS,
-  JOB_NAME_FIELD,
   JOB_NAME_KEY,
   labelValue,
   MAX_JOB_NAME,
   METRIC_ANNOTATION,
   METRIC_LABEL,
-  METRIC_NAME_FIELD,
   type JobRef,
 } from './job-naming.ts';
 import { apiMessage, statusCode, untilAborted } from './job-calls.ts';
@@ -135,18 +133,15 @@ export class JobProvider {
   }
 
   /**
-   * The MetricProvider entry point: the Job's name comes in the block's `__jobName` (required) and the
-   * metric's name in `__metricName`; both are removed before the block is read.
+   * The MetricProvider entry point: the Job's name and the metric's name come in
+   * `ctx.measurement` (required).
    */
   async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<JobMeasureResult> {
-    const { [JOB_NAME_FIELD]: name, [METRIC_NAME_FIELD]: metric, ...rest } = block;
-    if (typeof name !== 'string' || name === '') {
-      throw new ProviderError(`the job provider needs the Job's name in ${JOB_NAME_FIELD}`);
+    const measurement = ctx.measurement;
+    if (measurement === undefined || measurement.jobName === '') {
+      throw new ProviderError("the job provider needs the Job's name in the context's measurement.jobName");
     }
-    if (metric !== undefined && typeof metric !== 'string') {
-      throw new ProviderError(`${METRIC_NAME_FIELD} must be a string`);
-    }
-    return await this.measureJob({ name, ...(metric === undefined ? {} : { metric }) }, rest, ctx);
+    return await this.measureJob({ name: measurement.jobName, metric: measurement.metricName }, block, ctx);
   }
 
   /**

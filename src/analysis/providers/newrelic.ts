@@ -16,6 +16,7 @@
  * `newrelic-account-id`, `newrelic-region`) or a per-metric `credentials` hook (the `profile` Secret).
  */
 
+import { chooseCredentials } from './auth.ts';
 import { FieldReader, isObject } from './fields.ts';
 import { excerpt, guarded, httpRequest } from './http.ts';
 import {
@@ -108,74 +109,71 @@ export class NewRelicProvider implements MetricProvider {
   }
 
   private async credentials(block: Record<string, unknown>): Promise<NewRelicCredentials> {
-    const fromHook = this.options.credentials ? await this.options.credentials(block) : undefined;
-    if (fromHook && fromHook.apiKey !== '' && String(fromHook.accountId) !== '') return fromHook;
-    const { apiKey, accountId, region } = this.options;
-    if (apiKey === undefined || apiKey === '' || accountId === undefined || String(accountId) === '') {
-      throw new ProviderError(
-        'newrelic: account ID or personal API key not found: set the newrelic-api-key and newrelic-account-id inputs',
-      );
-    }
-    return { apiKey, accountId, region };
+    return await chooseCredentials(
+      this.options.credentials,
+      block,
+      (c) => c.apiKey !== '' && String(c.accountId) !== '',
+      () => {
+        const { apiKey, accountId, region } = this.options;
+        if (apiKey === undefined || apiKey === '' || accountId === undefined || String(accountId) === '') {
+          throw new ProviderError(
+            'newrelic: account ID or personal API key not found: set the newrelic-api-key and newrelic-account-id inputs',
+          );
+        }
+        return { apiKey, accountId, region };
+      },
+    );
   }
 
   async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<MeasureResult> {
     const f = new FieldReader(block, 'newRelic');
     const secrets = withSecrets(ctx.secrets, this.options.apiKey);
-    let sent: string | undefined;
-    return await guarded(
-      ctx,
-      secrets,
-      () => sent,
-      async () => {
-        const nrql = f.str('query') ?? '';
-        if (nrql.trim() === '') throw new ProviderError('newRelic.query is empty');
-        sent = nrql;
-        const timeout = f.int('timeout') ?? NEWRELIC_DEFAULT_TIMEOUT_SECONDS;
-        if (timeout <= 0) throw new ProviderError('newRelic.timeout must be a positive number of seconds');
+    return await guarded(ctx, secrets, async (sending) => {
+      const nrql = f.str('query') ?? '';
+      if (nrql.trim() === '') throw new ProviderError('newRelic.query is empty');
+      sending(nrql);
+      const timeout = f.int('timeout') ?? NEWRELIC_DEFAULT_TIMEOUT_SECONDS;
+      if (timeout <= 0) throw new ProviderError('newRelic.timeout must be a positive number of seconds');
 
-        const creds = await this.credentials(block);
-        secrets.add(creds.apiKey);
-        const accountText = String(creds.accountId).trim();
-        if (!/^\d+$/.test(accountText)) {
-          throw new ProviderError(
-            `could not parse account ID: ${JSON.stringify(accountText)} is not a number`,
-          );
-        }
-        const url = new URL(nerdGraphUrl(creds.region, this.options.baseUrl ?? creds.nerdGraphUrl));
-        const res = await httpRequest({
-          method: 'POST',
-          url,
-          headers: [
-            ['content-type', 'application/json'],
-            ['api-key', creds.apiKey],
-          ],
-          body: JSON.stringify({
-            query: NRQL_GRAPHQL,
-            variables: { accountId: Number(accountText), query: nrql, timeout },
-          }),
-          timeoutMs: timeout * 1000 + HTTP_GRACE_MS,
-          signal: ctx.signal,
-          allowMetadataAddresses: ctx.allowMetadataAddresses,
-        });
-        let body: unknown;
-        try {
-          body = JSON.parse(res.text);
-        } catch {
-          body = undefined;
-        }
-        const errors = graphQlErrors(body);
-        if (res.status < 200 || res.status >= 300) {
-          throw new ProviderError(`NerdGraph: HTTP ${res.status}: ${errors ?? excerpt(res.text)}`);
-        }
-        if (errors !== undefined) throw new ProviderError(`NerdGraph: ${errors}`);
-        if (body === undefined) throw new ProviderError(`NerdGraph: not JSON: ${excerpt(res.text, 200)}`);
-        const nrqlResult = dig(body, ['data', 'actor', 'account', 'nrql']);
-        if (!isObject(nrqlResult)) throw new ProviderError('NerdGraph: no nrql result in the response');
-        const shaped = shapeNewRelicResults(nrqlResult['results']);
-        return { ...shaped, query: redact(nrql, secrets) };
-      },
-    );
+      const creds = await this.credentials(block);
+      secrets.add(creds.apiKey);
+      const accountText = String(creds.accountId).trim();
+      if (!/^\d+$/.test(accountText)) {
+        throw new ProviderError(`could not parse account ID: ${JSON.stringify(accountText)} is not a number`);
+      }
+      const url = new URL(nerdGraphUrl(creds.region, this.options.baseUrl ?? creds.nerdGraphUrl));
+      const res = await httpRequest({
+        method: 'POST',
+        url,
+        headers: [
+          ['content-type', 'application/json'],
+          ['api-key', creds.apiKey],
+        ],
+        body: JSON.stringify({
+          query: NRQL_GRAPHQL,
+          variables: { accountId: Number(accountText), query: nrql, timeout },
+        }),
+        timeoutMs: timeout * 1000 + HTTP_GRACE_MS,
+        signal: ctx.signal,
+        allowMetadataAddresses: ctx.allowMetadataAddresses,
+      });
+      let body: unknown;
+      try {
+        body = JSON.parse(res.text);
+      } catch {
+        body = undefined;
+      }
+      const errors = graphQlErrors(body);
+      if (res.status < 200 || res.status >= 300) {
+        throw new ProviderError(`NerdGraph: HTTP ${res.status}: ${errors ?? excerpt(res.text)}`);
+      }
+      if (errors !== undefined) throw new ProviderError(`NerdGraph: ${errors}`);
+      if (body === undefined) throw new ProviderError(`NerdGraph: not JSON: ${excerpt(res.text, 200)}`);
+      const nrqlResult = dig(body, ['data', 'actor', 'account', 'nrql']);
+      if (!isObject(nrqlResult)) throw new ProviderError('NerdGraph: no nrql result in the response');
+      const shaped = shapeNewRelicResults(nrqlResult['results']);
+      return { ...shaped, query: redact(nrql, secrets) };
+    });
   }
 }
 

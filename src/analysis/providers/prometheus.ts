@@ -14,6 +14,7 @@
  */
 
 import { FieldReader, goDurationMs, goFormatFloat } from './fields.ts';
+import { applyBearerToken, userinfoAuth } from './auth.ts';
 import {
   basicAuth,
   excerpt,
@@ -21,7 +22,6 @@ import {
   httpRequest,
   credentialValues,
   setHeader,
-  splitUserinfo,
   type HttpResponse,
 } from './http.ts';
 import { OAuth2TokenCache } from './oauth2.ts';
@@ -138,6 +138,22 @@ function unixSeconds(ms: number): string {
   return goFormatFloat(ms / 1000);
 }
 
+/** A query ready to send: the endpoint, its form parameters and how it is reported. */
+interface PrometheusQuery {
+  endpoint: 'query' | 'query_range';
+  params: URLSearchParams;
+  sent: string;
+}
+
+/** Where and how a request goes, once the address and the authentication are worked out. */
+interface PrometheusTarget {
+  url: URL;
+  headers: [string, string][];
+  timeoutMs: number;
+  insecure: boolean;
+  caCert: string | undefined;
+}
+
 export class PrometheusProvider implements MetricProvider {
   readonly kind = 'prometheus';
   private readonly defaultAddress: string | undefined;
@@ -151,142 +167,146 @@ export class PrometheusProvider implements MetricProvider {
   async measure(block: Record<string, unknown>, ctx: MeasureContext): Promise<MeasureResult> {
     const f = new FieldReader(block, 'prometheus');
     const auth = f.obj('authentication');
-    const basic = auth?.obj('basicAuth');
-    const oauth = auth?.obj('oauth2');
     const headers = f.headers('headers');
     const secrets = withSecrets(
       ctx.secrets,
-      basic?.str('password'),
-      oauth?.str('clientSecret'),
+      auth?.obj('basicAuth')?.str('password'),
+      auth?.obj('oauth2')?.str('clientSecret'),
       ...credentialValues(headers),
     );
-    let sent: string | undefined;
-    return await guarded(
+    return await guarded(ctx, secrets, async (sending) => {
+      const query = f.str('query') ?? '';
+      if (query.trim() === '') throw new ProviderError('prometheus.query is empty');
+      sending(query);
+      const target = await this.target(f, headers, ctx, secrets);
+      const q = prometheusQuery(f, query, ctx.now);
+      sending(q.sent);
+      const { data, warnings } = readApiResponse(await postWithGetFallback(target, q, ctx));
+      const shaped = shapePrometheusData(data);
+      const result: MeasureResult = { value: shaped.value, display: shaped.display, query: q.sent };
+      if (warnings.length > 0) {
+        result.metadata = { warnings: warnings.map((w) => JSON.stringify(w)).join(', ') };
+      }
+      return { ...result, query: redact(result.query, secrets) };
+    });
+  }
+
+  /** The timeout, the address and the headers (basic auth, `headers[]`, an OAuth2 bearer token). */
+  private async target(
+    f: FieldReader,
+    extraHeaders: readonly [string, string][],
+    ctx: MeasureContext,
+    secrets: Set<string>,
+  ): Promise<PrometheusTarget> {
+    const timeout = f.int('timeout') ?? PROMETHEUS_DEFAULT_TIMEOUT_SECONDS;
+    if (timeout < 0) throw new ProviderError('prometheus timeout should not be negative');
+    const timeoutMs = timeout * 1000;
+    const auth = f.obj('authentication');
+    const { url, headers } = userinfoAuth(prometheusBaseUrl(f, this.defaultAddress), secrets);
+    for (const [k, v] of extraHeaders) headers.push([k, v]);
+    const insecure = f.bool('insecure') ?? false;
+    const caCert = f.str('caCert') || undefined;
+    const oauth = auth?.obj('oauth2');
+    const bearer = await applyBearerToken(
+      this.tokens,
+      oauth,
+      'prometheus',
       ctx,
+      { timeoutMs, insecure },
       secrets,
-      () => sent,
-      async () => {
-        const query = f.str('query') ?? '';
-        if (query.trim() === '') throw new ProviderError('prometheus.query is empty');
-        sent = query;
+      headers,
+    );
+    const basic = auth?.obj('basicAuth');
+    if (!bearer && basic && (basic.str('username') ?? '') !== '') {
+      setHeader(
+        headers,
+        'authorization',
+        basicAuth(basic.str('username') ?? '', basic.str('password') ?? ''),
+      );
+    }
+    return { url, headers, timeoutMs, insecure, caCert };
+  }
+}
 
-        const timeout = f.int('timeout') ?? PROMETHEUS_DEFAULT_TIMEOUT_SECONDS;
-        if (timeout < 0) throw new ProviderError('prometheus timeout should not be negative');
-        const timeoutMs = timeout * 1000;
-
-        const address = f.str('address') || this.defaultAddress;
-        if (address === undefined || address === '') {
-          throw new ProviderError(
-            'prometheus address is not configured: set provider.prometheus.address or the prometheus-address input',
-          );
-        }
-        let base: URL;
-        try {
-          base = new URL(address);
-        } catch {
-          throw new ProviderError(`prometheus address ${JSON.stringify(address)} is not in url format`);
-        }
-        if (base.host === '' || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
-          throw new ProviderError(`prometheus address ${JSON.stringify(address)} is not in url format`);
-        }
-        const sigv4 = auth?.obj('sigv4');
-        if (address.includes('aps-workspaces') || (sigv4 && Object.keys(sigv4.block).length > 0)) {
-          throw new ProviderError(
-            'prometheus: SigV4 authentication (Amazon Managed Prometheus) is not supported; use a SigV4 proxy and point address at it',
-          );
-        }
-
-        const split = splitUserinfo(base);
-        base = split.url;
-        const sendHeaders: [string, string][] = [];
-        if ('password' in split) {
-          secrets.add(split.password);
-          sendHeaders.push(['authorization', basicAuth(split.username, split.password)]);
-        }
-        for (const [k, v] of headers) sendHeaders.push([k, v]);
-
-        const insecure = f.bool('insecure') ?? false;
-        const caCert = f.str('caCert') || undefined;
-        const token = await this.tokens.bearerFor(oauth, 'prometheus', {
-          signal: ctx.signal,
-          allowMetadataAddresses: ctx.allowMetadataAddresses,
-          now: ctx.now,
-          timeoutMs,
-          insecure,
-        });
-        if (token !== undefined) {
-          secrets.add(token);
-          setHeader(sendHeaders, 'authorization', `Bearer ${token}`);
-        } else if (basic && (basic.str('username') ?? '') !== '') {
-          setHeader(
-            sendHeaders,
-            'authorization',
-            basicAuth(basic.str('username') ?? '', basic.str('password') ?? ''),
-          );
-        }
-
-        const params = new URLSearchParams({ query });
-        let endpoint = 'query';
-        const range = f.obj('rangeQuery');
-        if (range) {
-          const startText = range.str('start') ?? '';
-          const endText = range.str('end') ?? '';
-          const stepText = range.str('step') ?? '';
-          const start = parseTime('start', startText, ctx.now);
-          const end = parseTime('end', endText, ctx.now);
-          let stepMs: number;
-          try {
-            stepMs = goDurationMs(stepText);
-          } catch (e) {
-            throw new ProviderError(`failed to parse rangeQuery.step as duration: ${(e as Error).message}`);
-          }
-          if (!(stepMs > 0)) throw new ProviderError('rangeQuery.step must be a positive duration');
-          endpoint = 'query_range';
-          params.set('start', unixSeconds(start));
-          params.set('end', unixSeconds(end));
-          params.set('step', goFormatFloat(stepMs / 1000));
-          sent = `${query} [range ${new Date(start).toISOString()} to ${new Date(end).toISOString()}, step ${stepText}]`;
-        } else {
-          params.set('time', unixSeconds(ctx.now.getTime()));
-        }
-
-        const url = new URL(base.href);
-        url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/${endpoint}`;
-        let res = await httpRequest({
-          method: 'POST',
-          url,
-          headers: [...sendHeaders, ['content-type', 'application/x-www-form-urlencoded']],
-          body: params.toString(),
-          timeoutMs,
-          signal: ctx.signal,
-          allowMetadataAddresses: ctx.allowMetadataAddresses,
-          insecure,
-          ...(caCert === undefined ? {} : { caCert }),
-        });
-        if (res.status === 405 || res.status === 501) {
-          const getUrl = new URL(url.href);
-          getUrl.search = params.toString();
-          res = await httpRequest({
-            method: 'GET',
-            url: getUrl,
-            headers: sendHeaders,
-            timeoutMs,
-            signal: ctx.signal,
-            allowMetadataAddresses: ctx.allowMetadataAddresses,
-            insecure,
-            ...(caCert === undefined ? {} : { caCert }),
-          });
-        }
-        const { data, warnings } = readApiResponse(res);
-        const shaped = shapePrometheusData(data);
-        const result: MeasureResult = { value: shaped.value, display: shaped.display, query: sent };
-        if (warnings.length > 0) {
-          result.metadata = { warnings: warnings.map((w) => JSON.stringify(w)).join(', ') };
-        }
-        return { ...result, query: redact(result.query, secrets) };
-      },
+/** The `address` (else the `prometheus-address` input) as a URL; SigV4 is refused. */
+function prometheusBaseUrl(f: FieldReader, defaultAddress: string | undefined): URL {
+  const address = f.str('address') || defaultAddress;
+  if (address === undefined || address === '') {
+    throw new ProviderError(
+      'prometheus address is not configured: set provider.prometheus.address or the prometheus-address input',
     );
   }
+  let base: URL;
+  try {
+    base = new URL(address);
+  } catch {
+    throw new ProviderError(`prometheus address ${JSON.stringify(address)} is not in url format`);
+  }
+  if (base.host === '' || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
+    throw new ProviderError(`prometheus address ${JSON.stringify(address)} is not in url format`);
+  }
+  const sigv4 = f.obj('authentication')?.obj('sigv4');
+  if (address.includes('aps-workspaces') || (sigv4 && Object.keys(sigv4.block).length > 0)) {
+    throw new ProviderError(
+      'prometheus: SigV4 authentication (Amazon Managed Prometheus) is not supported; use a SigV4 proxy and point address at it',
+    );
+  }
+  return base;
+}
+
+/** An instant query at `now`, or with `rangeQuery` a range query over its start, end and step. */
+function prometheusQuery(f: FieldReader, query: string, now: Date): PrometheusQuery {
+  const params = new URLSearchParams({ query });
+  const range = f.obj('rangeQuery');
+  if (!range) {
+    params.set('time', unixSeconds(now.getTime()));
+    return { endpoint: 'query', params, sent: query };
+  }
+  const startText = range.str('start') ?? '';
+  const endText = range.str('end') ?? '';
+  const stepText = range.str('step') ?? '';
+  const start = parseTime('start', startText, now);
+  const end = parseTime('end', endText, now);
+  let stepMs: number;
+  try {
+    stepMs = goDurationMs(stepText);
+  } catch (e) {
+    throw new ProviderError(`failed to parse rangeQuery.step as duration: ${(e as Error).message}`);
+  }
+  if (!(stepMs > 0)) throw new ProviderError('rangeQuery.step must be a positive duration');
+  params.set('start', unixSeconds(start));
+  params.set('end', unixSeconds(end));
+  params.set('step', goFormatFloat(stepMs / 1000));
+  const sent = `${query} [range ${new Date(start).toISOString()} to ${new Date(end).toISOString()}, step ${stepText}]`;
+  return { endpoint: 'query_range', params, sent };
+}
+
+/** A form POST, sent again as a GET when the server answers 405 or 501 (as client_golang does). */
+async function postWithGetFallback(
+  target: PrometheusTarget,
+  q: PrometheusQuery,
+  ctx: MeasureContext,
+): Promise<HttpResponse> {
+  const url = new URL(target.url.href);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/${q.endpoint}`;
+  const common = {
+    timeoutMs: target.timeoutMs,
+    signal: ctx.signal,
+    allowMetadataAddresses: ctx.allowMetadataAddresses,
+    insecure: target.insecure,
+    ...(target.caCert === undefined ? {} : { caCert: target.caCert }),
+  };
+  const res = await httpRequest({
+    method: 'POST',
+    url,
+    headers: [...target.headers, ['content-type', 'application/x-www-form-urlencoded']],
+    body: q.params.toString(),
+    ...common,
+  });
+  if (res.status !== 405 && res.status !== 501) return res;
+  const getUrl = new URL(url.href);
+  getUrl.search = q.params.toString();
+  return await httpRequest({ method: 'GET', url: getUrl, headers: target.headers, ...common });
 }
 
 function parseTime(which: 'start' | 'end', text: string, now: Date): number {

@@ -18,6 +18,11 @@ export interface MeasureContext {
   secrets: ReadonlySet<string>;
   /** The `allow-metadata-addresses` input: requests may reach 169.254.0.0/16 and fd00:ec2::254. */
   allowMetadataAddresses?: boolean | undefined;
+  /**
+   * Which measurement this is: the metric's name and the name of the Job that takes it (the Job
+   * provider names its Job so, so that a restarted driver finds the one it started; others ignore it).
+   */
+  measurement?: { jobName: string; metricName: string } | undefined;
 }
 
 export interface MeasureResult {
