@@ -5,7 +5,6 @@ import { completedCurrentStep, reconcilePause } from './pause.ts';
 import { finish } from './phase.ts';
 import { trackProgress } from './progress.ts';
 import {
-  desiredCanaryReplicasOrWeight,
   planBasicCanaryReconcile,
   type BasicCanaryCompletionInput,
   type BasicCanaryPlanInput,
@@ -13,6 +12,7 @@ import {
 } from './replicas.ts';
 import { ownedByRollout, replicaSetRole } from './roles.ts';
 import { reconcileServices } from './services.ts';
+import { canaryTarget } from './traffic.ts';
 import { describeStep, type EngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
@@ -164,15 +164,23 @@ function reconcileCanary(tick: CanaryTick): Decision {
     s.currentStepIndex = stepCount;
   }
 
-  const desired = desiredCanaryReplicasOrWeight({
+  // No traffic router yet (validation refuses trafficRouting): the pod counts carry the weight.
+  const { weight } = canaryTarget({
+    replicas: rollout.replicas,
     steps: rollout.canary.steps,
+    maxSurge: rollout.canary.maxSurge,
+    maxUnavailable: rollout.canary.maxUnavailable,
+    replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
+    trafficRouting: undefined,
     currentStepIndex: s.currentStepIndex,
     aborted: s.abort,
     promoteFull: s.promoteFull,
     canaryInProgress: !stableIsNew,
-    trafficRouted: false,
+    canary: newRS,
+    stable: stableIsNew ? null : stableRS,
+    stableIsCanary: stableIsNew,
+    older,
   });
-  const weight = desired.weight;
 
   // At full weight all traffic belongs to the canary: the stable Service moves to it before the
   // old stable drains, so it never selects a ReplicaSet with no pods (Argo's basic canary drains
