@@ -242,7 +242,9 @@ function scaleOnce(tick: CanaryTick, basic: BasicCanaryPlan, weight: number, fin
     return true;
   }
   if (scaling.action === 'scaleCanary') {
-    actions.push({ kind: 'scaleReplicaSet', name: newRS.name, replicas: scaling.replicas, role: 'canary' });
+    // Once promoted (or rolled back to stable) the current revision's ReplicaSet is the stable one.
+    const role = stableIsNew ? 'stable' : 'canary';
+    actions.push({ kind: 'scaleReplicaSet', name: newRS.name, replicas: scaling.replicas, role });
     log.push(
       `scale ${stableIsNew ? 'stable' : 'canary'} ${newRS.name} ${newRS.specReplicas} → ${scaling.replicas} (weight ${weight})`,
     );
