@@ -4,7 +4,7 @@ import { applyControlRequest } from '../engine/commands.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
 import type { EngineRollout } from '../engine/spec.ts';
 import { describeStep } from '../engine/spec.ts';
-import { initialStatus, type RolloutStatus } from '../engine/state.ts';
+import { initialStatus, type PodTemplate, type RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
 import {
@@ -232,7 +232,7 @@ async function driveHeld(
     const rollout = opts.toEngine(working.rollout);
 
     const spec = (working.rollout.spec ?? {}) as {
-      template?: unknown;
+      template?: PodTemplate;
       strategy?: { canary?: { steps?: unknown } };
     };
     const observed = await cluster.observe(
@@ -252,6 +252,7 @@ async function driveHeld(
     const decision = decideCanary({
       rollout,
       templateHash,
+      podTemplate: spec.template ?? {},
       stepsHash: stepsHash(spec.strategy?.canary?.steps),
       status: working.status,
       observed,

@@ -1,10 +1,12 @@
 import type { EngineRollout, PodMetadata } from './spec.ts';
-import type { AnalysisView, Observation, RolloutStatus } from './state.ts';
+import type { ReplicaSetRole } from './roles.ts';
+import type { AnalysisView, Observation, PodTemplate, RolloutStatus } from './state.ts';
 
 /** One change to the cluster. Each is absolute (set X to Y), so applying it twice is harmless. */
 export type Action =
-  | { kind: 'createReplicaSet'; hash: string; revision: number; replicas: number }
-  | { kind: 'scaleReplicaSet'; name: string; replicas: number; role: 'canary' | 'stable' | 'older' }
+  /** `template`: the pod template it runs, as written; the adapter adds the hash and rollout labels. */
+  | { kind: 'createReplicaSet'; hash: string; revision: number; replicas: number; template: PodTemplate }
+  | { kind: 'scaleReplicaSet'; name: string; replicas: number; role: ReplicaSetRole }
   | { kind: 'setRevision'; name: string; revision: number }
   | { kind: 'switchService'; service: string; hash: string }
   | { kind: 'deleteReplicaSet'; name: string }
@@ -17,6 +19,8 @@ export interface TickInput {
   rollout: EngineRollout;
   /** Hash of the desired pod template (after image overrides). */
   templateHash: string;
+  /** The desired pod template (`spec.template`), which a new ReplicaSet of this revision runs. */
+  podTemplate: PodTemplate;
   stepsHash: string;
   status: RolloutStatus;
   observed: Observation;

@@ -5,13 +5,14 @@ import { completedCurrentStep, reconcilePause } from './pause.ts';
 import { finish } from './phase.ts';
 import { trackProgress } from './progress.ts';
 import {
-  desiredCanaryReplicasOrWeight,
   planBasicCanaryReconcile,
   type BasicCanaryCompletionInput,
   type BasicCanaryPlanInput,
   type OlderReplicaSet,
 } from './replicas.ts';
+import { ownedByRollout, replicaSetRole } from './roles.ts';
 import { reconcileServices } from './services.ts';
+import { canaryTarget } from './traffic.ts';
 import { describeStep, type EngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
@@ -45,7 +46,8 @@ interface CanaryTick {
  * observed ReplicaSets and Services, and the clock, decide the next changes and the next status.
  * Pure: the driver applies the actions and persists the status.
  */
-export function decideCanary(input: TickInput): Decision {
+export function decideCanary(tickInput: TickInput): Decision {
+  const input = withoutExperiments(tickInput);
   const { rollout, templateHash, stepsHash, observed, now } = input;
   const prev = input.status;
   const s: RolloutStatus = structuredClone(prev);
@@ -60,7 +62,13 @@ export function decideCanary(input: TickInput): Decision {
   let newRS = byHash.get(templateHash);
   if (newRS === undefined) {
     const revision = maxRevision + 1;
-    actions.push({ kind: 'createReplicaSet', hash: templateHash, revision, replicas: 0 });
+    actions.push({
+      kind: 'createReplicaSet',
+      hash: templateHash,
+      revision,
+      replicas: 0,
+      template: input.podTemplate,
+    });
     log.push(`create ReplicaSet ${rollout.name}-${templateHash} (revision ${revision})`);
     return finish(input, s, actions, log, 0);
   }
@@ -83,6 +91,16 @@ export function decideCanary(input: TickInput): Decision {
   const older = olderReplicaSets(observed, templateHash, s.stableRS);
   const tick: CanaryTick = { input, rollout, s, actions, log, newRS, stableRS, stableIsNew, older };
   return reconcileCanary(tick);
+}
+
+/**
+ * An Experiment's ReplicaSets belong to the experiment: the canary neither counts, adopts nor
+ * scales them, even when one runs the current template.
+ */
+function withoutExperiments(input: TickInput): TickInput {
+  const own = input.observed.replicaSets.filter(ownedByRollout);
+  if (own.length === input.observed.replicaSets.length) return input;
+  return { ...input, observed: { ...input.observed, replicaSets: own } };
 }
 
 /** A new pod template or step list starts the update over (Argo's resetRolloutStatus). */
@@ -123,14 +141,15 @@ function resetOnNewRevision(
   }
 }
 
-/** ReplicaSets that are neither the new nor the stable one, oldest first. */
+/** ReplicaSets of the role `old` (neither the new, the stable nor an experiment's), oldest first. */
 function olderReplicaSets(
   observed: Observation,
   templateHash: string,
   stableHash: string | undefined,
 ): OlderObserved[] {
+  const context = { currentHash: templateHash, stableHash };
   return observed.replicaSets
-    .filter((rs) => rs.hash !== templateHash && rs.hash !== stableHash)
+    .filter((rs) => replicaSetRole(rs, context) === 'old')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.revision - b.revision)
     .map((rs) => ({ ...rs }));
 }
@@ -145,15 +164,23 @@ function reconcileCanary(tick: CanaryTick): Decision {
     s.currentStepIndex = stepCount;
   }
 
-  const desired = desiredCanaryReplicasOrWeight({
+  // No traffic router yet (validation refuses trafficRouting): the pod counts carry the weight.
+  const { weight } = canaryTarget({
+    replicas: rollout.replicas,
     steps: rollout.canary.steps,
+    maxSurge: rollout.canary.maxSurge,
+    maxUnavailable: rollout.canary.maxUnavailable,
+    replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
+    trafficRouting: undefined,
     currentStepIndex: s.currentStepIndex,
     aborted: s.abort,
     promoteFull: s.promoteFull,
     canaryInProgress: !stableIsNew,
-    trafficRouted: false,
+    canary: newRS,
+    stable: stableIsNew ? null : stableRS,
+    stableIsCanary: stableIsNew,
+    older,
   });
-  const weight = desired.weight;
 
   // At full weight all traffic belongs to the canary: the stable Service moves to it before the
   // old stable drains, so it never selects a ReplicaSet with no pods (Argo's basic canary drains
@@ -215,7 +242,9 @@ function scaleOnce(tick: CanaryTick, basic: BasicCanaryPlan, weight: number, fin
     return true;
   }
   if (scaling.action === 'scaleCanary') {
-    actions.push({ kind: 'scaleReplicaSet', name: newRS.name, replicas: scaling.replicas, role: 'canary' });
+    // Once promoted (or rolled back to stable) the current revision's ReplicaSet is the stable one.
+    const role = stableIsNew ? 'stable' : 'canary';
+    actions.push({ kind: 'scaleReplicaSet', name: newRS.name, replicas: scaling.replicas, role });
     log.push(
       `scale ${stableIsNew ? 'stable' : 'canary'} ${newRS.name} ${newRS.specReplicas} → ${scaling.replicas} (weight ${weight})`,
     );
@@ -225,7 +254,7 @@ function scaleOnce(tick: CanaryTick, basic: BasicCanaryPlan, weight: number, fin
     scaling.replicas.forEach((replicas, i) => {
       const rs = older[i];
       if (rs && rs.specReplicas !== replicas) {
-        actions.push({ kind: 'scaleReplicaSet', name: rs.name, replicas, role: 'older' });
+        actions.push({ kind: 'scaleReplicaSet', name: rs.name, replicas, role: 'old' });
         log.push(`scale down old ${rs.name} ${rs.specReplicas} → ${replicas}`);
       }
     });

@@ -95,6 +95,17 @@ export interface ObservedReplicaSet {
   ephemeralMetadata?: string | undefined;
   /** Adopted from Argo Rollouts: the rollout-pilot hash of the pod template it runs (same revision). */
   sameTemplateAs?: string | undefined;
+  /**
+   * The Experiment that owns it (an ownerReference of kind Experiment, argoproj.io/v1alpha1): such
+   * a ReplicaSet has the role `experiment` and belongs to the experiment, not to the rollout.
+   */
+  experiment?: string | undefined;
+}
+
+/** A pod template (`spec.template`) as the manifest wrote it; the engine passes it on untouched. */
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+  spec?: unknown;
 }
 
 export interface ObservedService {

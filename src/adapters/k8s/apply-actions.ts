@@ -86,8 +86,9 @@ async function createReplicaSet(
       blockOwnerDeletion: false,
     },
   ];
+  const template = action.template;
   const podLabels = {
-    ...(p.template.metadata?.labels ?? {}),
+    ...(template.metadata?.labels ?? {}),
     [POD_TEMPLATE_HASH_LABEL]: action.hash,
     [ROLLOUT_LABEL]: p.name,
   };
@@ -105,7 +106,7 @@ async function createReplicaSet(
             annotations: {
               [REVISION_ANNOTATION]: String(action.revision),
               [MANAGED_BY_ANNOTATION]: p.name,
-              [TEMPLATE_ANNOTATION]: canonicalJson(p.template),
+              [TEMPLATE_ANNOTATION]: canonicalJson(template),
             },
           },
           spec: {
@@ -113,8 +114,8 @@ async function createReplicaSet(
             ...(p.minReadySeconds === undefined ? {} : { minReadySeconds: p.minReadySeconds }),
             selector: { matchLabels: { ...p.matchLabels, [POD_TEMPLATE_HASH_LABEL]: action.hash } },
             template: {
-              ...p.template,
-              metadata: { ...p.template.metadata, labels: podLabels },
+              ...template,
+              metadata: { ...template.metadata, labels: podLabels },
             } as never,
           },
         },

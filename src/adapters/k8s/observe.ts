@@ -8,6 +8,7 @@ import {
   type ObservedReplicaSet,
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
+import { ARGO_API_VERSION } from '../../manifests/kinds.ts';
 import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
 import {
   EPHEMERAL_ANNOTATION,
@@ -37,6 +38,13 @@ function podIssue(pod: V1Pod): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The Experiment that owns the ReplicaSet, as Argo's experiment controller marks its own. */
+function experimentOwner(rs: V1ReplicaSet): string | undefined {
+  return rs.metadata?.ownerReferences?.find(
+    (o) => o.kind === 'Experiment' && o.apiVersion === ARGO_API_VERSION,
+  )?.name;
 }
 
 async function listReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1ReplicaSet[]> {
@@ -84,6 +92,7 @@ export async function observe(
       podIssues: (issues.get(hash) ?? []).slice(0, 5),
       ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
       sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
+      experiment: experimentOwner(rs),
     };
   });
   const observedServices: Observation['services'] = {};

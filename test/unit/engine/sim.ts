@@ -151,6 +151,7 @@ export function drive(
     last = decideCanary({
       rollout: sim.rollout,
       templateHash,
+      podTemplate: {},
       stepsHash: opts.stepsHash ?? 'steps',
       status: current,
       observed: sim.observe(),

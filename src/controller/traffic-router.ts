@@ -1,0 +1,84 @@
+import type { SetHeaderRoute, SetMirrorRoute, TrafficRouting } from '../manifests/rollout-model.ts';
+
+/**
+ * A share of traffic for a destination beside the canary and the stable, such as an Experiment's
+ * Service (Argo's WeightDestination).
+ */
+export interface WeightDestination {
+  serviceName: string;
+  podTemplateHash: string;
+  /** Out of the rollout's maxTrafficWeight. */
+  weight: number;
+}
+
+/** What a router reports it serves now: the canary's weight and the other destinations'. */
+export interface ObservedWeights {
+  canary: number;
+  additional: WeightDestination[];
+}
+
+/** A header route as a router sets it: named (the name is listed in `managedRoutes`). */
+export type HeaderRoute = SetHeaderRoute & { name: string };
+
+/**
+ * The traffic router of a rollout (Argo's TrafficRoutingReconciler, Flagger's router.Interface):
+ * the mesh or ingress that splits traffic by weight, so the canary's share no longer follows its
+ * pod count. One adapter per router lives in `src/adapters/routers/`; the registry there picks it
+ * by the rollout's `trafficRouting` key. The stable gets what the canary and the additional
+ * destinations leave of maxTrafficWeight. Each call is absolute, so repeating it is harmless.
+ */
+export interface TrafficRouter {
+  /** The `trafficRouting` key it serves: `nginx`, `istio`, `plugins/argoproj-labs/gatewayAPI` ... */
+  readonly type: string;
+  /**
+   * Point the router's canary and stable destinations at these ReplicaSets, for routers that
+   * select pods by hash (Istio's DestinationRule subsets); the others do nothing.
+   */
+  updateHash(
+    canaryHash: string,
+    stableHash: string,
+    additional?: readonly WeightDestination[],
+  ): Promise<void>;
+  /** Send `weight` (of maxTrafficWeight) to the canary and each additional destination its own. */
+  setWeight(weight: number, additional?: readonly WeightDestination[]): Promise<void>;
+  /** Send requests that match the headers to the canary (a `setHeaderRoute` step). */
+  setHeaderRoute(route: HeaderRoute): Promise<void>;
+  removeHeaderRoute(name: string): Promise<void>;
+  /** Copy matching requests to the canary, answering from the stable (a `setMirrorRoute` step). */
+  setMirrorRoute(route: SetMirrorRoute): Promise<void>;
+  removeMirrorRoute(name: string): Promise<void>;
+  /** Remove every route of `managedRoutes` (at the end of the update, or on an abort). */
+  removeManagedRoutes(): Promise<void>;
+  /** The weights the router serves now; undefined when it cannot read them. */
+  observeWeights(): Promise<ObservedWeights | undefined>;
+  /**
+   * Whether the router has taken `weight` up (a load balancer may lag the object that sets it);
+   * undefined when the router cannot tell, and the engine goes on as Argo does.
+   */
+  verifyWeight(weight: number, additional?: readonly WeightDestination[]): Promise<boolean | undefined>;
+}
+
+/** What a router adapter is built from: the rollout and its router's block as written. */
+export interface RouterContext {
+  rollout: { name: string; namespace: string };
+  /** The router's own block: `trafficRouting.nginx`, or a plugin's under `trafficRouting.plugins`. */
+  config: unknown;
+  stableService: string | undefined;
+  canaryService: string | undefined;
+  /** `trafficRouting.managedRoutes` by name, highest precedence first. */
+  managedRoutes: readonly string[];
+  /** The weight of all traffic (`trafficRouting.maxTrafficWeight`, 100 by default). */
+  maxTrafficWeight: number;
+}
+
+/** The parts of a canary rollout a router is built from. */
+export interface RoutedRollout {
+  name: string;
+  namespace: string;
+  canary: {
+    trafficRouting?: TrafficRouting | undefined;
+    stableService?: string | undefined;
+    canaryService?: string | undefined;
+    maxTrafficWeight: number;
+  };
+}

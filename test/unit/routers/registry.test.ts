@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  routerKeys,
+  RouterRegistry,
+  routers,
+  ROUTER_ADAPTERS,
+} from '../../../src/adapters/routers/registry.ts';
+import type {
+  HeaderRoute,
+  ObservedWeights,
+  RoutedRollout,
+  RouterContext,
+  TrafficRouter,
+  WeightDestination,
+} from '../../../src/controller/traffic-router.ts';
+import type { SetMirrorRoute, TrafficRouting } from '../../../src/manifests/rollout-model.ts';
+
+/** A router that records what it is told, for these tests only. */
+class FakeRouter implements TrafficRouter {
+  readonly calls: string[] = [];
+  weight = 0;
+  verified: boolean | undefined = true;
+  readonly type: string;
+  readonly context: RouterContext;
+
+  constructor(type: string, context: RouterContext) {
+    this.type = type;
+    this.context = context;
+  }
+
+  updateHash(canaryHash: string, stableHash: string): Promise<void> {
+    this.calls.push(`hash ${canaryHash} ${stableHash}`);
+    return Promise.resolve();
+  }
+  setWeight(weight: number, additional: readonly WeightDestination[] = []): Promise<void> {
+    this.weight = weight;
+    this.calls.push(`weight ${weight}${additional.map((d) => ` ${d.serviceName}=${d.weight}`).join('')}`);
+    return Promise.resolve();
+  }
+  setHeaderRoute(route: HeaderRoute): Promise<void> {
+    this.calls.push(`header ${route.name}`);
+    return Promise.resolve();
+  }
+  removeHeaderRoute(name: string): Promise<void> {
+    this.calls.push(`-header ${name}`);
+    return Promise.resolve();
+  }
+  setMirrorRoute(route: SetMirrorRoute): Promise<void> {
+    this.calls.push(`mirror ${route.name}`);
+    return Promise.resolve();
+  }
+  removeMirrorRoute(name: string): Promise<void> {
+    this.calls.push(`-mirror ${name}`);
+    return Promise.resolve();
+  }
+  removeManagedRoutes(): Promise<void> {
+    this.calls.push('-managed');
+    return Promise.resolve();
+  }
+  observeWeights(): Promise<ObservedWeights | undefined> {
+    return Promise.resolve({ canary: this.weight, additional: [] });
+  }
+  verifyWeight(): Promise<boolean | undefined> {
+    return Promise.resolve(this.verified);
+  }
+}
+
+function rollout(trafficRouting: TrafficRouting | undefined): RoutedRollout {
+  return {
+    name: 'web',
+    namespace: 'shop',
+    canary: {
+      ...(trafficRouting === undefined ? {} : { trafficRouting }),
+      stableService: 'web-stable',
+      canaryService: 'web-canary',
+      maxTrafficWeight: 100,
+    },
+  };
+}
+
+const made: FakeRouter[] = [];
+const registry = new RouterRegistry(
+  ['nginx', 'istio', 'plugins/argoproj-labs/gatewayAPI'].map((key) => ({
+    key,
+    create: (context: RouterContext) => {
+      const router = new FakeRouter(key, context);
+      made.push(router);
+      return router;
+    },
+  })),
+);
+
+test('the shipped registry is empty: no router adapter pretends to work yet', () => {
+  assert.deepEqual(ROUTER_ADAPTERS, []);
+  assert.equal(routers.routerFor(rollout(undefined)), undefined);
+  assert.throws(
+    () => routers.routerFor(rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] })),
+    /trafficRouting\.nginx: no router adapter for it/,
+  );
+});
+
+test('without trafficRouting there is no router: weights come from pod counts', () => {
+  assert.equal(registry.routerFor(rollout(undefined)), undefined);
+  assert.equal(
+    registry.routerFor(rollout({ managedRoutes: [{ name: 'h' }], maxTrafficWeight: 1000 })),
+    undefined,
+  );
+});
+
+test('the router is picked by its trafficRouting key and built from the rollout', async () => {
+  made.length = 0;
+  const router = registry.routerFor(
+    rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [{ name: 'header' }, { name: 'mirror' }] }),
+  );
+  assert.ok(router);
+  assert.equal(router.type, 'nginx');
+  assert.deepEqual(made[0]?.context, {
+    rollout: { name: 'web', namespace: 'shop' },
+    config: { stableIngress: 'web' },
+    stableService: 'web-stable',
+    canaryService: 'web-canary',
+    managedRoutes: ['header', 'mirror'],
+    maxTrafficWeight: 100,
+  });
+  await router.setWeight(20, [{ serviceName: 'exp', podTemplateHash: 'x', weight: 5 }]);
+  assert.deepEqual(await router.observeWeights(), { canary: 20, additional: [] });
+  assert.equal(await router.verifyWeight(20), true);
+  assert.deepEqual(made[0]?.calls, ['weight 20 exp=5']);
+});
+
+test('a plugin router is keyed plugins/<name>', () => {
+  made.length = 0;
+  const router = registry.routerFor(
+    rollout({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } }, managedRoutes: [] }),
+  );
+  assert.equal(router?.type, 'plugins/argoproj-labs/gatewayAPI');
+  assert.deepEqual(made[0]?.context.config, { httpRoute: 'web' });
+});
+
+test('several routers act together, and a weight is verified only when every router says so', async () => {
+  made.length = 0;
+  const router = registry.routerFor(rollout({ nginx: {}, istio: {}, managedRoutes: [] }));
+  assert.ok(router);
+  assert.equal(router.type, 'nginx+istio');
+  await router.updateHash('v2', 'v1');
+  await router.setHeaderRoute({ name: 'h', match: [] });
+  await router.removeHeaderRoute('h');
+  await router.setMirrorRoute({ name: 'm', match: [], percentage: 50 });
+  await router.removeMirrorRoute('m');
+  await router.removeManagedRoutes();
+  const expected = ['hash v2 v1', 'header h', '-header h', 'mirror m', '-mirror m', '-managed'];
+  assert.deepEqual(
+    made.map((r) => r.calls),
+    [expected, expected],
+  );
+  const [nginx, istio] = made;
+  assert.ok(nginx && istio);
+  assert.equal(await router.verifyWeight(10), true);
+  istio.verified = undefined;
+  assert.equal(await router.verifyWeight(10), true, 'one that cannot tell does not hold the others');
+  nginx.verified = undefined;
+  assert.equal(await router.verifyWeight(10), undefined);
+  istio.verified = false;
+  assert.equal(await router.verifyWeight(10), false);
+});
+
+test('two adapters for one key are refused', () => {
+  const create = (context: RouterContext): TrafficRouter => new FakeRouter('nginx', context);
+  assert.throws(
+    () =>
+      new RouterRegistry([
+        { key: 'nginx', create },
+        { key: 'nginx', create },
+      ]),
+    /two router adapters registered for trafficRouting\.nginx/,
+  );
+});
+
+test('routerKeys lists the routers a trafficRouting names, not its settings', () => {
+  assert.deepEqual(
+    routerKeys({
+      istio: { virtualService: {} },
+      plugins: { 'argoproj-labs/gatewayAPI': {}, 'acme/mesh': { a: 1 } },
+      managedRoutes: [{ name: 'h' }],
+      maxTrafficWeight: 1000,
+    }),
+    [
+      { key: 'istio', config: { virtualService: {} } },
+      { key: 'plugins/argoproj-labs/gatewayAPI', config: {} },
+      { key: 'plugins/acme/mesh', config: { a: 1 } },
+    ],
+  );
+});
