@@ -13,7 +13,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-7ERWCR67.js";
+} from "./chunks/chunk-EELBGNPU.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-7ERWCR67.js";
+} from "./chunks/chunk-EELBGNPU.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

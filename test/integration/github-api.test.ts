@@ -471,7 +471,9 @@ describe('fake GitHub API', () => {
       },
       throttling,
     );
-    api.failNext(1, 403, { resetAfterSeconds: 0 });
+    // Reset 1 s ahead: with 0, a reply sent at x.999 s and read after the next whole second gives
+    // the plugin a reset in the past and a wait of 0.
+    api.failNext(1, 403, { resetAfterSeconds: 1 });
     api.failNext(1, 429, { retryAfterSeconds: 2 });
     assert.equal((await throttled.rest.repos.get(repo)).status, 200);
     assert.equal(limited.length, 2);
