@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { drive, LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/driver.ts';
+import { drive } from '../../../src/controller/driver.ts';
+import { LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/lease-keeper.ts';
 import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
 import type { Clock, KubeObject } from '../../../src/controller/ports.ts';
 import { initialStatus } from '../../../src/engine/state.ts';
