@@ -17,7 +17,7 @@ import {
   type AnalysisRecord,
   type StoredTemplate,
 } from '../analysis/templates.ts';
-import type { Action } from '../engine/actions.ts';
+import type { AnalysisAction } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
@@ -187,7 +187,7 @@ export class AnalysisRunner {
 
   /** Starts or terminates runs as the step engine decided. */
   handle(
-    actions: readonly Action[],
+    actions: readonly AnalysisAction[],
     records: AnalysisRecord[],
     ctx: { rollout: KubeObject; templates: readonly StoredTemplate[]; status: RolloutStatus; now: Date },
   ): AnalysisRecord[] {
@@ -248,7 +248,7 @@ export class AnalysisRunner {
             state: newRun(built.spec, ctx.now),
           },
         ];
-      } else if (a.kind === 'terminateAnalysis') {
+      } else {
         out = out.map((r) => (r.id === a.id ? { ...r, state: terminateRun(r.spec, r.state, ctx.now) } : r));
         for (const [key, controller] of this.inflight) if (key.startsWith(`${a.id}/`)) controller.abort();
       }

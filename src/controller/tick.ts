@@ -79,10 +79,10 @@ export async function applyClusterActions(
 ): Promise<void> {
   for (const action of decision.actions) {
     p.keeper.check();
-    if (action.kind !== 'startAnalysis' && action.kind !== 'terminateAnalysis') {
-      await p.cluster.apply(rollout, action);
-    }
+    await p.cluster.apply(rollout, action);
   }
+  // A lease lost during the applies stops the tick before it starts or stops any analysis run.
+  if (decision.analysis.length > 0) p.keeper.check();
 }
 
 /**
@@ -97,12 +97,12 @@ export function advanceAnalysis(
   now: Date,
 ): { records: AnalysisRecord[]; nextMeasurement: Date | undefined } {
   if (runner === undefined) {
-    if (decision.actions.some((a) => a.kind === 'startAnalysis')) {
+    if (decision.analysis.some((a) => a.kind === 'startAnalysis')) {
       throw new Error('this rollout uses analysis, and no analysis runner was configured');
     }
     return { records, nextMeasurement: undefined };
   }
-  const handled = runner.handle(decision.actions, records, {
+  const handled = runner.handle(decision.analysis, records, {
     rollout: working.rollout,
     templates: working.templates,
     status: decision.status,
@@ -219,7 +219,7 @@ export function actOnAtOnce(decision: Decision, before: RolloutStatus): boolean 
     after.pauseConditions.length !== before.pauseConditions.length ||
     after.stableRS !== before.stableRS ||
     after.abort !== before.abort;
-  return moved && decision.actions.length === 0;
+  return moved && decision.actions.length === 0 && decision.analysis.length === 0;
 }
 
 /** Sleeps until a watch event, a finished measurement, the lease's loss, or `ms`. */
