@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.ts';
-import { LEASE_SECONDS, matrixSibling, sameJob } from '../controller/driver.ts';
+import { LEASE_SECONDS, matrixSibling, sameJob } from '../controller/lease-keeper.ts';
 import { systemClock, type ClusterPort, type LeaseInfo } from '../controller/ports.ts';
 import { ConfigurationError } from '../util/errors.ts';
 

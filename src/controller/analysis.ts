@@ -17,7 +17,7 @@ import {
   type AnalysisRecord,
   type StoredTemplate,
 } from '../analysis/templates.ts';
-import type { Action } from '../engine/actions.ts';
+import type { AnalysisAction } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
@@ -59,6 +59,52 @@ export interface AnalysisRunnerOptions {
 
 function kindOf(provider: Record<string, unknown>): string {
   return Object.keys(provider)[0] ?? '';
+}
+
+/** What a run is started from: the Rollout, the stored templates, the status and the time. */
+interface RunContext {
+  rollout: KubeObject;
+  templates: readonly StoredTemplate[];
+  status: RolloutStatus;
+  now: Date;
+}
+
+/** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
+function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: RunContext): AnalysisRecord {
+  const canary = ((ctx.rollout.spec as { strategy?: { canary?: Record<string, unknown> } } | undefined)
+    ?.strategy?.canary ?? {}) as {
+    analysis?: Record<string, unknown>;
+    steps?: Record<string, unknown>[];
+  };
+  const block =
+    a.analysis === 'Background'
+      ? (canary.analysis ?? {})
+      : ((canary.steps?.[a.stepIndex ?? 0]?.analysis ?? {}) as Record<string, unknown>);
+  const run = {
+    id: a.id,
+    kind: a.analysis,
+    stepIndex: a.stepIndex,
+    podHash: ctx.status.currentPodHash ?? '',
+  };
+  let built;
+  try {
+    built = buildRun(block, ctx.templates, {
+      rollout: ctx.rollout,
+      stableHash: ctx.status.stableRS,
+      latestHash: ctx.status.currentPodHash ?? '',
+    });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const state: RunState = {
+      ...newRun({ metrics: [] }, ctx.now),
+      phase: 'Error',
+      message,
+      completedAt: ctx.now.toISOString(),
+    };
+    return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state };
+  }
+  const { args, secretArgs, spec } = built;
+  return { ...run, args, secretArgs, spec, state: newRun(spec, ctx.now) };
 }
 
 /**
@@ -186,69 +232,13 @@ export class AnalysisRunner {
   }
 
   /** Starts or terminates runs as the step engine decided. */
-  handle(
-    actions: readonly Action[],
-    records: AnalysisRecord[],
-    ctx: { rollout: KubeObject; templates: readonly StoredTemplate[]; status: RolloutStatus; now: Date },
-  ): AnalysisRecord[] {
+  handle(actions: readonly AnalysisAction[], records: AnalysisRecord[], ctx: RunContext): AnalysisRecord[] {
     let out = records;
     for (const a of actions) {
       if (a.kind === 'startAnalysis') {
         if (out.some((r) => r.id === a.id)) continue;
-        const canary = ((ctx.rollout.spec as { strategy?: { canary?: Record<string, unknown> } } | undefined)
-          ?.strategy?.canary ?? {}) as {
-          analysis?: Record<string, unknown>;
-          steps?: Record<string, unknown>[];
-        };
-        const block =
-          a.analysis === 'Background'
-            ? (canary.analysis ?? {})
-            : ((canary.steps?.[a.stepIndex ?? 0]?.analysis ?? {}) as Record<string, unknown>);
-        let built;
-        try {
-          built = buildRun(block, ctx.templates, {
-            rollout: ctx.rollout,
-            stableHash: ctx.status.stableRS,
-            latestHash: ctx.status.currentPodHash ?? '',
-          });
-        } catch (e) {
-          // A run that cannot even start is an Error run: the rollout aborts and says why.
-          const message = e instanceof Error ? e.message : String(e);
-          const state: RunState = {
-            ...newRun({ metrics: [] }, ctx.now),
-            phase: 'Error',
-            message,
-            completedAt: ctx.now.toISOString(),
-          };
-          out = [
-            ...out,
-            {
-              id: a.id,
-              kind: a.analysis,
-              stepIndex: a.stepIndex,
-              podHash: ctx.status.currentPodHash ?? '',
-              args: {},
-              secretArgs: [],
-              spec: { metrics: [] },
-              state,
-            },
-          ];
-          continue;
-        }
-        out = [
-          ...out,
-          {
-            id: a.id,
-            kind: a.analysis,
-            stepIndex: a.stepIndex,
-            podHash: ctx.status.currentPodHash ?? '',
-            args: built.args,
-            secretArgs: built.secretArgs,
-            spec: built.spec,
-            state: newRun(built.spec, ctx.now),
-          },
-        ];
-      } else if (a.kind === 'terminateAnalysis') {
+        out = [...out, newRecord(a, ctx)];
+      } else {
         out = out.map((r) => (r.id === a.id ? { ...r, state: terminateRun(r.spec, r.state, ctx.now) } : r));
         for (const [key, controller] of this.inflight) if (key.startsWith(`${a.id}/`)) controller.abort();
       }

@@ -11,7 +11,10 @@ export type Action =
   | { kind: 'switchService'; service: string; hash: string }
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata }
-  | { kind: 'scaleWorkload'; name: string; replicas: number }
+  | { kind: 'scaleWorkload'; name: string; replicas: number };
+
+/** Starts or stops an analysis run: the controller's analysis runner acts on these, not the cluster. */
+export type AnalysisAction =
   | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
   | { kind: 'terminateAnalysis'; id: string };
 
@@ -31,6 +34,8 @@ export interface TickInput {
 
 export interface Decision {
   actions: Action[];
+  /** Analysis runs to start or stop, in order. */
+  analysis: AnalysisAction[];
   status: RolloutStatus;
   /** One line per decision, for the log. */
   log: string[];

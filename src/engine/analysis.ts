@@ -1,4 +1,4 @@
-import type { Action, TickInput } from './actions.ts';
+import type { AnalysisAction, TickInput } from './actions.ts';
 import { describeStep } from './spec.ts';
 import type { AnalysisView, RolloutStatus } from './state.ts';
 
@@ -19,7 +19,7 @@ export function reconcileAnalysis(
   s: RolloutStatus,
   stableIsNew: boolean,
   scaled: boolean,
-  actions: Action[],
+  actions: AnalysisAction[],
   log: string[],
 ): boolean {
   const { rollout, templateHash } = input;

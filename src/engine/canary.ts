@@ -1,4 +1,4 @@
-import type { Action, Decision, TickInput } from './actions.ts';
+import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
 import { reconcileAnalysis } from './analysis.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
@@ -34,6 +34,7 @@ interface CanaryTick {
   rollout: EngineRollout;
   s: RolloutStatus;
   actions: Action[];
+  analysis: AnalysisAction[];
   log: string[];
   newRS: ObservedReplicaSet;
   stableRS: ObservedReplicaSet;
@@ -52,6 +53,7 @@ export function decideCanary(tickInput: TickInput): Decision {
   const prev = input.status;
   const s: RolloutStatus = structuredClone(prev);
   const actions: Action[] = [];
+  const analysis: AnalysisAction[] = [];
   const log: string[] = [];
   const stepCount = rollout.canary.steps.length;
   const byHash = new Map(observed.replicaSets.map((rs) => [rs.hash, rs]));
@@ -70,7 +72,7 @@ export function decideCanary(tickInput: TickInput): Decision {
       template: input.podTemplate,
     });
     log.push(`create ReplicaSet ${rollout.name}-${templateHash} (revision ${revision})`);
-    return finish(input, s, actions, log, 0);
+    return finish(input, s, actions, analysis, log, 0);
   }
   if (newRS.revision < maxRevision) {
     // Going back to an older template makes it the newest revision again, as in Argo, the stable
@@ -89,7 +91,18 @@ export function decideCanary(tickInput: TickInput): Decision {
   }
   const stableIsNew = s.stableRS === templateHash;
   const older = olderReplicaSets(observed, templateHash, s.stableRS);
-  const tick: CanaryTick = { input, rollout, s, actions, log, newRS, stableRS, stableIsNew, older };
+  const tick: CanaryTick = {
+    input,
+    rollout,
+    s,
+    actions,
+    analysis,
+    log,
+    newRS,
+    stableRS,
+    stableIsNew,
+    older,
+  };
   return reconcileCanary(tick);
 }
 
@@ -155,7 +168,7 @@ function olderReplicaSets(
 }
 
 function reconcileCanary(tick: CanaryTick): Decision {
-  const { input, rollout, s, actions, log, newRS, stableRS, stableIsNew, older } = tick;
+  const { input, rollout, s, actions, analysis, log, newRS, stableRS, stableIsNew, older } = tick;
   const { templateHash, observed, now } = input;
   const stepCount = rollout.canary.steps.length;
   if (s.promoteFull) {
@@ -203,15 +216,21 @@ function reconcileCanary(tick: CanaryTick): Decision {
   const scaled = scaleOnce(tick, basic, weight, finalWeight);
 
   if (!scaled) reconcilePause(rollout, s, now, log);
-  const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, actions, log);
+  const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, analysis, log);
   advance(tick, basic, weight, scaled, analysisDone);
   deleteExcessHistory(tick);
 
-  if (actions.length === 0) reconcileWorkload(rollout, observed, s, actions, log);
+  // Starting or stopping an analysis run counts as acting, as a cluster action does.
+  if (!acted(tick)) reconcileWorkload(rollout, observed, s, actions, log);
 
   s.canaryWeight = stableIsNew || s.stableRS === templateHash ? (s.abort ? 0 : 100) : weight;
-  trackProgress(rollout, input.status, s, newRS, stableRS, observed, actions, now, log);
-  return finish(input, s, actions, log, actions.length > 0 ? 0 : undefined);
+  trackProgress(rollout, input.status, s, newRS, stableRS, observed, acted(tick), now, log);
+  return finish(input, s, actions, analysis, log, acted(tick) ? 0 : undefined);
+}
+
+/** Whether this reconcile has acted so far: on the cluster or on analysis runs. */
+function acted(tick: CanaryTick): boolean {
+  return tick.actions.length > 0 || tick.analysis.length > 0;
 }
 
 /** One scaling per reconcile, then look again (Argo's reconcileCanaryReplicaSets). */
@@ -326,7 +345,7 @@ function advance(
 /** Old ReplicaSets beyond revisionHistoryLimit go once they hold no pods. */
 function deleteExcessHistory(tick: CanaryTick): void {
   const { rollout, actions, log, older } = tick;
-  if (actions.length !== 0) return;
+  if (acted(tick)) return;
   const idle = older.filter((rs) => rs.specReplicas === 0 && rs.replicas === 0);
   const excess = idle.length - rollout.revisionHistoryLimit;
   for (const rs of idle.slice(0, Math.max(0, excess))) {

@@ -1,4 +1,10 @@
-import { POLL_INTERVAL_MS, type Action, type Decision, type TickInput } from './actions.ts';
+import {
+  POLL_INTERVAL_MS,
+  type Action,
+  type AnalysisAction,
+  type Decision,
+  type TickInput,
+} from './actions.ts';
 import { missingService } from './services.ts';
 import type { EngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
@@ -8,6 +14,7 @@ export function finish(
   input: TickInput,
   s: RolloutStatus,
   actions: Action[],
+  analysis: AnalysisAction[],
   log: string[],
   requeue: number | undefined,
 ): Decision {
@@ -21,11 +28,11 @@ export function finish(
     // Argo marks the Rollout InvalidSpec; waiting for the Service to come back would never end.
     s.phase = 'Degraded';
     s.message = `InvalidSpec: ${gone.field}: Service "${gone.name}" not found`;
-    return { actions, status: s, log, requeueAfterMs: POLL_INTERVAL_MS, done: { exitCode: 1 } };
+    return { actions, analysis, status: s, log, requeueAfterMs: POLL_INTERVAL_MS, done: { exitCode: 1 } };
   }
   let requeueAfterMs = requeue ?? POLL_INTERVAL_MS;
   let done: Decision['done'];
-  if (actions.length === 0) {
+  if (actions.length === 0 && analysis.length === 0) {
     const settledAbort =
       s.abort &&
       (newRS === undefined || newRS.hash === s.stableRS || newRS.specReplicas === 0) &&
@@ -44,7 +51,7 @@ export function finish(
       }
     }
   }
-  return { actions, status: s, log, requeueAfterMs, done };
+  return { actions, analysis, status: s, log, requeueAfterMs, done };
 }
 
 function phaseSettled(rollout: EngineRollout, s: RolloutStatus, observed: Observation): boolean {

@@ -1,4 +1,3 @@
-import type { Action } from './actions.ts';
 import { canonicalJson } from './hash.ts';
 import type { EngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
@@ -13,7 +12,8 @@ export function trackProgress(
   newRS: ObservedReplicaSet,
   stableRS: ObservedReplicaSet,
   observed: Observation,
-  actions: Action[],
+  /** Whether this reconcile acted (on the cluster or on analysis runs). */
+  acted: boolean,
   now: Date,
   log: string[],
 ): void {
@@ -22,7 +22,7 @@ export function trackProgress(
     step: s.currentStepIndex,
     stable: s.stableRS,
   });
-  if (mark !== prev.progressMark || actions.length > 0) {
+  if (mark !== prev.progressMark || acted) {
     s.progressMark = mark;
     s.progressAt = iso(now);
     if (s.progressDeadlineExceeded === true && newRS.availableReplicas > 0)

@@ -91,7 +91,9 @@ test('with 1 s per API response, two runs never both drive: one renews on its ow
     watch = await new Watch(adminKubeConfig()).watch(
       `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
       { fieldSelector: 'metadata.name=rollout-pilot.web' },
-      (_type, obj: V1Lease) => noteHolder(obj),
+      (_type, obj: V1Lease) => {
+        noteHolder(obj);
+      },
       () => {
         if (watching) void startWatch().catch(() => undefined);
       },

@@ -28,7 +28,7 @@ export class FakeClock implements Clock {
   }
 }
 
-interface FakeReplicaSet {
+export interface FakeReplicaSet {
   name: string;
   hash: string;
   revision: number;
@@ -56,6 +56,10 @@ export interface WakeUp {
 export class FakeWorld {
   readonly clock: FakeClock;
   readyDelayMs = 1000;
+  /** Hashes whose pods never become available and report a crash (a broken canary). */
+  readonly broken = new Set<string>();
+  /** A waiting driver wakes at least this often (a crash-looping pod's events); unset: no such events. */
+  wakeEveryMs: number | undefined;
   state: Omit<StoredState, 'version'> | undefined;
   version = 0;
   lease: { holder: string; renewedAt: number; durationSeconds: number; transitions: number } | undefined;
@@ -133,7 +137,7 @@ export class FakeWorld {
 
   scale(rs: FakeReplicaSet, replicas: number): void {
     rs.specReplicas = replicas;
-    const readyAt = this.clock.ms + this.readyDelayMs;
+    const readyAt = this.broken.has(rs.hash) ? Infinity : this.clock.ms + this.readyDelayMs;
     while (rs.pods.length < replicas) rs.pods.push(readyAt);
     // Scale-down removes unavailable pods first, as the ReplicaSet controller does.
     rs.pods.sort((x, y) => x - y);
@@ -233,7 +237,7 @@ export class FakeCluster implements ClusterPort {
         readyReplicas: w.available(rs),
         availableReplicas: w.available(rs),
         createdAt: new Date(rs.createdAt).toISOString(),
-        podIssues: [],
+        podIssues: w.broken.has(rs.hash) && rs.pods.length > 0 ? ['pod x: CrashLoopBackOff'] : [],
         ephemeralMetadata: rs.ephemeral,
       })),
       services: Object.fromEntries(
@@ -323,6 +327,7 @@ export class FakeCluster implements ClusterPort {
     const w = this.world;
     const start = w.clock.ms;
     this.onWait?.(ms);
+    const waitMs = Math.min(ms, w.wakeEveryMs ?? ms);
     const record = (reason: WakeUp['reason']): Promise<void> => {
       w.wakeUps.push({ by: this.me, askedMs: ms, waitedMs: w.clock.ms - start, reason });
       return Promise.resolve();
@@ -330,11 +335,11 @@ export class FakeCluster implements ClusterPort {
     if (signal?.aborted === true) return record('aborted');
     if (w.consumeChange()) return record('change');
     const ready = w.nextPodReady();
-    if (ready !== undefined && ready - start <= ms) {
+    if (ready !== undefined && ready - start <= waitMs) {
       w.clock.ms = Math.max(w.clock.ms, ready);
       return record('change');
     }
-    w.clock.ms = Math.max(w.clock.ms, start + ms);
+    w.clock.ms = Math.max(w.clock.ms, start + waitMs);
     return record('timeout');
   }
 

@@ -11,12 +11,12 @@ import {
   mergePatch,
   parts,
   ROLLOUT_LABEL,
-  stateName,
   TEMPLATE_ANNOTATION,
   type Labels,
   type RolloutParts,
 } from './names.ts';
 import type { ServiceCache } from './observe.ts';
+import { stateOwnerReference } from './state-store.ts';
 
 /** Carries out one engine action on the cluster. */
 export async function applyAction(
@@ -70,22 +70,7 @@ async function createReplicaSet(
   action: Extract<Action, { kind: 'createReplicaSet' }>,
 ): Promise<void> {
   const namespace = p.namespace;
-  // The state ConfigMap stands in for Argo's Rollout object as the controller owner: it keeps
-  // a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet, and
-  // deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
-  const owner = await api.call(read('ConfigMap', namespace, stateName(p.name)), () =>
-    api.core.readNamespacedConfigMap({ name: stateName(p.name), namespace }),
-  );
-  const ownerReferences = [
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: stateName(p.name),
-      uid: owner.metadata?.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: false,
-    },
-  ];
+  const ownerReferences = [await stateOwnerReference(api, namespace, p.name)];
   const template = action.template;
   const podLabels = {
     ...(template.metadata?.labels ?? {}),

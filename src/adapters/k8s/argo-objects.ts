@@ -4,7 +4,8 @@ import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../../engine/sta
 import type { KubeObject } from '../../controller/ports.ts';
 import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
 import { patchReplicaSet } from './apply-actions.ts';
-import { parts, ROLLOUT_LABEL, SAME_TEMPLATE_ANNOTATION, stateName } from './names.ts';
+import { parts, ROLLOUT_LABEL, SAME_TEMPLATE_ANNOTATION } from './names.ts';
+import { stateOwnerReference } from './state-store.ts';
 
 /**
  * An AnalysisTemplate or ClusterAnalysisTemplate stored in the cluster, when Argo Rollouts' CRDs
@@ -125,9 +126,7 @@ export async function adoptReplicaSet(
   sameTemplateAs: string | undefined,
 ): Promise<void> {
   const p = parts(rollout);
-  const owner = await api.call(read('ConfigMap', p.namespace, stateName(p.name)), () =>
-    api.core.readNamespacedConfigMap({ name: stateName(p.name), namespace: p.namespace }),
-  );
+  const owner = await stateOwnerReference(api, p.namespace, p.name);
   await patchReplicaSet(api, p.namespace, name, {
     metadata: {
       labels: { [ROLLOUT_LABEL]: p.name },
@@ -135,16 +134,7 @@ export async function adoptReplicaSet(
         [MANAGED_BY_ANNOTATION]: p.name,
         ...(sameTemplateAs === undefined ? {} : { [SAME_TEMPLATE_ANNOTATION]: sameTemplateAs }),
       },
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          name: stateName(p.name),
-          uid: owner.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: false,
-        },
-      ],
+      ownerReferences: [owner],
     },
   });
 }

@@ -140,26 +140,35 @@ export class DriverLease {
     ) {
       return false;
     }
+    let renewed = false;
+    try {
+      renewed = await this.replaceLease(namespace, name, mine.metadata, {
+        holderIdentity: identity,
+        leaseDurationSeconds: durationSeconds,
+        acquireTime: mine.spec?.acquireTime,
+        renewTime: now,
+        leaseTransitions: mine.spec?.leaseTransitions,
+      });
+    } finally {
+      // A renewal that failed leaves no lease we know to be ours: the next one reads it first.
+      if (!renewed) this.lease = undefined;
+    }
+    return renewed;
+  }
+
+  /** Writes the Lease by compare-and-swap on `metadata` and keeps it as ours; false on a conflict. */
+  private async replaceLease(
+    namespace: string,
+    name: string,
+    metadata: V1Lease['metadata'],
+    spec: NonNullable<V1Lease['spec']>,
+  ): Promise<boolean> {
     try {
       this.lease = await this.api.call(leaseCall('replace', namespace, name), () =>
-        this.api.coordination.replaceNamespacedLease({
-          name,
-          namespace,
-          body: {
-            metadata: mine.metadata,
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds: durationSeconds,
-              acquireTime: mine.spec?.acquireTime,
-              renewTime: now,
-              leaseTransitions: mine.spec?.leaseTransitions,
-            },
-          },
-        }),
+        this.api.coordination.replaceNamespacedLease({ name, namespace, body: { metadata, spec } }),
       );
       return true;
     } catch (e) {
-      this.lease = undefined;
       if (statusCode(e) !== 409) throw e;
       return false;
     }
@@ -206,29 +215,14 @@ export class DriverLease {
     now: V1MicroTime,
   ): Promise<boolean> {
     const holder = lease.spec?.holderIdentity ?? '';
-    try {
-      this.lease = await this.api.call(leaseCall('replace', namespace, name), () =>
-        this.api.coordination.replaceNamespacedLease({
-          name,
-          namespace,
-          body: {
-            metadata: lease.metadata,
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds: durationSeconds,
-              renewTime: now,
-              acquireTime: holder === identity ? lease.spec?.acquireTime : now,
-              // The epoch: it moves whenever the lease changes hands.
-              leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
-            },
-          },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (statusCode(e) !== 409) throw e;
-      return false;
-    }
+    return this.replaceLease(namespace, name, lease.metadata, {
+      holderIdentity: identity,
+      leaseDurationSeconds: durationSeconds,
+      renewTime: now,
+      acquireTime: holder === identity ? lease.spec?.acquireTime : now,
+      // The epoch: it moves whenever the lease changes hands.
+      leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
+    });
   }
 
   /** Forgets the lease this process holds, before releasing it. */

@@ -1,4 +1,4 @@
-import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Pod, V1PodList, V1ReplicaSet } from '@kubernetes/client-node';
 import type { PodMetadata } from '../../engine/spec.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import {
@@ -58,6 +58,32 @@ async function listReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1Rep
   return list.items;
 }
 
+/** The rollout's pods (every revision's), by the label rollout-pilot puts on them. */
+function listPods(api: KubeApi, rollout: KubeObject): Promise<V1PodList> {
+  const p = parts(rollout);
+  return api.call(listCall('Pod', p.namespace), () =>
+    api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+  );
+}
+
+/** What the observation and the `get` tree both read of a ReplicaSet first, in this order. */
+function replicaSetBasics(rs: V1ReplicaSet): {
+  name: string;
+  hash: string;
+  revision: number;
+  specReplicas: number;
+} {
+  return {
+    name: rs.metadata?.name ?? '',
+    hash: rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '',
+    revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+    specReplicas: rs.spec?.replicas ?? 0,
+  };
+}
+
+const createdAtOf = (rs: V1ReplicaSet): string =>
+  rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '';
+
 export async function observe(
   api: KubeApi,
   serviceCache: ServiceCache,
@@ -69,9 +95,7 @@ export async function observe(
   const issues = new Map<string, string[]>();
   // Pods only matter while some ReplicaSet is short of available pods: then they say why.
   if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
-    const pods = await api.call(listCall('Pod', p.namespace), () =>
-      api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
-    );
+    const pods = await listPods(api, rollout);
     for (const pod of pods.items) {
       const issue = podIssue(pod);
       const hash = pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
@@ -79,17 +103,14 @@ export async function observe(
     }
   }
   const replicaSets: ObservedReplicaSet[] = sets.map((rs) => {
-    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+    const basics = replicaSetBasics(rs);
     return {
-      name: rs.metadata?.name ?? '',
-      hash,
-      revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
-      specReplicas: rs.spec?.replicas ?? 0,
+      ...basics,
       replicas: rs.status?.replicas ?? 0,
       readyReplicas: rs.status?.readyReplicas ?? 0,
       availableReplicas: rs.status?.availableReplicas ?? 0,
-      createdAt: rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '',
-      podIssues: (issues.get(hash) ?? []).slice(0, 5),
+      createdAt: createdAtOf(rs),
+      podIssues: (issues.get(basics.hash) ?? []).slice(0, 5),
       ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
       sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
       experiment: experimentOwner(rs),
@@ -129,21 +150,16 @@ export async function observe(
 
 /** ReplicaSets with their pods, for the `get` tree. */
 export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeReplicaSet[]> {
-  const p = parts(rollout);
   const sets = await listReplicaSets(api, rollout);
-  const pods = await api.call(listCall('Pod', p.namespace), () =>
-    api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
-  );
+  const pods = await listPods(api, rollout);
   return sets.map((rs) => {
-    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+    const basics = replicaSetBasics(rs);
+    const hash = basics.hash;
     return {
-      name: rs.metadata?.name ?? '',
-      hash,
-      revision: Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
-      specReplicas: rs.spec?.replicas ?? 0,
+      ...basics,
       availableReplicas: rs.status?.availableReplicas ?? 0,
       images: (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
-      createdAt: rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '',
+      createdAt: createdAtOf(rs),
       pods: pods.items
         .filter(
           (pod) =>

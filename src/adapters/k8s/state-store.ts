@@ -1,3 +1,4 @@
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import { initialStatus, type ControlRequest, type RolloutStatus } from '../../engine/state.ts';
 import {
   ConflictError,
@@ -8,6 +9,30 @@ import {
 import { isTooLarge } from './api-errors.ts';
 import { read, statusCode, write, type KubeApi } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
+
+/**
+ * The state ConfigMap as the controller owner of a ReplicaSet, standing in for Argo's Rollout
+ * object: it keeps a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet,
+ * and deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
+ */
+export async function stateOwnerReference(
+  api: KubeApi,
+  namespace: string,
+  rollout: string,
+): Promise<V1OwnerReference> {
+  const name = stateName(rollout);
+  const owner = await api.call(read('ConfigMap', namespace, name), () =>
+    api.core.readNamespacedConfigMap({ name, namespace }),
+  );
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name,
+    uid: owner.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: false,
+  };
+}
 
 /** Bytes of a ConfigMap's data as the API server counts them (keys and values). */
 function stateBytes(data: Record<string, string>): number {

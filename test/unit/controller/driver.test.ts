@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { drive, LEASE_SECONDS } from '../../../src/controller/driver.ts';
+import { drive } from '../../../src/controller/driver.ts';
+import { LEASE_SECONDS } from '../../../src/controller/lease-keeper.ts';
 import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
 import type { KubeObject } from '../../../src/controller/ports.ts';
 import { podTemplateHash } from '../../../src/engine/hash.ts';

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { drive, LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/driver.ts';
+import { drive } from '../../../src/controller/driver.ts';
+import { LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/lease-keeper.ts';
 import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
-import type { Clock, KubeObject } from '../../../src/controller/ports.ts';
+import type { KubeObject } from '../../../src/controller/ports.ts';
 import { initialStatus } from '../../../src/engine/state.ts';
 import { MemoryLogger } from '../../../src/util/logger.ts';
-import { FakeCluster, FakeWorld } from '../support/fake-cluster.ts';
+import { FakeCluster, FakeWorld } from '../../support/fake-cluster.ts';
 
 const quiet = new MemoryLogger();
 
@@ -31,27 +32,19 @@ function rollout(image: string): KubeObject {
 
 function world(image: string): FakeWorld {
   const w = new FakeWorld();
-  w.state = {
-    rollout: rollout(image),
-    status: initialStatus(),
-    requests: [],
-    templates: [],
-    analysis: [],
-    version: undefined,
-  };
+  // Pods are available as soon as they are scaled: these tests are about the lease, not the steps.
+  w.readyDelayMs = 0;
+  w.services.set('web-stable', undefined);
+  w.services.set('web-canary', undefined);
+  w.state = { rollout: rollout(image), status: initialStatus(), requests: [], templates: [], analysis: [] };
   return w;
 }
-
-const clockOf = (w: FakeWorld): Clock => ({
-  now: () => new Date(w.now),
-  sleep: () => Promise.resolve(),
-});
 
 const options = (identity: string) => ({
   namespace: 'shop',
   name: 'web',
   identity,
-  deadline: new Date(10 ** 12),
+  deadline: new Date(10 ** 13),
   toEngine: toEngineRollout,
 });
 
@@ -60,22 +53,21 @@ test('a driver whose state another driver claimed stops at once and writes nothi
   const a = new FakeCluster(w, 'A');
   let takenOverAt = -1;
   a.onWait = () => {
-    w.now += 1000;
+    w.clock.advance(1000);
     if (takenOverAt >= 0) return;
     // B takes the lease over (A's lapsed, as with a slow API server) and claims the state.
-    const transitions = (w.lease?.transitions ?? 0) + 1;
-    w.lease = { holder: 'B', renewedAt: w.now, durationSeconds: 15, transitions };
-    w.version++;
-    if (w.state !== undefined) w.state = { ...w.state, driver: `B/${transitions}` };
+    const epoch = w.takeLease('B');
+    w.writeAsOther((s) => {
+      s.driver = epoch;
+    });
     takenOverAt = w.writes.length;
-    w.writes.push({ by: 'B', what: 'state' });
   };
-  const result = await drive(a, clockOf(w), quiet, options('A'));
+  const result = await drive(a, w.clock, quiet, options('A'));
   assert.ok(takenOverAt > 0, 'A wrote before the takeover');
   assert.equal(result.stoppedBecause, 'other-driver');
   assert.equal(result.driver, 'B');
   assert.equal(result.exitCode, 0);
-  const afterTakeover = w.writes.slice(takenOverAt + 1).filter((x) => x.by === 'A');
+  const afterTakeover = w.writes.slice(takenOverAt).filter((x) => x.by === 'A');
   assert.deepEqual(afterTakeover, [], 'A made no write after B claimed the state');
   assert.equal(w.state?.driver, `B/${w.lease?.transitions ?? 0}`, "B's claim stands");
 });
@@ -85,9 +77,9 @@ test('the first tick of a driver claims the state with its lease epoch', async (
   w.state = { ...(w.state as NonNullable<FakeWorld['state']>), driver: 'old/1' };
   const a = new FakeCluster(w, 'A');
   a.onWait = () => {
-    w.now += 1000;
+    w.clock.advance(1000);
   };
-  const result = await drive(a, clockOf(w), quiet, options('A'));
+  const result = await drive(a, w.clock, quiet, options('A'));
   assert.equal(result.stoppedBecause, 'done');
   assert.equal(w.state?.driver, 'A/1', 'the state names the epoch of the lease A took');
 });
@@ -99,11 +91,12 @@ test('the lease keeper renews on its own and aborts its signal the moment anothe
   const keeper = new LeaseKeeper(a, quiet, { namespace: 'shop', name: 'web', identity: 'A' });
   try {
     assert.equal(keeper.epoch, 'A/1');
-    w.now += 5000;
+    const start = w.clock.ms;
+    w.clock.advance(5000);
     await keeper.renew();
     assert.equal(keeper.signal.aborted, false);
-    assert.equal(w.lease?.renewedAt, 5000, 'renewed');
-    w.lease = { holder: 'B', renewedAt: w.now, durationSeconds: 15, transitions: 2 };
+    assert.equal(w.lease?.renewedAt, start + 5000, 'renewed');
+    w.takeLease('B');
     await keeper.renew();
     assert.equal(keeper.signal.aborted, true);
     assert.throws(() => {

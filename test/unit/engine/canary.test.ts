@@ -34,24 +34,24 @@ function rollout(
   };
 }
 
-test('first deploy goes straight to full scale, skipping steps', () => {
+test('first deploy goes straight to full scale, skipping steps', async () => {
   const sim = new SimCluster(rollout());
-  const r = drive(sim, 'v1');
-  assert.equal(r.last.done?.exitCode, 0);
+  const r = await drive(sim, 'v1');
+  assert.equal(r.done?.exitCode, 0);
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(sim.counts(), { v1: 5 });
-  assert.equal(r.status.stableRS, 'v1');
+  assert.equal(sim.labelOf(r.status.stableRS), 'v1');
   assert.equal(r.status.currentStepIndex, 6);
   assert.equal(sim.services['web-stable'], 'v1');
   assert.equal(sim.services['web-canary'], 'v1');
   assert.ok(r.log.some((l) => l.includes('initial deploy')));
 });
 
-test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite pause, and a promote finishes', () => {
+test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite pause, and a promote finishes', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
+  let r = await drive(sim, 'v1');
   const seen: [number, Record<string, number>][] = [];
-  r = drive(sim, 'v2', r.status, {
+  r = await drive(sim, 'v2', r.status, {
     until: (d) => {
       const i = d.status.currentStepIndex ?? 0;
       if (d.log.some((l) => l.includes('completed'))) seen.push([i, sim.counts()]);
@@ -63,7 +63,7 @@ test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite paus
   assert.deepEqual(seen[1], [2, { v1: 4, v2: 1 }], 'the 5s pause completes with the counts unchanged');
   assert.deepEqual(seen[2], [3, { v1: 3, v2: 2 }]);
   assert.equal(r.status.phase, 'Paused');
-  assert.equal(r.last.done?.exitCode, 0, 'an indefinite pause ends the run');
+  assert.equal(r.done?.exitCode, 0, 'an indefinite pause ends the run');
   assert.equal(r.status.currentStepIndex, 3);
   assert.equal(sim.services['web-stable'], 'v1');
   assert.equal(sim.services['web-canary'], 'v2');
@@ -71,7 +71,7 @@ test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite paus
   // promote: the pause condition goes, controllerPause stays, so the step completes.
   const promoted = { ...r.status, pauseConditions: [] };
   const seen2: Record<string, number>[] = [];
-  r = drive(sim, 'v2', promoted, {
+  r = await drive(sim, 'v2', promoted, {
     until: (d) => {
       if (d.log.some((l) => l.includes('setWeight 70 completed'))) seen2.push(sim.counts());
       return false;
@@ -79,100 +79,100 @@ test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite paus
   });
   assert.deepEqual(seen2[0], { v1: 2, v2: 4 }, 'setWeight 70 uses the surge: 4 canary, 2 stable');
   assert.equal(r.status.phase, 'Healthy');
-  assert.equal(r.status.stableRS, 'v2');
+  assert.equal(sim.labelOf(r.status.stableRS), 'v2');
   assert.deepEqual(sim.counts(), { v1: 0, v2: 5 });
   assert.equal(sim.services['web-stable'], 'v2');
   assert.ok(sim.minStableEndpoints >= 1, 'the stable service never lost its endpoints');
 });
 
-test('abort returns every pod to stable and ends Degraded with exit 1', () => {
+test('abort returns every pod to stable and ends Degraded with exit 1', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
-  r = drive(sim, 'v2', { ...r.status, abort: true, abortedAt: new Date(sim.now).toISOString() });
-  assert.equal(r.last.done?.exitCode, 1);
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = await drive(sim, 'v2', { ...r.status, abort: true, abortedAt: new Date(sim.now).toISOString() });
+  assert.equal(r.done?.exitCode, 1);
   assert.equal(r.status.phase, 'Degraded');
   assert.match(r.status.message, /RolloutAborted: Rollout aborted update to revision 2/);
   assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
   assert.equal(sim.services['web-canary'], 'v1', 'canary traffic goes back to stable');
   assert.equal(r.status.currentStepIndex, 0);
   // retry: clear abort; the steps run again from 0.
-  r = drive(sim, 'v2', { ...r.status, abort: false, abortedAt: undefined });
+  r = await drive(sim, 'v2', { ...r.status, abort: false, abortedAt: undefined });
   assert.equal(r.status.phase, 'Paused');
   assert.equal(r.status.currentStepIndex, 3);
 });
 
-test('going back to the stable template mid-rollout skips the steps', () => {
+test('going back to the stable template mid-rollout skips the steps', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
-  r = drive(sim, 'v1', r.status);
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = await drive(sim, 'v1', r.status);
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(sim.counts(), { v1: 5, v2: 0 });
   assert.ok(r.log.some((l) => l.includes('rollback to stable')));
 });
 
-test('a new revision in the middle supersedes the one in flight', () => {
+test('a new revision in the middle supersedes the one in flight', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
-  r = drive(sim, 'v3', r.status);
-  assert.equal(r.status.stableRS, 'v1');
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = await drive(sim, 'v3', r.status);
+  assert.equal(sim.labelOf(r.status.stableRS), 'v1');
   assert.deepEqual(sim.counts(), { v1: 3, v2: 0, v3: 2 });
   assert.equal(r.status.phase, 'Paused');
 });
 
-test('a canary that never becomes ready hits the progress deadline; with progressDeadlineAbort it aborts', () => {
+test('a canary that never becomes ready hits the progress deadline; with progressDeadlineAbort it aborts', async () => {
   const sim = new SimCluster(rollout({}, { progressDeadlineSeconds: 10, progressDeadlineAbort: true }));
-  let r = drive(sim, 'v1');
-  sim.broken.add('v3');
+  let r = await drive(sim, 'v1');
+  sim.breakRevision('v3');
   const start = sim.now;
-  r = drive(sim, 'v3', r.status);
-  assert.equal(r.last.done?.exitCode, 1);
+  r = await drive(sim, 'v3', r.status);
+  assert.equal(r.done?.exitCode, 1);
   assert.equal(r.status.abort, true);
   assert.ok(sim.now - start >= 10_000 && sim.now - start < 12_000, `aborted after ${sim.now - start} ms`);
   assert.deepEqual(sim.counts(), { v1: 5, v3: 0 });
   assert.ok(r.log.some((l) => l.includes('timed out progressing') && l.includes('CrashLoopBackOff')));
 });
 
-test('without progressDeadlineAbort the deadline leaves it Degraded, not aborted', () => {
+test('without progressDeadlineAbort the deadline leaves it Degraded, not aborted', async () => {
   const sim = new SimCluster(rollout({}, { progressDeadlineSeconds: 10 }));
-  let r = drive(sim, 'v1');
-  sim.broken.add('v3');
-  r = drive(sim, 'v3', r.status);
-  assert.equal(r.last.done?.exitCode, 1);
+  let r = await drive(sim, 'v1');
+  sim.breakRevision('v3');
+  r = await drive(sim, 'v3', r.status);
+  assert.equal(r.done?.exitCode, 1);
   assert.equal(r.status.abort, false);
   assert.equal(r.status.phase, 'Degraded');
   assert.match(r.status.message, /ProgressDeadlineExceeded/);
 });
 
-test('promote-full skips the remaining steps', () => {
+test('promote-full skips the remaining steps', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
-  r = drive(sim, 'v2', { ...r.status, promoteFull: true });
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status, { until: (d) => d.status.currentStepIndex === 3 });
+  r = await drive(sim, 'v2', { ...r.status, promoteFull: true });
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(sim.counts(), { v1: 0, v2: 5 });
 });
 
-test('old ReplicaSets beyond revisionHistoryLimit are deleted', () => {
+test('old ReplicaSets beyond revisionHistoryLimit are deleted', async () => {
   const sim = new SimCluster(rollout({ steps: [] }, { revisionHistoryLimit: 1 }));
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status);
-  r = drive(sim, 'v3', r.status);
-  r = drive(sim, 'v4', r.status);
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status);
+  r = await drive(sim, 'v3', r.status);
+  r = await drive(sim, 'v4', r.status);
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(Object.keys(sim.counts()).sort(), ['v3', 'v4']);
 });
 
-test('a Service deleted mid-rollout ends the run Degraded (InvalidSpec), never a wait', () => {
+test('a Service deleted mid-rollout ends the run Degraded (InvalidSpec), never a wait', async () => {
   const sim = new SimCluster(rollout());
-  let r = drive(sim, 'v1');
-  r = drive(sim, 'v2', r.status, { until: (d) => d.status.phase === 'Paused' });
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status, { until: (d) => d.status.phase === 'Paused' });
   assert.equal(r.status.phase, 'Paused');
-  sim.deletedServices.add('web-canary');
-  r = drive(sim, 'v2', r.status);
-  assert.equal(r.last.done?.exitCode, 1);
+  sim.deleteService('web-canary');
+  r = await drive(sim, 'v2', r.status);
+  assert.equal(r.done?.exitCode, 1);
   assert.equal(r.status.phase, 'Degraded');
   assert.equal(
     r.status.message,

@@ -1,172 +1,191 @@
-import { decideCanary } from '../../../src/engine/canary.ts';
-import type { Action, Decision } from '../../../src/engine/actions.ts';
-import { canonicalJson } from '../../../src/engine/hash.ts';
+import { drive as driveRollout } from '../../../src/controller/driver.ts';
+import type { KubeObject, StoredState } from '../../../src/controller/ports.ts';
+import { podTemplateHash } from '../../../src/engine/hash.ts';
 import type { EngineRollout } from '../../../src/engine/spec.ts';
-import { initialStatus, type Observation, type RolloutStatus } from '../../../src/engine/state.ts';
+import { initialStatus, type RolloutStatus } from '../../../src/engine/state.ts';
+import { MemoryLogger } from '../../../src/util/logger.ts';
+import { FakeCluster, FakeWorld } from '../../support/fake-cluster.ts';
 
-interface SimRS {
-  name: string;
-  hash: string;
-  revision: number;
-  spec: number;
-  /** Time (ms) each existing pod becomes available; Infinity never. */
-  pods: number[];
-  createdAt: number;
-  ephemeral?: string;
-}
+/** A waiting driver wakes at least this often (pod events); as fine-grained as the engine tests need. */
+const WAKE_EVERY_MS = 250;
+/** Fake time one scenario may take before the driver hands over. */
+const MAX_RUNTIME_MS = 3_600_000;
 
 /**
- * An in-memory stand-in for the cluster in engine unit tests: it applies the engine's actions and
- * makes pods available after `readyDelayMs`. The real cluster is exercised by the e2e suites.
+ * Engine scenarios on the in-memory cluster (test/support/fake-cluster.ts), driven by the real
+ * driver (`drive` in src/controller/driver.ts) on the fake clock. Revisions are named by a label
+ * ('v1', 'v2' ...) that becomes the image of the pod template; counts and Services are reported by
+ * those labels instead of the pod-template hashes.
  */
 export class SimCluster {
-  now = 0;
-  readyDelayMs = 1000;
-  /** Hashes whose pods never become available (a broken canary). */
-  broken = new Set<string>();
-  rs = new Map<string, SimRS>();
-  services: Record<string, string | undefined> = {};
-  /** Services someone deleted: observed as missing. */
-  deletedServices = new Set<string>();
+  readonly world = new FakeWorld();
+  readonly cluster: SimPort;
+  readonly rollout: EngineRollout;
   /** Fewest available pods seen behind the stable service after it first had some. */
   minStableEndpoints = Infinity;
-
-  readonly rollout: EngineRollout;
+  private readonly labels = new Map<string, string>();
 
   constructor(rollout: EngineRollout) {
     this.rollout = rollout;
+    this.world.wakeEveryMs = WAKE_EVERY_MS;
     for (const svc of [rollout.canary.stableService, rollout.canary.canaryService]) {
-      if (svc !== undefined) this.services[svc] = undefined;
+      if (svc !== undefined) this.world.services.set(svc, undefined);
     }
+    this.cluster = new SimPort(this, 'sim');
   }
 
-  private available(rs: SimRS): number {
-    return rs.pods.filter((t) => t <= this.now).length;
+  get now(): number {
+    return this.world.clock.ms;
   }
 
-  observe(): Observation {
+  /** The Rollout object of revision `label`: its image is the label, the rest as the engine reads it. */
+  kubeRollout(label: string): KubeObject {
+    const template = this.template(label);
     return {
-      replicaSets: [...this.rs.values()].map((rs) => ({
-        name: rs.name,
-        hash: rs.hash,
-        revision: rs.revision,
-        specReplicas: rs.spec,
-        replicas: rs.pods.length,
-        readyReplicas: this.available(rs),
-        availableReplicas: this.available(rs),
-        createdAt: new Date(rs.createdAt).toISOString(),
-        podIssues: this.broken.has(rs.hash) && rs.pods.length > 0 ? ['pod x: CrashLoopBackOff'] : [],
-        ephemeralMetadata: rs.ephemeral,
-      })),
-      services: Object.fromEntries(
-        Object.entries(this.services).map(([name, hash]) => [
-          name,
-          this.deletedServices.has(name) ? undefined : { name, selectedHash: hash },
-        ]),
-      ),
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: this.rollout.name, namespace: this.rollout.namespace },
+      spec: {
+        replicas: this.rollout.replicas,
+        template,
+        strategy: { canary: { steps: this.rollout.canary.steps } },
+      },
     };
   }
 
-  apply(actions: Action[]): void {
-    for (const a of actions) {
-      switch (a.kind) {
-        case 'createReplicaSet':
-          this.rs.set(a.hash, {
-            name: `${this.rollout.name}-${a.hash}`,
-            hash: a.hash,
-            revision: a.revision,
-            spec: 0,
-            pods: [],
-            createdAt: this.now,
-          });
-          this.scale(a.hash, a.replicas);
-          break;
-        case 'scaleReplicaSet': {
-          const rs = [...this.rs.values()].find((r) => r.name === a.name);
-          if (!rs) throw new Error(`no RS ${a.name}`);
-          this.scale(rs.hash, a.replicas);
-          break;
-        }
-        case 'setRevision': {
-          const rs = [...this.rs.values()].find((r) => r.name === a.name);
-          if (rs) rs.revision = a.revision;
-          break;
-        }
-        case 'switchService':
-          this.services[a.service] = a.hash;
-          break;
-        case 'deleteReplicaSet':
-          for (const [h, r] of this.rs) if (r.name === a.name) this.rs.delete(h);
-          break;
-        case 'setEphemeralMetadata': {
-          const rs = [...this.rs.values()].find((r) => r.name === a.name);
-          if (rs) rs.ephemeral = canonicalJson(a.metadata);
-          break;
-        }
-      }
+  private template(label: string): unknown {
+    const template = {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: label }] },
+    };
+    this.labels.set(podTemplateHash(template), label);
+    return template;
+  }
+
+  labelOf(hash: string | undefined): string | undefined {
+    return hash === undefined ? undefined : (this.labels.get(hash) ?? hash);
+  }
+
+  /** Hashes whose pods never become available (a crash-looping canary). */
+  breakRevision(label: string): void {
+    this.world.broken.add(podTemplateHash(this.template(label)));
+  }
+
+  /** Someone deletes a Service: it is observed as missing. */
+  deleteService(name: string): void {
+    this.world.services.delete(name);
+  }
+
+  /** Service name -> the label of the revision its selector picks. */
+  get services(): Record<string, string | undefined> {
+    return Object.fromEntries([...this.world.services].map(([name, hash]) => [name, this.labelOf(hash)]));
+  }
+
+  /** Label -> spec replicas of its ReplicaSet. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(
+      [...this.world.replicaSets.values()].map((rs) => [
+        this.labels.get(rs.hash) ?? rs.hash,
+        rs.specReplicas,
+      ]),
+    );
+  }
+
+  /** Label -> revision of its ReplicaSet. */
+  revisions(): Record<string, number> {
+    return Object.fromEntries(
+      [...this.world.replicaSets.values()].map((rs) => [this.labels.get(rs.hash) ?? rs.hash, rs.revision]),
+    );
+  }
+
+  /** Samples the stable Service's endpoints (after every action and at every observation). */
+  sampleStableEndpoints(): void {
+    const svc = this.rollout.canary.stableService;
+    const hash = svc === undefined ? undefined : this.world.services.get(svc);
+    const rs = [...this.world.replicaSets.values()].find((r) => r.hash === hash);
+    const endpoints = rs === undefined ? 0 : this.world.available(rs);
+    if (endpoints > 0 || this.minStableEndpoints !== Infinity) {
+      this.minStableEndpoints = Math.min(this.minStableEndpoints, endpoints);
     }
   }
+}
 
-  private scale(hash: string, replicas: number): void {
-    const rs = this.rs.get(hash);
-    if (!rs) return;
-    rs.spec = replicas;
-    const readyAt = this.broken.has(hash) ? Infinity : this.now + this.readyDelayMs;
-    while (rs.pods.length < replicas) rs.pods.push(readyAt);
-    // Scale-down removes unavailable pods first, as the ReplicaSet controller does.
-    rs.pods.sort((x, y) => x - y);
-    rs.pods.length = Math.min(rs.pods.length, replicas);
+/** The scenario's port: samples the stable endpoints and reports each tick's outcome to `onTick`. */
+class SimPort extends FakeCluster {
+  private readonly sim: SimCluster;
+  /** Decision lines logged since the tick began. */
+  tickLog: string[] = [];
+  onTick: ((status: RolloutStatus, log: string[]) => void) | undefined;
+
+  constructor(sim: SimCluster, me: string) {
+    super(sim.world, me);
+    this.sim = sim;
   }
 
-  stableEndpoints(): number {
-    const svc = this.rollout.canary.stableService;
-    const hash = svc === undefined ? undefined : this.services[svc];
-    const rs = hash === undefined ? undefined : this.rs.get(hash);
-    return rs ? this.available(rs) : 0;
+  override readState(): Promise<StoredState | undefined> {
+    this.tickLog = [];
+    return super.readState();
   }
 
-  counts(): Record<string, number> {
-    return Object.fromEntries([...this.rs.values()].map((r) => [r.hash, r.spec]));
+  override observe(...args: Parameters<FakeCluster['observe']>): ReturnType<FakeCluster['observe']> {
+    this.sim.sampleStableEndpoints();
+    return super.observe(...args);
+  }
+
+  override async apply(...args: Parameters<FakeCluster['apply']>): Promise<void> {
+    await super.apply(...args);
+    this.sim.sampleStableEndpoints();
+  }
+
+  override async writeState(...args: Parameters<FakeCluster['writeState']>): Promise<string> {
+    const version = await super.writeState(...args);
+    this.onTick?.(args[2].status, this.tickLog);
+    return version;
   }
 }
 
 export interface Driven {
   status: RolloutStatus;
-  last: Decision;
+  /** Set when the run stopped because the rollout needs nobody (not handed over by `until`). */
+  done: { exitCode: 0 | 1 } | undefined;
   log: string[];
   ticks: number;
 }
 
-/** Drives the engine against the simulator until it says done, a step passes `stopAt`, or maxTicks. */
-export function drive(
+/**
+ * Records revision `label` with `status` (as a `run` would) and drives it with the real driver until
+ * it is done, or until `until` holds after a tick (seen when the tick writes its state).
+ */
+export async function drive(
   sim: SimCluster,
-  templateHash: string,
+  label: string,
   status: RolloutStatus = initialStatus(),
-  opts: { maxTicks?: number; until?: (d: Decision, s: SimCluster) => boolean; stepsHash?: string } = {},
-): Driven {
-  const log: string[] = [];
-  let current = status;
-  let last: Decision | undefined;
-  for (let tick = 1; tick <= (opts.maxTicks ?? 2000); tick++) {
-    last = decideCanary({
-      rollout: sim.rollout,
-      templateHash,
-      podTemplate: {},
-      stepsHash: opts.stepsHash ?? 'steps',
-      status: current,
-      observed: sim.observe(),
-      now: new Date(sim.now),
-    });
-    sim.apply(last.actions);
-    log.push(...last.log);
-    current = last.status;
-    const endpoints = sim.stableEndpoints();
-    if (endpoints > 0 || sim.minStableEndpoints !== Infinity) {
-      sim.minStableEndpoints = Math.min(sim.minStableEndpoints, endpoints);
+  opts: { until?: (d: { status: RolloutStatus; log: string[] }, s: SimCluster) => boolean } = {},
+): Promise<Driven> {
+  const world = sim.world;
+  world.state = { rollout: sim.kubeRollout(label), status, requests: [], templates: [], analysis: [] };
+  world.version++;
+  world.consumeChange();
+  const port = sim.cluster;
+  const logger = new (class extends MemoryLogger {
+    override info(line: string): void {
+      super.info(line);
+      port.tickLog.push(line);
     }
-    if (last.done || opts.until?.(last, sim) === true) return { status: current, last, log, ticks: tick };
-    sim.now += last.actions.length > 0 ? 0 : Math.max(1, Math.min(last.requeueAfterMs, 250));
-  }
-  if (!last) throw new Error('no tick');
-  return { status: current, last, log, ticks: opts.maxTicks ?? 2000 };
+  })();
+  const deadline = new Date(world.clock.ms + MAX_RUNTIME_MS);
+  port.onTick = (s, lines) => {
+    // Stop here: the driver hands over right after this tick, as at max-runtime.
+    if (opts.until?.({ status: s, log: lines }, sim) === true) deadline.setTime(0);
+  };
+  const result = await driveRollout(port, world.clock, logger, {
+    namespace: sim.rollout.namespace,
+    name: sim.rollout.name,
+    identity: 'sim',
+    deadline,
+    toEngine: () => sim.rollout,
+  });
+  port.onTick = undefined;
+  const done = result.stoppedBecause === 'done' ? { exitCode: result.exitCode } : undefined;
+  return { status: result.status, done, log: logger.lines, ticks: result.ticks };
 }
