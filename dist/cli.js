@@ -13,7 +13,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-EELBGNPU.js";
+} from "./chunks/chunk-3BNP2QUZ.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
