@@ -1,4 +1,4 @@
-import { decideCanary } from '../engine/canary.ts';
+import { decide } from '../engine/decide.ts';
 import type { Decision } from '../engine/actions.ts';
 import { applyControlRequest } from '../engine/commands.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
@@ -249,7 +249,7 @@ async function driveHeld(
     let records = working.analysis.filter((r) => r.podHash === templateHash);
     if (runner !== undefined) records = runner.collect(records);
     const attemptPrefix = `${templateHash}-${working.status.attempt ?? 0}-`;
-    const decision = decideCanary({
+    const decision = decide({
       rollout,
       templateHash,
       stepsHash: stepsHash(spec.strategy?.canary?.steps),

@@ -53,6 +53,7 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
               (obj(spec.workloadRef).scaleDown as 'never' | 'onsuccess' | 'progressively' | undefined) ??
               'never',
           },
+    strategy: 'canary',
     canary: {
       steps,
       maxSurge: (canary.maxSurge as number | string | undefined) ?? '25%',

@@ -13,8 +13,9 @@ export type Action =
   | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
   | { kind: 'terminateAnalysis'; id: string };
 
-export interface TickInput {
-  rollout: EngineRollout;
+/** One tick's input; a strategy's decider narrows `R` to its own member of EngineRollout. */
+export interface TickInput<R extends EngineRollout> {
+  rollout: R;
   /** Hash of the desired pod template (after image overrides). */
   templateHash: string;
   stepsHash: string;

@@ -12,7 +12,7 @@ import {
   type OlderReplicaSet,
 } from './replicas.ts';
 import { reconcileServices } from './services.ts';
-import { describeStep, type EngineRollout } from './spec.ts';
+import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
 
@@ -29,8 +29,8 @@ type OlderObserved = OlderReplicaSet & { name: string; createdAt: string; replic
 
 /** What one canary reconcile works on once the new ReplicaSet exists. */
 interface CanaryTick {
-  input: TickInput;
-  rollout: EngineRollout;
+  input: TickInput<CanaryEngineRollout>;
+  rollout: CanaryEngineRollout;
   s: RolloutStatus;
   actions: Action[];
   log: string[];
@@ -45,7 +45,7 @@ interface CanaryTick {
  * observed ReplicaSets and Services, and the clock, decide the next changes and the next status.
  * Pure: the driver applies the actions and persists the status.
  */
-export function decideCanary(input: TickInput): Decision {
+export function decideCanary(input: TickInput<CanaryEngineRollout>): Decision {
   const { rollout, templateHash, stepsHash, observed, now } = input;
   const prev = input.status;
   const s: RolloutStatus = structuredClone(prev);
