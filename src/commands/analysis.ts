@@ -4,6 +4,7 @@ import { createMetricProviders, type MetricProvider } from '../analysis/provider
 import { AnalysisRunner, type AnalysisRecord } from '../controller/analysis.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Config } from '../config/inputs.ts';
+import { asStr, dig } from '../manifests/values.ts';
 import { systemClock } from '../controller/ports.ts';
 
 /** The `analysis` output: every run with every measurement kept (values, phases, times, queries). */
@@ -59,7 +60,7 @@ export function analysisRunner(
         // Argo's layout: a Secret named `datadog` (or the metric's secretRef) with api-key, app-key, address.
         credentials: async (block) => {
           if (m.datadogApiKey !== undefined && m.datadogAppKey !== undefined) return undefined;
-          const ref = (block.secretRef as { name?: string } | undefined)?.name ?? 'datadog';
+          const ref = asStr(dig(block, 'secretRef', 'name')) ?? 'datadog';
           const apiKey = await secret(ref, 'api-key');
           const appKey = await secret(ref, 'app-key');
           if (apiKey === undefined || appKey === undefined) return undefined;

@@ -10,7 +10,9 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import { canonicalJson, podTemplateHash } from '../engine/hash.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../engine/state.ts';
+import { podTemplateOf } from '../controller/engine-rollout.ts';
 import type { KubeObject } from '../controller/ports.ts';
+import { asObj, dig } from '../manifests/values.ts';
 import type { Logger } from '../util/logger.ts';
 import { ConfigurationError } from '../util/errors.ts';
 
@@ -84,8 +86,7 @@ export async function completeTakeover(
   takeover: Takeover,
   log: Logger,
 ): Promise<void> {
-  const template = (rollout.spec as { template?: unknown } | undefined)?.template;
-  const ownHash = podTemplateHash(template);
+  const ownHash = podTemplateHash(podTemplateOf(rollout));
   for (const rs of takeover.replicaSets) {
     const hash = hashOf(rs);
     let same: string | undefined;
@@ -101,10 +102,11 @@ export async function completeTakeover(
 }
 
 function withoutHashLabel(template: unknown): unknown {
-  const t = structuredClone(template ?? {}) as { metadata?: { labels?: Record<string, string> } };
-  const labels = t.metadata?.labels;
-  if (t.metadata !== undefined && labels !== undefined) {
-    t.metadata.labels = Object.fromEntries(
+  const t = structuredClone(template ?? {});
+  const metadata = asObj(dig(t, 'metadata'));
+  const labels = asObj(metadata?.labels);
+  if (metadata !== undefined && labels !== undefined) {
+    metadata.labels = Object.fromEntries(
       Object.entries(labels).filter(([k]) => k !== POD_TEMPLATE_HASH_LABEL),
     );
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config/inputs.ts';
 import { drive, type DriveResult } from '../controller/driver.ts';
 import { toEngineRollout } from '../controller/engine-rollout.ts';
 import { systemClock, type StoredState } from '../controller/ports.ts';
+import { stepCount } from '../engine/spec.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 import { deadline } from './wiring.ts';
@@ -109,7 +110,7 @@ export async function failedRun(
   const error = errorMessage(e);
   if (last === undefined) return { exitCode: 1, outputs: { message: error } };
   const s = last.status;
-  const steps = toEngineRollout(last.rollout).canary.steps.length;
+  const steps = stepCount(toEngineRollout(last.rollout));
   const where = `${last.rollout.metadata.name} was ${s.phase} at step ${Math.min((s.currentStepIndex ?? 0) + 1, steps)}/${steps}, weight ${s.canaryWeight}`;
   const outputs: CommandResult['outputs'] = {
     phase: s.phase,

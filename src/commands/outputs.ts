@@ -2,6 +2,7 @@ import type { AnalysisRecord } from '../controller/analysis.ts';
 import type { DriveResult } from '../controller/driver.ts';
 import { toEngineRollout } from '../controller/engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from '../controller/ports.ts';
+import { stepCount } from '../engine/spec.ts';
 import type { CommandContext, CommandResult, OutputName } from './types.ts';
 import { analysisOutput } from './analysis.ts';
 
@@ -21,7 +22,7 @@ export async function outputsFor(
     aborted: String(s.abort),
     message: s.message || `${rollout.metadata.name} is ${s.phase}`,
     'step-index': String(s.currentStepIndex ?? 0),
-    'step-count': String(engine.canary.steps.length),
+    'step-count': String(stepCount(engine)),
     'canary-weight': String(s.canaryWeight),
     'stable-revision': revisionOf(s.stableRS),
     'canary-revision': revisionOf(s.currentPodHash),

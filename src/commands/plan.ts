@@ -1,7 +1,8 @@
 import { deployedSha, GitHubReporter, pullRequestFromEvent } from '../adapters/github/reporter.ts';
 import type { Config } from '../config/inputs.ts';
-import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
-import type { KubeObject, StoredState } from '../controller/ports.ts';
+import { containerImages, podTemplateOf, withImages } from '../controller/engine-rollout.ts';
+import type { StoredState } from '../controller/ports.ts';
+import { engineRollout, stepCount } from '../engine/spec.ts';
 import { planRollout } from '../engine/plan.ts';
 import { renderPlan } from '../report/plan.ts';
 import { podTemplateHash } from '../engine/hash.ts';
@@ -10,22 +11,16 @@ import type { CommandContext, CommandResult } from './types.ts';
 import { connect } from './wiring.ts';
 import { prepare } from './prepare.ts';
 
-function images(rollout: KubeObject | undefined): Map<string, string> {
-  const containers =
-    (rollout?.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } })?.template
-      ?.spec?.containers ?? [];
-  return new Map(containers.map((c) => [c.name, c.image]));
-}
-
 /** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
 export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
-  let { rollout } = await prepare(config, ctx, (ns) => {
+  const prepared = await prepare(config, ctx, (ns) => {
     try {
       return connect(config, ctx, ns).namespace;
     } catch {
       return config.namespace ?? ns ?? 'default';
     }
   });
+  let rollout = prepared.rollout;
   let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
   let stored: StoredState | undefined;
   let offline = '';
@@ -43,18 +38,19 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
   } catch (e) {
     offline = `\n\n_The cluster could not be read (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}): planned as an update from a stable revision._`;
   }
-  const engine = toEngineRollout(rollout);
-  const hash = podTemplateHash((rollout.spec as { template?: unknown }).template);
+  // The workloadRef and the namespace change neither the strategy nor the steps the model holds.
+  const engine = engineRollout(prepared.model);
+  const hash = podTemplateHash(podTemplateOf(rollout));
   const status = stored?.status ?? (offline ? { ...initialStatus(), stableRS: '(unknown)' } : undefined);
   const result = planRollout(engine, hash, status);
-  const before = images(stored?.rollout);
-  const changes = [...images(rollout)]
+  const before = containerImages(stored === undefined ? undefined : podTemplateOf(stored.rollout));
+  const changes = [...containerImages(podTemplateOf(rollout))]
     .filter(([c, image]) => before.get(c) !== image)
     .map(([container, to]) => ({ container, from: before.get(container), to }));
   const summary = renderPlan(rollout.metadata.name, namespace, result, changes) + offline;
   const outputs: CommandResult['outputs'] = {
     message: result.summary,
-    'step-count': String(engine.canary.steps.length),
+    'step-count': String(stepCount(engine)),
   };
   // On a pull request, the plan goes on the pull request: what will happen, before anyone merges.
   const repository = ctx.env.GITHUB_REPOSITORY;

@@ -13,11 +13,7 @@ import { jobPodDiagnostics } from '../manifests/job-policy.ts';
 import type { Logger } from '../util/logger.ts';
 import type { ObjectRef } from '../manifests/object-refs.ts';
 import type { Diagnostic } from '../util/errors.ts';
-
-interface PodTemplate {
-  metadata?: { labels?: Record<string, string> };
-  spec?: unknown;
-}
+import { asInt, asList, asObj, dig } from '../manifests/values.ts';
 
 export function preflightObjects(
   rollout: KubeObject,
@@ -25,16 +21,15 @@ export function preflightObjects(
   templates: StoredTemplate[],
 ): KubeObject[] {
   const name = rollout.metadata.name;
-  const spec = (rollout.spec ?? {}) as {
-    replicas?: number;
-    minReadySeconds?: number;
-    template?: PodTemplate;
-    selector?: { matchLabels?: Record<string, string> };
-  };
-  const template = spec.template ?? {};
+  // As written, not the typed model's defaults: the stored template and the counts given.
+  const spec = asObj(rollout.spec) ?? {};
+  const template = asObj(spec.template) ?? {};
+  const minReadySeconds = asInt(spec.minReadySeconds);
+  // A count the server would refuse on the Rollout: the ReplicaSet is created at 0 and scaled later.
+  const replicas = asInt(spec.replicas);
   const hash = podTemplateHash(template);
   const labels = {
-    ...(template.metadata?.labels ?? {}),
+    ...asObj(dig(template, 'metadata', 'labels')),
     [POD_TEMPLATE_HASH_LABEL]: hash,
     [ROLLOUT_LABEL]: name,
   };
@@ -51,10 +46,12 @@ export function preflightObjects(
       },
     },
     spec: {
-      replicas: 0,
-      ...(spec.minReadySeconds === undefined ? {} : { minReadySeconds: spec.minReadySeconds }),
-      selector: { matchLabels: { ...(spec.selector?.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } },
-      template: { ...template, metadata: { ...template.metadata, labels } },
+      replicas: replicas ?? 0,
+      ...(minReadySeconds === undefined ? {} : { minReadySeconds }),
+      selector: {
+        matchLabels: { ...asObj(dig(spec, 'selector', 'matchLabels')), [POD_TEMPLATE_HASH_LABEL]: hash },
+      },
+      template: { ...template, metadata: { ...asObj(template.metadata), labels } },
     },
   };
   const state: KubeObject = {
@@ -67,8 +64,6 @@ export function preflightObjects(
     },
     data: { 'rollout.json': JSON.stringify(rollout), 'templates.json': JSON.stringify(templates) },
   };
-  // A count the server would refuse on the Rollout: the ReplicaSet is created at 0 and scaled later.
-  if (spec.replicas !== undefined) (replicaSet.spec as { replicas: number }).replicas = spec.replicas;
   return [replicaSet, state];
 }
 
@@ -95,14 +90,13 @@ const PROGRESS_BATCH = 200;
 
 /** Why a template read from the cluster may not run its `job` metrics (without allow-privileged-jobs). */
 export function clusterTemplateJobProblems(name: string, spec: Record<string, unknown>): string[] {
-  const metrics = Array.isArray(spec.metrics) ? (spec.metrics as Record<string, unknown>[]) : [];
-  return metrics.flatMap((m) => {
-    const job = (m.provider as { job?: { spec?: { template?: { spec?: unknown } } } } | undefined)?.job;
-    const podSpec = job?.spec?.template?.spec;
-    if (typeof podSpec !== 'object' || podSpec === null) return [];
-    return jobPodDiagnostics(podSpec as Record<string, unknown>).map(
+  return asList(spec.metrics).flatMap((m) => {
+    // A template read from the cluster: nothing validated it, so each level is checked.
+    const podSpec = asObj(dig(m, 'provider', 'job', 'spec', 'template', 'spec'));
+    if (podSpec === undefined) return [];
+    return jobPodDiagnostics(podSpec).map(
       (i) =>
-        `template ${name} (from the cluster), job metric "${String(m.name)}": ${i.path}: ${i.message}; set allow-privileged-jobs: true to run it (docs/security.md)`,
+        `template ${name} (from the cluster), job metric "${String(dig(m, 'name'))}": ${i.path}: ${i.message}; set allow-privileged-jobs: true to run it (docs/security.md)`,
     );
   });
 }

@@ -7,7 +7,11 @@ import { ARGO_API_VERSION, rolloutDocNamespace, validateManifests } from '../man
 import { ConfigurationError, ManifestError, type Diagnostic } from '../util/errors.ts';
 import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
 import type { ManifestDoc } from '../manifests/parse.ts';
+import { toRollout, type Rollout } from '../manifests/rollout.ts';
+import { asList, asObj, dig } from '../manifests/values.ts';
 import type { CommandContext } from './types.ts';
+
+const nameOf = (d: ManifestDoc): unknown => dig(d.object, 'metadata', 'name');
 
 /** Finds the Rollout to drive among the validated manifests. */
 export function selectRolloutDoc(
@@ -17,20 +21,17 @@ export function selectRolloutDoc(
   const rollouts = docs.filter(
     (d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout',
   );
-  const chosen =
-    name === undefined
-      ? rollouts
-      : rollouts.filter((d) => (d.object.metadata as { name?: string }).name === name);
+  const chosen = name === undefined ? rollouts : rollouts.filter((d) => nameOf(d) === name);
   if (chosen.length === 0) {
     throw new ConfigurationError(
       name === undefined
         ? 'manifests: no Rollout found'
-        : `manifests: no Rollout named "${name}" (found ${rollouts.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ') || 'none'})`,
+        : `manifests: no Rollout named "${name}" (found ${rollouts.map((d) => String(nameOf(d))).join(', ') || 'none'})`,
     );
   }
   if (chosen.length > 1) {
     throw new ConfigurationError(
-      `manifests hold ${chosen.length} Rollouts: say which one with the rollout input (${chosen.map((d) => String((d.object.metadata as { name?: string }).name)).join(', ')})`,
+      `manifests hold ${chosen.length} Rollouts: say which one with the rollout input (${chosen.map((d) => String(nameOf(d))).join(', ')})`,
     );
   }
   const doc = chosen[0];
@@ -39,7 +40,10 @@ export function selectRolloutDoc(
 }
 
 export interface PreparedRun {
+  /** The Rollout object as it is applied and stored (image overrides in, status out). */
   rollout: KubeObject;
+  /** Its typed model, parsed once from the validated document. */
+  model: Rollout;
   plain: KubeObject[];
   templates: StoredTemplate[];
   /** Templates the manifests name but do not hold; `run` looks for them in the cluster. */
@@ -74,20 +78,20 @@ export async function prepare(
     throw new ManifestError(diagnostics);
   }
   const rolloutDoc = selectRolloutDoc(docs, config.rollout);
+  const model = toRollout(rolloutDoc);
+  // Validated: a Rollout document is a Kubernetes object with a name.
   const rollout = structuredClone(rolloutDoc.object) as unknown as KubeObject;
   const references = objectReferences(rolloutDoc, docs);
   delete rollout.status;
   // With a workloadRef the template comes from the cluster: images are set on it in `run`.
-  if ((rollout.spec as { workloadRef?: unknown } | undefined)?.workloadRef === undefined) {
-    return {
-      rollout: withImages(rollout, config.images),
-      plain: plainObjects(docs),
-      templates: analysisTemplates(docs),
-      missing,
-      references,
-    };
-  }
-  return { rollout, plain: plainObjects(docs), templates: analysisTemplates(docs), missing, references };
+  return {
+    rollout: model.spec.workloadRef === undefined ? withImages(rollout, config.images) : rollout,
+    model,
+    plain: plainObjects(docs),
+    templates: analysisTemplates(docs),
+    missing,
+    references,
+  };
 }
 
 export function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
@@ -98,18 +102,18 @@ export function analysisTemplates(docs: ReturnType<typeof validateManifests>['do
         (d.object.kind === 'AnalysisTemplate' || d.object.kind === 'ClusterAnalysisTemplate'),
     )
     .map((d) => {
-      const spec = (d.object.spec ?? {}) as Record<string, unknown>;
-      const metrics = Array.isArray(spec.metrics) ? (spec.metrics as { name?: unknown }[]) : [];
+      const spec = asObj(d.object.spec) ?? {};
+      const metrics = asList(spec.metrics);
       return {
-        kind: d.object.kind as StoredTemplate['kind'],
-        name: String((d.object.metadata as { name?: unknown }).name),
+        kind: d.object.kind === 'AnalysisTemplate' ? 'AnalysisTemplate' : 'ClusterAnalysisTemplate',
+        name: String(nameOf(d)),
         spec,
         source: {
           file: d.file,
           line: d.location.line,
           metrics: Object.fromEntries(
             metrics.map((m, i) => [
-              String(m.name),
+              String(dig(m, 'name')),
               d.positions.get(`spec.metrics[${i}]`)?.line ?? d.location.line,
             ]),
           ),

@@ -1,6 +1,8 @@
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import type { Config } from '../config/inputs.ts';
-import { toEngineRollout, withImages } from '../controller/engine-rollout.ts';
+import { podTemplateOf, withImages } from '../controller/engine-rollout.ts';
+import { canaryOf, engineRollout } from '../engine/spec.ts';
+import { asObj } from '../manifests/values.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL } from '../engine/state.ts';
 import { completeTakeover, findTakeover } from './argo-takeover.ts';
@@ -34,18 +36,19 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   };
   const rollout = withImages(await cluster.resolveWorkloadRef(prepared.rollout), config.images);
   await resolveInCluster(config, ctx, cluster, namespace, prepared);
-  const engine = toEngineRollout(rollout);
+  // The workloadRef and the namespace change neither the strategy nor the steps the model holds.
+  const canary = canaryOf(engineRollout(prepared.model));
   const name = rollout.metadata.name;
 
   // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
-  const managed = [engine.canary.stableService, engine.canary.canaryService].filter((s): s is string => !!s);
+  const managed = [canary.stableService, canary.canaryService].filter((s): s is string => !!s);
   const hashes = await cluster.serviceHashes(namespace, managed);
   for (const obj of plain) {
     // Re-applying a Service must keep the ReplicaSet it points at, or traffic would jump.
     const hash = hashes.get(obj.metadata.name);
     if (obj.kind === 'Service' && hash !== undefined) {
-      const spec = (obj.spec ?? {}) as { selector?: Record<string, string> };
-      obj.spec = { ...spec, selector: { ...spec.selector, [POD_TEMPLATE_HASH_LABEL]: hash } };
+      const spec = asObj(obj.spec) ?? {};
+      obj.spec = { ...spec, selector: { ...asObj(spec.selector), [POD_TEMPLATE_HASH_LABEL]: hash } };
     }
   }
   // The server validates everything first, the ReplicaSet and the state too; an error here changes nothing.
@@ -56,7 +59,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
 
   // Argo Rollouts' ReplicaSets of this rollout, on the first run after a move from its controller.
   const known = (await cluster.readState(namespace, name))?.status.stableRS;
-  const foreign = await findTakeover(cluster, rollout, engine.canary.stableService);
+  const foreign = await findTakeover(cluster, rollout, canary.stableService);
   const takeover =
     foreign !== undefined && (known === undefined || known === foreign.stableHash) ? foreign : undefined;
 
@@ -77,9 +80,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   });
   const initial = takeover === undefined ? undefined : { ...initialStatus(), stableRS: takeover.stableHash };
   if (await storeRollout(cluster, namespace, rollout, prepared.templates, initial)) {
-    ctx.log.info(
-      `stored Rollout ${name}, pod template ${podTemplateHash((rollout.spec as { template?: unknown }).template)}`,
-    );
+    ctx.log.info(`stored Rollout ${name}, pod template ${podTemplateHash(podTemplateOf(rollout))}`);
   }
   if (takeover !== undefined) await completeTakeover(cluster, rollout, takeover, ctx.log);
   const before = (await cluster.readState(namespace, name))?.github;
@@ -115,7 +116,7 @@ async function resolveInCluster(
       unresolved.push({ ...d, message: `${d.message}; not in the cluster either` });
       continue;
     }
-    const spec = (found.spec ?? {}) as Record<string, unknown>;
+    const spec = asObj(found.spec) ?? {};
     const refused = config.safety.privilegedJobs ? [] : clusterTemplateJobProblems(ref.name, spec);
     unresolved.push(...refused.map((message) => ({ ...d, message })));
     prepared.templates.push({ kind: ref.kind, name: ref.name, spec });

@@ -1,4 +1,5 @@
 import type { Config } from '../config/inputs.ts';
+import { podTemplateOf } from '../controller/engine-rollout.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { ConfigurationError } from '../util/errors.ts';
 import type { CommandContext, CommandResult } from './types.ts';
@@ -9,7 +10,7 @@ import { driveAndReport } from './drive.ts';
 export async function undo(config: Config, ctx: CommandContext): Promise<CommandResult> {
   const { cluster, namespace, name, state } = await stateFor(config, ctx);
   const revisions = await cluster.revisions(state.rollout);
-  const currentHash = podTemplateHash((state.rollout.spec as { template?: unknown }).template);
+  const currentHash = podTemplateHash(podTemplateOf(state.rollout));
   const current =
     [...revisions].find(([, r]) => r.hash === currentHash)?.[0] ?? Math.max(0, ...revisions.keys());
   const target = config.toRevision ?? Math.max(-1, ...[...revisions.keys()].filter((r) => r < current));

@@ -1,4 +1,4 @@
-import { decideCanary } from '../engine/canary.ts';
+import { decide } from '../engine/decide.ts';
 import type { Decision } from '../engine/actions.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
 import type { EngineRollout } from '../engine/spec.ts';
@@ -118,7 +118,7 @@ async function decideTick(
   let records = working.analysis.filter((r) => r.podHash === templateHash);
   if (runner !== undefined) records = runner.collect(records);
   const attemptPrefix = `${templateHash}-${working.status.attempt ?? 0}-`;
-  const decision = decideCanary({
+  const decision = decide({
     rollout,
     templateHash,
     podTemplate: spec.template ?? {},

@@ -4,15 +4,9 @@ import { podTemplateHash } from '../engine/hash.ts';
 import { analysisAnnotations } from '../report/annotations.ts';
 import { commentMarker, renderCheckRun, renderComment, renderJobSummary } from '../report/pr.ts';
 import type { RolloutReport } from '../report/report-model.ts';
-import { toEngineRollout } from './engine-rollout.ts';
+import { stepCount } from '../engine/spec.ts';
+import { containerImages, podTemplateOf, toEngineRollout } from './engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
-
-function images(template: unknown): Map<string, string> {
-  const containers =
-    (template as { spec?: { containers?: { name: string; image: string }[] } } | undefined)?.spec
-      ?.containers ?? [];
-  return new Map(containers.map((c) => [c.name, c.image]));
-}
 
 /** The report model from the rollout's state: what the comment, the check run and the summary show. */
 export async function buildReport(
@@ -24,10 +18,10 @@ export async function buildReport(
   const rollout: KubeObject = state.rollout;
   const engine = toEngineRollout(rollout);
   const s = state.status;
-  const template = (rollout.spec as { template?: unknown } | undefined)?.template;
+  const template = podTemplateOf(rollout);
   const revisions = await cluster.revisions(rollout);
   const stable = [...revisions.values()].find((r) => r.hash === s.stableRS && r.hash !== s.currentPodHash);
-  const before = images(stable?.template);
+  const before = containerImages(stable?.template);
   const plan = planRollout(engine, podTemplateHash(template), { ...s, stableRS: stable?.hash ?? '(none)' });
   return {
     rollout: rollout.metadata.name,
@@ -38,8 +32,12 @@ export async function buildReport(
     phase: s.phase,
     message: s.message,
     aborted: s.abort,
-    images: [...images(template)].map(([container, to]) => ({ container, from: before.get(container), to })),
-    stepCount: engine.canary.steps.length,
+    images: [...containerImages(template)].map(([container, to]) => ({
+      container,
+      from: before.get(container),
+      to,
+    })),
+    stepCount: stepCount(engine),
     currentStepIndex: s.currentStepIndex ?? 0,
     weight: s.canaryWeight,
     steps: s.stepHistory ?? [],

@@ -18,8 +18,9 @@ export type AnalysisAction =
   | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
   | { kind: 'terminateAnalysis'; id: string };
 
-export interface TickInput {
-  rollout: EngineRollout;
+/** One tick's input; a strategy's decider narrows `R` to its own member of EngineRollout. */
+export interface TickInput<R extends EngineRollout> {
+  rollout: R;
   /** Hash of the desired pod template (after image overrides). */
   templateHash: string;
   /** The desired pod template (`spec.template`), which a new ReplicaSet of this revision runs. */

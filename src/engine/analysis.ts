@@ -1,5 +1,5 @@
 import type { AnalysisAction, TickInput } from './actions.ts';
-import { describeStep } from './spec.ts';
+import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { AnalysisView, RolloutStatus } from './state.ts';
 
 /** The id of an analysis run: one per revision, attempt, and step (or the background run). */
@@ -15,7 +15,7 @@ const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive'])
  * person, and a promote goes on past it. Returns whether the current analysis step has completed.
  */
 export function reconcileAnalysis(
-  input: TickInput,
+  input: TickInput<CanaryEngineRollout>,
   s: RolloutStatus,
   stableIsNew: boolean,
   scaled: boolean,

@@ -13,7 +13,7 @@ import {
 import { ownedByRollout, replicaSetRole } from './roles.ts';
 import { reconcileServices } from './services.ts';
 import { canaryTarget } from './traffic.ts';
-import { describeStep, type EngineRollout } from './spec.ts';
+import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
 
@@ -30,8 +30,8 @@ type OlderObserved = OlderReplicaSet & { name: string; createdAt: string; replic
 
 /** What one canary reconcile works on once the new ReplicaSet exists. */
 interface CanaryTick {
-  input: TickInput;
-  rollout: EngineRollout;
+  input: TickInput<CanaryEngineRollout>;
+  rollout: CanaryEngineRollout;
   s: RolloutStatus;
   actions: Action[];
   analysis: AnalysisAction[];
@@ -47,7 +47,7 @@ interface CanaryTick {
  * observed ReplicaSets and Services, and the clock, decide the next changes and the next status.
  * Pure: the driver applies the actions and persists the status.
  */
-export function decideCanary(tickInput: TickInput): Decision {
+export function decideCanary(tickInput: TickInput<CanaryEngineRollout>): Decision {
   const input = withoutExperiments(tickInput);
   const { rollout, templateHash, stepsHash, observed, now } = input;
   const prev = input.status;
@@ -110,7 +110,7 @@ export function decideCanary(tickInput: TickInput): Decision {
  * An Experiment's ReplicaSets belong to the experiment: the canary neither counts, adopts nor
  * scales them, even when one runs the current template.
  */
-function withoutExperiments(input: TickInput): TickInput {
+function withoutExperiments(input: TickInput<CanaryEngineRollout>): TickInput<CanaryEngineRollout> {
   const own = input.observed.replicaSets.filter(ownedByRollout);
   if (own.length === input.observed.replicaSets.length) return input;
   return { ...input, observed: { ...input.observed, replicaSets: own } };

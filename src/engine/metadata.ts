@@ -1,6 +1,6 @@
 import type { Action } from './actions.ts';
 import { canonicalJson } from './hash.ts';
-import type { EngineRollout, PodMetadata } from './spec.ts';
+import type { CanaryEngineRollout, PodMetadata } from './spec.ts';
 import type { ObservedReplicaSet } from './state.ts';
 
 function stableMetadataFor(m: PodMetadata | undefined): PodMetadata {
@@ -9,7 +9,7 @@ function stableMetadataFor(m: PodMetadata | undefined): PodMetadata {
 
 /** canaryMetadata/stableMetadata: labels and annotations that follow the role, not the revision. */
 export function reconcileEphemeralMetadata(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   newRS: ObservedReplicaSet,
   stableRS: ObservedReplicaSet | undefined,
   actions: Action[],

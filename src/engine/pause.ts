@@ -1,10 +1,15 @@
 import { atDesiredReplicaCountsForBasicCanary } from './replicas.ts';
-import { describeStep, type EngineRollout } from './spec.ts';
+import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { RolloutStatus } from './state.ts';
 
 const iso = (d: Date): string => d.toISOString();
 
-export function reconcilePause(rollout: EngineRollout, s: RolloutStatus, now: Date, log: string[]): void {
+export function reconcilePause(
+  rollout: CanaryEngineRollout,
+  s: RolloutStatus,
+  now: Date,
+  log: string[],
+): void {
   if (rollout.paused || s.promoteFull || s.abort) return;
   const index = s.currentStepIndex ?? 0;
   const step = rollout.canary.steps[index];
@@ -21,7 +26,7 @@ export function reconcilePause(rollout: EngineRollout, s: RolloutStatus, now: Da
 
 /** Whether the current step is complete: its pause elapsed or was promoted, its analysis passed, or its replica counts are reached. */
 export function completedCurrentStep(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   s: RolloutStatus,
   basic: Parameters<typeof atDesiredReplicaCountsForBasicCanary>[0],
   now: Date,

@@ -6,12 +6,12 @@ import {
   type TickInput,
 } from './actions.ts';
 import { missingService } from './services.ts';
-import type { EngineRollout } from './spec.ts';
+import type { CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
 
 /** Sets the phase and decides whether the run is done and when to look again. */
 export function finish(
-  input: TickInput,
+  input: TickInput<CanaryEngineRollout>,
   s: RolloutStatus,
   actions: Action[],
   analysis: AnalysisAction[],
@@ -54,14 +54,14 @@ export function finish(
   return { actions, analysis, status: s, log, requeueAfterMs, done };
 }
 
-function phaseSettled(rollout: EngineRollout, s: RolloutStatus, observed: Observation): boolean {
+function phaseSettled(rollout: CanaryEngineRollout, s: RolloutStatus, observed: Observation): boolean {
   const stable = observed.replicaSets.find((rs) => rs.hash === s.stableRS);
   return stable !== undefined && stable.availableReplicas >= rollout.replicas;
 }
 
 /** Argo's CalculateRolloutPhase, for a canary. */
 export function computePhase(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   s: RolloutStatus,
   newRS: ObservedReplicaSet | undefined,
   observed: Observation,

@@ -1,5 +1,5 @@
 import { approximateWeightedCanaryStableReplicaCounts, canaryLimits, currentSetWeight } from './replicas.ts';
-import { describeStep, type EngineRollout } from './spec.ts';
+import { canaryOf, describeStep, type EngineRollout } from './spec.ts';
 import type { RolloutStatus } from './state.ts';
 
 export interface PlanRow {
@@ -31,8 +31,9 @@ export function planRollout(
   status: RolloutStatus | undefined,
 ): Plan {
   const { replicas } = rollout;
-  const limits = canaryLimits(rollout.canary.maxSurge, rollout.canary.maxUnavailable, replicas);
-  const steps = rollout.canary.steps;
+  const canary = canaryOf(rollout);
+  const limits = canaryLimits(canary.maxSurge, canary.maxUnavailable, replicas);
+  const steps = canary.steps;
   const base = { maxSurge: limits.maxSurge, maxUnavailable: limits.maxUnavailable };
   const full: PlanRow = {
     step: undefined,

@@ -1,12 +1,12 @@
 import { canonicalJson } from './hash.ts';
-import type { EngineRollout } from './spec.ts';
+import type { CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 
 const iso = (d: Date): string => d.toISOString();
 
 /** progressDeadlineSeconds: any change in the ReplicaSets or the step counts as progress. */
 export function trackProgress(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   prev: RolloutStatus,
   s: RolloutStatus,
   newRS: ObservedReplicaSet,

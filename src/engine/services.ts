@@ -1,9 +1,9 @@
 import type { Action } from './actions.ts';
-import type { EngineRollout } from './spec.ts';
+import type { CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 
 export function reconcileServices(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   s: RolloutStatus,
   newRS: ObservedReplicaSet,
   stableRS: ObservedReplicaSet,
@@ -37,7 +37,7 @@ export function reconcileServices(
 
 /** A Service the strategy names that the cluster was observed not to have. */
 export function missingService(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   observed: Observation,
 ): { name: string; field: string } | undefined {
   const named: [string | undefined, string][] = [

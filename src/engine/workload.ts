@@ -1,5 +1,5 @@
 import type { Action } from './actions.ts';
-import type { EngineRollout } from './spec.ts';
+import type { CanaryEngineRollout } from './spec.ts';
 import type { Observation, RolloutStatus } from './state.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { Observation, RolloutStatus } from './state.ts';
  * `onsuccess` scales the Deployment to 0 once the rollout is fully available on its stable revision.
  */
 export function reconcileWorkload(
-  rollout: EngineRollout,
+  rollout: CanaryEngineRollout,
   observed: Observation,
   s: RolloutStatus,
   actions: Action[],

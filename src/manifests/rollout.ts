@@ -9,6 +9,7 @@
 import { ARGO_API_VERSION } from './kinds.ts';
 import { InvalidModelError, objectMeta, opt, requireObj, requireStr } from './model-common.ts';
 import type { ManifestDoc } from './parse.ts';
+import type { SourceLocation } from '../util/errors.ts';
 import { canaryStep } from './rollout-steps.ts';
 import {
   DEFAULTS,
@@ -186,4 +187,12 @@ export function toRollout(doc: ManifestDoc): Rollout {
     },
     source: doc.location,
   };
+}
+
+/**
+ * `toRollout` for an object that validated clean but is no longer in its file (the copy a run
+ * stored); `location` stands in for the document's start in messages.
+ */
+export function toRolloutObject(object: Record<string, unknown>, location: SourceLocation): Rollout {
+  return toRollout({ file: location.file, index: 0, object, positions: new Map(), location });
 }

@@ -12,6 +12,7 @@ const rollout: EngineRollout = {
   progressDeadlineSeconds: 600,
   progressDeadlineAbort: false,
   revisionHistoryLimit: 10,
+  strategy: 'canary',
   canary: {
     steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }],
     maxSurge: '25%',

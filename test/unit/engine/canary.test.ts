@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EngineRollout } from '../../../src/engine/spec.ts';
+import type { EngineRollout, RolloutBasics } from '../../../src/engine/spec.ts';
 import { drive, SimCluster } from './sim.ts';
 
 function rollout(
   overrides: Partial<EngineRollout['canary']> = {},
-  top: Partial<EngineRollout> = {},
+  top: Partial<RolloutBasics> = {},
 ): EngineRollout {
   return {
     name: 'web',
@@ -16,6 +16,7 @@ function rollout(
     progressDeadlineAbort: false,
     revisionHistoryLimit: 10,
     ...top,
+    strategy: 'canary',
     canary: {
       steps: [
         { setWeight: 20 },

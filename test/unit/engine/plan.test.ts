@@ -13,6 +13,7 @@ const rollout: EngineRollout = {
   progressDeadlineSeconds: 600,
   progressDeadlineAbort: false,
   revisionHistoryLimit: 10,
+  strategy: 'canary',
   canary: {
     steps: [
       { setWeight: 20 },

@@ -46,6 +46,7 @@ for (const [name, rs, context, role] of roleCases) {
 }
 
 const rollout: EngineRollout = {
+  strategy: 'canary',
   name: 'web',
   namespace: 'ns',
   replicas: 3,

@@ -22,6 +22,7 @@ test('the tree shows the step, weights, images by role, revisions, ReplicaSets a
       progressDeadlineSeconds: 600,
       progressDeadlineAbort: false,
       revisionHistoryLimit: 10,
+      strategy: 'canary',
       canary: { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 },
     },
     status: {
