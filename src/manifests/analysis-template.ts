@@ -6,10 +6,13 @@
  * hold `{{args.x}}` placeholders (counts, limits, durations, queries) are kept as written: they are
  * resolved when a run is created. Pure.
  */
+import { METRIC_PROVIDERS } from './argo-schema.ts';
 import { ARGO_API_VERSION } from './kinds.ts';
 import {
   dryRuns,
+  fieldRefSource,
   InvalidModelError,
+  namedArgs,
   objectMeta,
   opt,
   requireObj,
@@ -91,9 +94,11 @@ export interface JobMetric {
   spec: Record<string, unknown>;
 }
 
+/** The providers read into a typed form; the others are kept as written. */
+type TypedProviderName = 'prometheus' | 'datadog' | 'web' | 'job' | 'plugin';
+
 /** Providers kept as written until rollout-pilot runs them. */
-export type OtherProviderName =
-  'newRelic' | 'kayenta' | 'wavefront' | 'cloudWatch' | 'graphite' | 'influxdb' | 'skywalking';
+export type OtherProviderName = Exclude<(typeof METRIC_PROVIDERS)[number], TypedProviderName>;
 
 export type MetricProvider =
   | { type: 'prometheus'; prometheus: PrometheusMetric }
@@ -136,15 +141,18 @@ export interface AnalysisTemplate {
   source: SourceLocation;
 }
 
-const OTHER_PROVIDERS: readonly OtherProviderName[] = [
-  'newRelic',
-  'kayenta',
-  'wavefront',
-  'cloudWatch',
-  'graphite',
-  'influxdb',
-  'skywalking',
-];
+const TYPED_PROVIDERS: readonly string[] = [
+  'prometheus',
+  'datadog',
+  'web',
+  'job',
+  'plugin',
+] satisfies TypedProviderName[];
+
+/** The schema's providers but the typed ones, in the schema's order. */
+const OTHER_PROVIDERS: readonly OtherProviderName[] = METRIC_PROVIDERS.filter(
+  (name): name is OtherProviderName => !TYPED_PROVIDERS.includes(name),
+);
 
 function intOrArg(v: unknown): IntOrArg | undefined {
   return typeof v === 'number' || typeof v === 'string' ? v : undefined;
@@ -160,99 +168,24 @@ function headers(v: unknown): Header[] {
 }
 
 function templateArgs(v: unknown): TemplateArg[] {
-  return asList(v).flatMap((a) => {
-    const o = asObj(a);
-    const name = asStr(o?.name);
-    if (name === undefined) return [];
-    const from = asObj(o?.valueFrom);
+  return namedArgs(v).map(({ name, arg, from }) => {
     const secret = asObj(from?.secretKeyRef);
-    const fieldPath = asStr(asObj(from?.fieldRef)?.fieldPath);
     const valueFrom: TemplateArg['valueFrom'] = secret
       ? { secretKeyRef: { name: asStr(secret.name) ?? '', key: asStr(secret.key) ?? '' } }
-      : fieldPath !== undefined
-        ? { fieldRef: { fieldPath } }
-        : undefined;
-    return [{ name, ...opt('value', asStr(o?.value)), ...opt('valueFrom', valueFrom) }];
+      : fieldRefSource(from);
+    return { name, ...opt('value', asStr(arg.value)), ...opt('valueFrom', valueFrom) };
   });
 }
 
 function provider(p: Obj, doc: ManifestDoc, where: string): MetricProvider {
   const prom = asObj(p.prometheus);
-  if (prom) {
-    const range = asObj(prom.rangeQuery);
-    return {
-      type: 'prometheus',
-      prometheus: {
-        ...opt('address', asStr(prom.address)),
-        query: asStr(prom.query) ?? '',
-        timeoutSeconds: asInt(prom.timeout) ?? METRIC_DEFAULTS.prometheusTimeoutSeconds,
-        insecure: asBool(prom.insecure) ?? false,
-        headers: headers(prom.headers),
-        ...opt('authentication', asObj(prom.authentication)),
-        ...opt(
-          'rangeQuery',
-          range
-            ? {
-                ...opt('start', asStr(range.start)),
-                ...opt('end', asStr(range.end)),
-                ...opt('step', asStr(range.step)),
-              }
-            : undefined,
-        ),
-      },
-    };
-  }
+  if (prom) return { type: 'prometheus', prometheus: prometheusMetric(prom) };
   const dd = asObj(p.datadog);
-  if (dd) {
-    const secretRef = asObj(dd.secretRef);
-    const queries = asObj(dd.queries);
-    return {
-      type: 'datadog',
-      datadog: {
-        apiVersion: asStr(dd.apiVersion) === 'v2' ? 'v2' : 'v1',
-        interval: asStr(dd.interval) ?? METRIC_DEFAULTS.datadogInterval,
-        ...opt('query', asStr(dd.query)),
-        ...opt('queries', queries ? asStringMap(queries) : undefined),
-        ...opt('formula', asStr(dd.formula)),
-        ...opt('aggregator', asStr(dd.aggregator)),
-        ...opt(
-          'secretRef',
-          secretRef
-            ? { ...opt('name', asStr(secretRef.name)), namespaced: secretRef.namespaced === true }
-            : undefined,
-        ),
-      },
-    };
-  }
+  if (dd) return { type: 'datadog', datadog: datadogMetric(dd) };
   const web = asObj(p.web);
-  if (web) {
-    const method = asStr(web.method);
-    return {
-      type: 'web',
-      web: {
-        method: method === 'POST' || method === 'PUT' ? method : METRIC_DEFAULTS.webMethod,
-        url: requireStr(web.url, doc, `${where}.web.url`),
-        headers: headers(web.headers),
-        ...opt('body', asStr(web.body)),
-        ...opt('jsonBody', web.jsonBody ?? undefined),
-        timeoutSeconds: asInt(web.timeoutSeconds) ?? METRIC_DEFAULTS.webTimeoutSeconds,
-        ...opt('jsonPath', asStr(web.jsonPath)),
-        insecure: asBool(web.insecure) ?? false,
-        ...opt('authentication', asObj(web.authentication)),
-      },
-    };
-  }
+  if (web) return { type: 'web', web: webMetric(web, doc, where) };
   const job = asObj(p.job);
-  if (job) {
-    const meta = asObj(job.metadata);
-    return {
-      type: 'job',
-      job: {
-        metadata: { labels: asStringMap(meta?.labels), annotations: asStringMap(meta?.annotations) },
-        spec: requireObj(job.spec, doc, `${where}.job.spec`),
-      },
-    };
-  }
+  if (job) return { type: 'job', job: jobMetric(job, doc, where) };
   const plugin = asObj(p.plugin);
   const pluginName = plugin ? Object.keys(plugin)[0] : undefined;
   if (plugin && pluginName !== undefined) {
@@ -263,6 +196,70 @@ function provider(p: Obj, doc: ManifestDoc, where: string): MetricProvider {
     if (config) return { type: name, config };
   }
   throw new InvalidModelError(`${doc.location.file}: ${where} names no provider; validate first`);
+}
+
+function prometheusMetric(prom: Obj): PrometheusMetric {
+  const range = asObj(prom.rangeQuery);
+  return {
+    ...opt('address', asStr(prom.address)),
+    query: asStr(prom.query) ?? '',
+    timeoutSeconds: asInt(prom.timeout) ?? METRIC_DEFAULTS.prometheusTimeoutSeconds,
+    insecure: asBool(prom.insecure) ?? false,
+    headers: headers(prom.headers),
+    ...opt('authentication', asObj(prom.authentication)),
+    ...opt(
+      'rangeQuery',
+      range
+        ? {
+            ...opt('start', asStr(range.start)),
+            ...opt('end', asStr(range.end)),
+            ...opt('step', asStr(range.step)),
+          }
+        : undefined,
+    ),
+  };
+}
+
+function datadogMetric(dd: Obj): DatadogMetric {
+  const secretRef = asObj(dd.secretRef);
+  const queries = asObj(dd.queries);
+  return {
+    apiVersion: asStr(dd.apiVersion) === 'v2' ? 'v2' : 'v1',
+    interval: asStr(dd.interval) ?? METRIC_DEFAULTS.datadogInterval,
+    ...opt('query', asStr(dd.query)),
+    ...opt('queries', queries ? asStringMap(queries) : undefined),
+    ...opt('formula', asStr(dd.formula)),
+    ...opt('aggregator', asStr(dd.aggregator)),
+    ...opt(
+      'secretRef',
+      secretRef
+        ? { ...opt('name', asStr(secretRef.name)), namespaced: secretRef.namespaced === true }
+        : undefined,
+    ),
+  };
+}
+
+function webMetric(web: Obj, doc: ManifestDoc, where: string): WebMetric {
+  const method = asStr(web.method);
+  return {
+    method: method === 'POST' || method === 'PUT' ? method : METRIC_DEFAULTS.webMethod,
+    url: requireStr(web.url, doc, `${where}.web.url`),
+    headers: headers(web.headers),
+    ...opt('body', asStr(web.body)),
+    ...opt('jsonBody', web.jsonBody ?? undefined),
+    timeoutSeconds: asInt(web.timeoutSeconds) ?? METRIC_DEFAULTS.webTimeoutSeconds,
+    ...opt('jsonPath', asStr(web.jsonPath)),
+    insecure: asBool(web.insecure) ?? false,
+    ...opt('authentication', asObj(web.authentication)),
+  };
+}
+
+function jobMetric(job: Obj, doc: ManifestDoc, where: string): JobMetric {
+  const meta = asObj(job.metadata);
+  return {
+    metadata: { labels: asStringMap(meta?.labels), annotations: asStringMap(meta?.annotations) },
+    spec: requireObj(job.spec, doc, `${where}.job.spec`),
+  };
 }
 
 function metric(m: Obj, doc: ManifestDoc, where: string): Metric {

@@ -99,3 +99,25 @@ export function retentions(v: unknown): MeasurementRetention[] {
 export function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
+
+/** One analysis argument as written (a Rollout's or a template's): its name, object and `valueFrom`. */
+export interface NamedArg {
+  name: string;
+  arg: Obj;
+  from: Obj | undefined;
+}
+
+/** The arguments of an `args` list that have a name; the others are dropped. */
+export function namedArgs(v: unknown): NamedArg[] {
+  return asList(v).flatMap((a) => {
+    const arg = asObj(a);
+    const name = asStr(arg?.name);
+    return arg === undefined || name === undefined ? [] : [{ name, arg, from: asObj(arg.valueFrom) }];
+  });
+}
+
+/** `valueFrom.fieldRef`, which both Rollout and template arguments may use. */
+export function fieldRefSource(from: Obj | undefined): { fieldRef: { fieldPath: string } } | undefined {
+  const fieldPath = asStr(asObj(from?.fieldRef)?.fieldPath);
+  return fieldPath !== undefined ? { fieldRef: { fieldPath } } : undefined;
+}

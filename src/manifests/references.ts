@@ -15,11 +15,12 @@
  * Namespaces: a template matches a reference from the same namespace; a document without a namespace
  * (applied into the default one) matches any. Pure.
  */
+import { experimentSites, refsAt, rolloutSites, type Site, type TemplateRef } from './analysis-sites.ts';
 import { ARGO_API_VERSION } from './kinds.ts';
 import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
 import { closestMatch } from './schema.ts';
 import { intValueOf } from './analysis-rules.ts';
-import { asBool, asList, asObj, asStr, isSet, type Obj } from './values.ts';
+import { asList, asObj, asStr, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 
 type TemplateKind = 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
@@ -30,27 +31,6 @@ interface TemplateDoc {
   name: string;
   namespace: string | undefined;
   spec: Obj;
-}
-
-interface TemplateRef {
-  name: string;
-  clusterScope: boolean;
-  /** Path of the reference (the item holding templateName). */
-  path: string;
-}
-
-/** Where an analysis is requested: a set of templates combined into one run, plus the caller's args. */
-interface Site {
-  doc: ManifestDoc;
-  /** Path of the analysis block, e.g. `spec.strategy.canary.steps[2].analysis`. */
-  path: string;
-  /** What runs it, for messages. */
-  what: string;
-  /** Whether Argo requires every metric to end by itself (analysis steps, blue-green analysis). */
-  mustFinish: boolean;
-  refs: TemplateRef[];
-  /** Names of the arguments the caller supplies. */
-  supplied: Set<string>;
 }
 
 const namespaceOf = (doc: ManifestDoc): string | undefined => asStr(asObj(doc.object.metadata)?.namespace);
@@ -87,98 +67,6 @@ class TemplateIndex {
   names(kind: TemplateKind): string[] {
     return [...new Set(this.all.filter((t) => t.kind === kind).map((t) => t.name))];
   }
-}
-
-function refsAt(base: string, list: unknown): TemplateRef[] {
-  return asList(list).flatMap((item, i) => {
-    const o = asObj(item);
-    const name = asStr(o?.templateName);
-    return name === undefined
-      ? []
-      : [{ name, clusterScope: asBool(o?.clusterScope) === true, path: `${base}[${i}]` }];
-  });
-}
-
-/** Names of args that count as supplied: Rollout args always do (an empty value is ""); Experiment args need a value. */
-function suppliedArgs(list: unknown, needsValue: boolean): Set<string> {
-  const out = new Set<string>();
-  for (const a of asList(list)) {
-    const o = asObj(a);
-    const name = asStr(o?.name);
-    if (name === undefined) continue;
-    if (!needsValue || isSet(o?.value) || isSet(o?.valueFrom)) out.add(name);
-  }
-  return out;
-}
-
-function rolloutSites(doc: ManifestDoc): Site[] {
-  const sites: Site[] = [];
-  const strategy = asObj(asObj(doc.object.spec)?.strategy);
-  const canary = asObj(strategy?.canary);
-  const blueGreen = asObj(strategy?.blueGreen);
-  const analysisSite = (path: string, block: Obj | undefined, what: string, mustFinish: boolean): void => {
-    if (!block) return;
-    sites.push({
-      doc,
-      path,
-      what,
-      mustFinish,
-      refs: refsAt(`${path}.templates`, block.templates),
-      supplied: suppliedArgs(block.args, false),
-    });
-  };
-  analysisSite('spec.strategy.canary.analysis', asObj(canary?.analysis), 'background analysis', false);
-  asList(canary?.steps).forEach((s, i) => {
-    const step = asObj(s);
-    const at = `spec.strategy.canary.steps[${i}]`;
-    analysisSite(`${at}.analysis`, asObj(step?.analysis), 'an analysis step', true);
-    asList(asObj(step?.experiment)?.analyses).forEach((a, j) => {
-      const o = asObj(a);
-      const name = asStr(o?.templateName);
-      if (name === undefined) return;
-      const path = `${at}.experiment.analyses[${j}]`;
-      sites.push({
-        doc,
-        path,
-        what: 'an experiment analysis',
-        mustFinish: false,
-        refs: [{ name, clusterScope: asBool(o?.clusterScope) === true, path }],
-        supplied: suppliedArgs(o?.args, false),
-      });
-    });
-  });
-  analysisSite(
-    'spec.strategy.blueGreen.prePromotionAnalysis',
-    asObj(blueGreen?.prePromotionAnalysis),
-    'pre-promotion analysis',
-    true,
-  );
-  analysisSite(
-    'spec.strategy.blueGreen.postPromotionAnalysis',
-    asObj(blueGreen?.postPromotionAnalysis),
-    'post-promotion analysis',
-    true,
-  );
-  return sites;
-}
-
-function experimentSites(doc: ManifestDoc): Site[] {
-  return asList(asObj(doc.object.spec)?.analyses).flatMap((a, j) => {
-    const o = asObj(a);
-    const name = asStr(o?.templateName);
-    if (name === undefined) return [];
-    const path = `spec.analyses[${j}]`;
-    return [
-      {
-        doc,
-        path,
-        what: 'an experiment analysis',
-        mustFinish: false,
-        refs: [{ name, clusterScope: asBool(o?.clusterScope) === true, path }],
-        supplied: suppliedArgs(o?.args, true),
-      },
-    ];
-  });
 }
 
 function kindOf(ref: TemplateRef): TemplateKind {
@@ -228,7 +116,17 @@ function describe(t: TemplateDoc): string {
   return `${t.kind} "${t.name}"`;
 }
 
+/** The rules of one site: its templates exist, their metrics combine, their args are all supplied. */
 function siteRules(index: TemplateIndex, site: Site): Diagnostic[] {
+  const { templates } = flatten(index, site);
+  return [
+    ...missingTemplateRules(index, site),
+    ...metricRules(site, templates),
+    ...argRules(site, templates),
+  ];
+}
+
+function missingTemplateRules(index: TemplateIndex, site: Site): Diagnostic[] {
   const out: Diagnostic[] = [];
   const from = namespaceOf(site.doc);
   for (const ref of site.refs) {
@@ -239,9 +137,12 @@ function siteRules(index: TemplateIndex, site: Site): Diagnostic[] {
       });
     }
   }
-  const { templates } = flatten(index, site);
+  return out;
+}
 
-  // metrics: one name per run
+/** Metrics: one name per run, and an end of their own where the site waits for them. */
+function metricRules(site: Site, templates: Flattened['templates']): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const metricOwner = new Map<string, TemplateDoc>();
   for (const { t, via } of templates) {
     for (const m of asList(t.spec.metrics)) {
@@ -271,8 +172,12 @@ function siteRules(index: TemplateIndex, site: Site): Diagnostic[] {
       }
     }
   }
+  return out;
+}
 
-  // args: merged across templates, then resolved from the caller
+/** Args: merged across templates (one value each), then every one without a value supplied by the caller. */
+function argRules(site: Site, templates: Flattened['templates']): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const args = new Map<
     string,
     { value: string | undefined; resolved: boolean; t: TemplateDoc; via: TemplateRef }

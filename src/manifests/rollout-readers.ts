@@ -1,5 +1,14 @@
 /** Readers of the parts of a Rollout spec shared by its strategies and steps. Pure. */
-import { dryRuns, extraMetadata, opt, retentions, templateRefs, type ExtraMetadata } from './model-common.ts';
+import {
+  dryRuns,
+  extraMetadata,
+  fieldRefSource,
+  namedArgs,
+  opt,
+  retentions,
+  templateRefs,
+  type ExtraMetadata,
+} from './model-common.ts';
 import type {
   AntiAffinity,
   IntOrPercent,
@@ -43,20 +52,11 @@ export function podTemplate(v: unknown): PodTemplate | undefined {
 }
 
 export function rolloutArgs(v: unknown): RolloutAnalysisArg[] {
-  return asList(v).flatMap((a) => {
-    const o = asObj(a);
-    const name = asStr(o?.name);
-    if (name === undefined) return [];
-    const from = asObj(o?.valueFrom);
+  return namedArgs(v).map(({ name, arg, from }) => {
     const hash = asStr(from?.podTemplateHashValue);
-    const fieldPath = asStr(asObj(from?.fieldRef)?.fieldPath);
     const valueFrom: RolloutAnalysisArg['valueFrom'] =
-      hash === 'Stable' || hash === 'Latest'
-        ? { podTemplateHashValue: hash }
-        : fieldPath !== undefined
-          ? { fieldRef: { fieldPath } }
-          : undefined;
-    return [{ name, value: asStr(o?.value) ?? '', ...opt('valueFrom', valueFrom) }];
+      hash === 'Stable' || hash === 'Latest' ? { podTemplateHashValue: hash } : fieldRefSource(from);
+    return { name, value: asStr(arg.value) ?? '', ...opt('valueFrom', valueFrom) };
   });
 }
 

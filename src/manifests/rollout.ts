@@ -6,6 +6,7 @@
  * 30; blue-green: autoPromotionEnabled true, scaleDownDelaySeconds and abortScaleDownDelaySeconds 30.
  * Pause durations are already in seconds. Pure.
  */
+import { TRAFFIC_ROUTERS } from './argo-schema.ts';
 import { ARGO_API_VERSION } from './kinds.ts';
 import { InvalidModelError, objectMeta, opt, requireObj, requireStr } from './model-common.ts';
 import type { ManifestDoc } from './parse.ts';
@@ -44,17 +45,7 @@ function trafficRouting(v: unknown): TrafficRouting | undefined {
   const o = asObj(v);
   if (!o) return undefined;
   const routers: Omit<TrafficRouting, 'managedRoutes' | 'maxTrafficWeight'> = {};
-  for (const key of [
-    'istio',
-    'nginx',
-    'alb',
-    'smi',
-    'ambassador',
-    'appMesh',
-    'traefik',
-    'apisix',
-    'plugins',
-  ] as const) {
+  for (const key of TRAFFIC_ROUTERS) {
     const r = asObj(o[key]);
     if (r) routers[key] = r;
   }

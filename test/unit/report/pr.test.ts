@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Measurement, MetricResult, MetricSpec } from '../../../src/analysis/engine/types.ts';
 import type { AnalysisRecord } from '../../../src/controller/analysis.ts';
-import { chartNumber, metricChart, numericValue } from '../../../src/report/analysis-md.ts';
+import { chartNumber, metricChart, numericValue } from '../../../src/report/metric-chart.ts';
 import { analysisAnnotations } from '../../../src/report/annotations.ts';
 import {
   COMMENT_LIMIT,
