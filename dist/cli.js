@@ -13,7 +13,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-3BNP2QUZ.js";
+} from "./chunks/chunk-V5DNXA5Q.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

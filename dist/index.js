@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-3BNP2QUZ.js";
+} from "./chunks/chunk-V5DNXA5Q.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
