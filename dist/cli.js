@@ -13,7 +13,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-V5DNXA5Q.js";
+} from "./chunks/chunk-U7LVMGFE.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-V5DNXA5Q.js";
+} from "./chunks/chunk-U7LVMGFE.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

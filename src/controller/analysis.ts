@@ -19,6 +19,7 @@ import {
 } from '../analysis/templates.ts';
 import type { AnalysisAction } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
+import { asList, asObj, dig } from '../manifests/values.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
 
@@ -71,15 +72,14 @@ interface RunContext {
 
 /** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
 function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: RunContext): AnalysisRecord {
-  const canary = ((ctx.rollout.spec as { strategy?: { canary?: Record<string, unknown> } } | undefined)
-    ?.strategy?.canary ?? {}) as {
-    analysis?: Record<string, unknown>;
-    steps?: Record<string, unknown>[];
-  };
+  // The analysis block as stored (buildRun reads Argo's JSON as written).
+  const canary = dig(ctx.rollout.spec, 'strategy', 'canary');
   const block =
-    a.analysis === 'Background'
-      ? (canary.analysis ?? {})
-      : ((canary.steps?.[a.stepIndex ?? 0]?.analysis ?? {}) as Record<string, unknown>);
+    asObj(
+      a.analysis === 'Background'
+        ? dig(canary, 'analysis')
+        : dig(asList(dig(canary, 'steps'))[a.stepIndex ?? 0], 'analysis'),
+    ) ?? {};
   const run = {
     id: a.id,
     kind: a.analysis,

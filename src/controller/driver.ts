@@ -2,9 +2,10 @@ import { decide } from '../engine/decide.ts';
 import type { Decision } from '../engine/actions.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
 import type { EngineRollout } from '../engine/spec.ts';
-import { initialStatus, type PodTemplate, type RolloutStatus } from '../engine/state.ts';
+import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
+import { podTemplateOf, stepsOf, storedPodTemplate } from './engine-rollout.ts';
 import { LEASE_SECONDS, LeaseKeeper, RENEW_EVERY_MS, sameJob } from './lease-keeper.ts';
 import { LeaseLostError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
 import {
@@ -102,15 +103,11 @@ async function decideTick(
   now: Date,
 ): Promise<{ rollout: EngineRollout; decision: Decision; records: AnalysisRecord[] }> {
   const rollout = toEngine(working.rollout);
-  const spec = (working.rollout.spec ?? {}) as {
-    template?: PodTemplate;
-    strategy?: { canary?: { steps?: unknown } };
-  };
   const observed = await p.cluster.observe(
     working.rollout,
     [rollout.canary.stableService, rollout.canary.canaryService].filter((s): s is string => s !== undefined),
   );
-  const ownHash = podTemplateHash(spec.template);
+  const ownHash = podTemplateHash(podTemplateOf(working.rollout));
   // A ReplicaSet adopted from Argo Rollouts that runs this very template is this revision.
   const templateHash = observed.replicaSets.find((rs) => rs.sameTemplateAs === ownHash)?.hash ?? ownHash;
   // Only the current revision's runs matter; finished measurements are recorded first.
@@ -121,8 +118,8 @@ async function decideTick(
   const decision = decide({
     rollout,
     templateHash,
-    podTemplate: spec.template ?? {},
-    stepsHash: stepsHash(spec.strategy?.canary?.steps),
+    podTemplate: storedPodTemplate(working.rollout),
+    stepsHash: stepsHash(stepsOf(working.rollout)),
     status: working.status,
     observed,
     now,

@@ -1,6 +1,7 @@
 import { engineRollout, type EngineRollout } from '../engine/spec.ts';
 import { toRolloutObject, type Rollout } from '../manifests/rollout.ts';
 import { asList, asObj, dig } from '../manifests/values.ts';
+import type { PodTemplate } from '../engine/state.ts';
 import type { KubeObject } from './ports.ts';
 
 /**
@@ -23,6 +24,16 @@ export function toEngineRollout(rollout: KubeObject): EngineRollout {
  */
 export function podTemplateOf(rollout: KubeObject): unknown {
   return asObj(rollout.spec)?.template;
+}
+
+/** The pod template as stored, for the ReplicaSet the engine creates; validation checked its shape. */
+export function storedPodTemplate(rollout: KubeObject): PodTemplate {
+  return asObj(podTemplateOf(rollout)) ?? {};
+}
+
+/** The canary steps exactly as stored: their hash tells a changed step list from the stored one. */
+export function stepsOf(rollout: KubeObject): unknown {
+  return dig(rollout.spec, 'strategy', 'canary', 'steps');
 }
 
 /** Container name → image of a pod template (the Rollout's, or a ReplicaSet's from the cluster). */
