@@ -5,6 +5,7 @@ import {
   ConfigurationError,
   Inputs,
   boundLines,
+  canaryOf,
   describeStep,
   errorMessage,
   execute,
@@ -13,7 +14,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-U7LVMGFE.js";
+} from "./chunks/chunk-REYM4H33.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -32,7 +33,7 @@ function age(from, now) {
 }
 function renderTree(input) {
   const { rollout, status, now } = input;
-  const steps = rollout.canary.steps;
+  const steps = canaryOf(rollout).steps;
   const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs) => {

@@ -1,7 +1,7 @@
 import { decide } from '../engine/decide.ts';
 import type { Decision } from '../engine/actions.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
-import type { EngineRollout } from '../engine/spec.ts';
+import { canaryOf, type EngineRollout } from '../engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
@@ -105,7 +105,9 @@ async function decideTick(
   const rollout = toEngine(working.rollout);
   const observed = await p.cluster.observe(
     working.rollout,
-    [rollout.canary.stableService, rollout.canary.canaryService].filter((s): s is string => s !== undefined),
+    [canaryOf(rollout).stableService, canaryOf(rollout).canaryService].filter(
+      (s): s is string => s !== undefined,
+    ),
   );
   const ownHash = podTemplateHash(podTemplateOf(working.rollout));
   // A ReplicaSet adopted from Argo Rollouts that runs this very template is this revision.

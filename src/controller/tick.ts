@@ -1,7 +1,6 @@
 import type { Decision } from '../engine/actions.ts';
 import { applyControlRequest } from '../engine/commands.ts';
-import type { EngineRollout } from '../engine/spec.ts';
-import { describeStep } from '../engine/spec.ts';
+import { canaryOf, describeStep, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
@@ -181,7 +180,7 @@ export async function publishProgress(
 }
 
 function stepLine(rollout: EngineRollout, status: RolloutStatus, decision: Decision): string {
-  const steps = rollout.canary.steps;
+  const steps = canaryOf(rollout).steps;
   const index = status.currentStepIndex ?? 0;
   const where =
     index >= steps.length

@@ -1,5 +1,4 @@
-import type { EngineRollout } from '../engine/spec.ts';
-import { describeStep } from '../engine/spec.ts';
+import { canaryOf, describeStep, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 
 export interface TreePod {
@@ -50,7 +49,7 @@ export function age(from: string, now: Date): string {
  */
 export function renderTree(input: TreeInput): string {
   const { rollout, status, now } = input;
-  const steps = rollout.canary.steps;
+  const steps = canaryOf(rollout).steps;
   const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs: TreeReplicaSet): string => {

@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeObject } from '../../controller/ports.ts';
+import { asInt, asObj, asStringMap, dig } from '../../manifests/values.ts';
 
 export const FIELD_MANAGER = 'rollout-pilot';
 /** Every object rollout-pilot creates for a rollout carries this label with the rollout's name. */
@@ -32,16 +33,12 @@ export interface RolloutParts {
 }
 
 export function parts(rollout: KubeObject): RolloutParts {
-  const spec = (rollout.spec ?? {}) as {
-    selector?: { matchLabels?: Labels };
-    template?: RolloutParts['template'];
-    minReadySeconds?: number;
-  };
+  const spec = rollout.spec;
   return {
     name: rollout.metadata.name,
     namespace: rollout.metadata.namespace ?? 'default',
-    matchLabels: spec.selector?.matchLabels ?? {},
-    template: spec.template ?? {},
-    minReadySeconds: spec.minReadySeconds,
+    matchLabels: asStringMap(dig(spec, 'selector', 'matchLabels')),
+    template: asObj(dig(spec, 'template')) ?? {},
+    minReadySeconds: asInt(dig(spec, 'minReadySeconds')),
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
 import { ARGO_API_VERSION } from '../../manifests/kinds.ts';
+import { asStr, dig } from '../../manifests/values.ts';
 import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
 import {
   EPHEMERAL_ANNOTATION,
@@ -136,10 +137,10 @@ export async function observe(
     }
     observedServices[name] = cached.exists ? { name, selectedHash: cached.hash } : undefined;
   }
-  const ref = (rollout.spec as { workloadRef?: { name?: string } } | undefined)?.workloadRef;
+  const workloadName = asStr(dig(rollout.spec, 'workloadRef', 'name'));
   let workload: Observation['workload'];
-  if (ref?.name !== undefined) {
-    const name = ref.name;
+  if (workloadName !== undefined) {
+    const name = workloadName;
     const d = await api.call(read('Deployment', p.namespace, name), () =>
       api.apps.readNamespacedDeployment({ name, namespace: p.namespace }),
     );

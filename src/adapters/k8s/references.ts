@@ -1,5 +1,6 @@
 import { POD_TEMPLATE_HASH_LABEL } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
+import { asObj, asStr, dig } from '../../manifests/values.ts';
 import { read, statusCode, type KubeApi } from './api-call.ts';
 
 /** A key of a Secret, decoded; undefined when the Secret or the key does not exist. */
@@ -36,16 +37,13 @@ export async function serviceExists(api: KubeApi, namespace: string, name: strin
 
 /** workloadRef: the Deployment's pod template (and selector) become the Rollout's. */
 export async function resolveWorkloadRef(api: KubeApi, rollout: KubeObject): Promise<KubeObject> {
-  const spec = (rollout.spec ?? {}) as {
-    workloadRef?: { name?: string; kind?: string };
-    selector?: unknown;
-  };
-  const ref = spec.workloadRef;
-  if (ref?.name === undefined) return rollout;
-  if (ref.kind !== undefined && ref.kind !== 'Deployment') {
-    throw new Error(`workloadRef: only kind Deployment is supported, not ${ref.kind}`);
+  const spec = asObj(rollout.spec) ?? {};
+  const name = asStr(dig(spec, 'workloadRef', 'name'));
+  const kind = asStr(dig(spec, 'workloadRef', 'kind'));
+  if (name === undefined) return rollout;
+  if (kind !== undefined && kind !== 'Deployment') {
+    throw new Error(`workloadRef: only kind Deployment is supported, not ${kind}`);
   }
-  const name = ref.name;
   const namespace = rollout.metadata.namespace ?? 'default';
   let d;
   try {
