@@ -14,7 +14,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-REYM4H33.js";
+} from "./chunks/chunk-7WCJULJI.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-REYM4H33.js";
+} from "./chunks/chunk-7WCJULJI.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

@@ -80,7 +80,7 @@ export async function drive(
     sameJob(identity, h),
   );
   if (other !== undefined) return otherDriver(other.holder);
-  const keeper = new LeaseKeeper(cluster, log, { namespace, name, identity });
+  const keeper = new LeaseKeeper(cluster, log, { namespace, name, identity }, clock);
   try {
     return await driveHeld(cluster, clock, log, opts, keeper, () => ticks++);
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.ts';
-import { LeaseLostError, type ClusterPort } from './ports.ts';
+import { LeaseLostError, type Clock, type ClusterPort } from './ports.ts';
 
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
@@ -33,7 +33,7 @@ export function matrixSibling(identity: string, holder: string): boolean {
  */
 export class LeaseKeeper {
   private readonly controller = new AbortController();
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly stopTimer: () => void;
   private busy = false;
   lostTo: string | undefined;
   readonly epoch: string | undefined;
@@ -46,12 +46,15 @@ export class LeaseKeeper {
     cluster: ClusterPort,
     log: Logger,
     lease: { namespace: string; name: string; identity: string },
+    clock: Clock,
   ) {
     this.cluster = cluster;
     this.log = log;
     this.lease = lease;
     this.epoch = cluster.leaseEpoch?.();
-    this.timer = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+    this.stopTimer = clock.every(RENEW_EVERY_MS, () => {
+      void this.renew();
+    });
   }
 
   get signal(): AbortSignal {
@@ -84,6 +87,6 @@ export class LeaseKeeper {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopTimer();
   }
 }

@@ -90,10 +90,18 @@ export interface ClusterPort {
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` every `ms` until the returned function is called (the Lease renewal's timer). */
+  every(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => new Date(),
+  every: (ms, fn) => {
+    const timer = setInterval(fn, ms);
+    return () => {
+      clearInterval(timer);
+    };
+  },
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       const t = setTimeout(resolve, ms);

@@ -19,12 +19,32 @@ export class FakeClock implements Clock {
   now(): Date {
     return new Date(this.ms);
   }
+  private timers: { due: number; every: number; fn: () => void }[] = [];
   sleep(ms: number): Promise<void> {
-    this.ms += Math.max(0, ms);
+    this.advance(Math.max(0, ms));
     return Promise.resolve();
   }
+  /** Moves the time on, firing the `every` timers that fall due on the way, in time order. */
   advance(ms: number): void {
-    this.ms += ms;
+    const end = this.ms + ms;
+    for (;;) {
+      const next = this.timers.reduce<(typeof this.timers)[number] | undefined>(
+        (first, t) => (t.due <= end && (first === undefined || t.due < first.due) ? t : first),
+        undefined,
+      );
+      if (next === undefined) break;
+      this.ms = Math.max(this.ms, next.due);
+      next.due += next.every;
+      next.fn();
+    }
+    this.ms = end;
+  }
+  every(ms: number, fn: () => void): () => void {
+    const timer = { due: this.ms + ms, every: ms, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
   }
 }
 
@@ -336,10 +356,10 @@ export class FakeCluster implements ClusterPort {
     if (w.consumeChange()) return record('change');
     const ready = w.nextPodReady();
     if (ready !== undefined && ready - start <= waitMs) {
-      w.clock.ms = Math.max(w.clock.ms, ready);
+      w.clock.advance(Math.max(0, ready - w.clock.ms));
       return record('change');
     }
-    w.clock.ms = Math.max(w.clock.ms, start + waitMs);
+    w.clock.advance(Math.max(0, start + waitMs - w.clock.ms));
     return record('timeout');
   }
 
