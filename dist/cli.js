@@ -14,7 +14,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-7WCJULJI.js";
+} from "./chunks/chunk-PC5KVB74.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

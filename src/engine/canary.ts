@@ -178,7 +178,7 @@ function reconcileCanary(tick: CanaryTick): Decision {
   }
 
   // No traffic router yet (validation refuses trafficRouting): the pod counts carry the weight.
-  const { weight } = canaryTarget({
+  const { weight, atTarget } = canaryTarget({
     replicas: rollout.replicas,
     steps: rollout.canary.steps,
     maxSurge: rollout.canary.maxSurge,
@@ -217,7 +217,7 @@ function reconcileCanary(tick: CanaryTick): Decision {
 
   if (!scaled) reconcilePause(rollout, s, now, log);
   const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, analysis, log);
-  advance(tick, basic, weight, scaled, analysisDone);
+  advance(tick, atTarget, weight, scaled, analysisDone);
   deleteExcessHistory(tick);
 
   // Starting or stopping an analysis run counts as acting, as a cluster action does.
@@ -285,7 +285,7 @@ function scaleOnce(tick: CanaryTick, basic: BasicCanaryPlan, weight: number, fin
 /** Promote, settle an abort, or move past a completed step. */
 function advance(
   tick: CanaryTick,
-  basic: BasicCanaryPlan,
+  atTarget: boolean,
   weight: number,
   scaled: boolean,
   analysisDone: boolean,
@@ -318,7 +318,7 @@ function advance(
     // by test/conformance, which found a kept CanaryPauseStep and controllerPause after an abort.
     s.pauseConditions = [];
     s.controllerPause = false;
-  } else if (!scaled && completedCurrentStep(rollout, s, basic, now, analysisDone)) {
+  } else if (!scaled && completedCurrentStep(rollout, s, atTarget, now, analysisDone)) {
     const index = s.currentStepIndex ?? 0;
     log.push(
       `step ${index + 1}/${stepCount} ${describeStep(steps[index])} completed: canary ${counts(newRS)}, stable ${stableIsNew ? counts(newRS) : counts(stableRS)}`,

@@ -1,4 +1,3 @@
-import { atDesiredReplicaCountsForBasicCanary } from './replicas.ts';
 import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { RolloutStatus } from './state.ts';
 
@@ -28,7 +27,8 @@ export function reconcilePause(
 export function completedCurrentStep(
   rollout: CanaryEngineRollout,
   s: RolloutStatus,
-  basic: Parameters<typeof atDesiredReplicaCountsForBasicCanary>[0],
+  /** The canary and stable counts of the step are reached (`canaryTarget(...).atTarget`). */
+  atTarget: boolean,
   now: Date,
   analysisDone: boolean,
 ): boolean {
@@ -45,5 +45,5 @@ export function completedCurrentStep(
     if (duration === undefined) return false;
     return now.getTime() >= Date.parse(cond.startTime) + duration * 1000;
   }
-  return atDesiredReplicaCountsForBasicCanary(basic);
+  return atTarget;
 }
