@@ -20,7 +20,12 @@ interface Probe {
   code: string;
   /** The rule that must fire; none at all for a clean probe. */
   rule?:
-    'no-restricted-imports' | 'no-restricted-globals' | 'no-restricted-properties' | 'no-restricted-syntax';
+    | 'no-restricted-imports'
+    | 'no-restricted-globals'
+    | 'no-restricted-properties'
+    | 'no-restricted-syntax'
+    | 'max-lines'
+    | 'max-lines-per-function';
 }
 
 const probes: Probe[] = [
@@ -183,6 +188,25 @@ const probes: Probe[] = [
     dir: 'src/analysis/expr',
     code: 'export const probe = (): number => performance.now();',
     rule: 'no-restricted-properties',
+  },
+  // The size limits hold in every folder of src/, pure or not.
+  {
+    name: 'a function of 81 lines',
+    dir: 'src/controller',
+    code: [
+      'export function probe(): number {',
+      '  let n = 0;',
+      ...Array<string>(77).fill('  n += 1;'),
+      '  return n;',
+      '}',
+    ].join('\n'),
+    rule: 'max-lines-per-function',
+  },
+  {
+    name: 'a file of 401 lines',
+    dir: 'src/engine',
+    code: Array.from({ length: 401 }, (_, i) => `export const probe${i} = ${i};`).join('\n'),
+    rule: 'max-lines',
   },
 ];
 
