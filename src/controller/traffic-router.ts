@@ -1,4 +1,5 @@
 import type { SetHeaderRoute, SetMirrorRoute, TrafficRouting } from '../manifests/rollout-model.ts';
+import type { KubeObject } from './ports.ts';
 
 /**
  * A share of traffic for a destination beside the canary and the stable, such as an Experiment's
@@ -58,8 +59,45 @@ export interface TrafficRouter {
   verifyWeight(weight: number, additional?: readonly WeightDestination[]): Promise<boolean | undefined>;
 }
 
+/** Which object a router reads or writes (the namespace is always set: the rollout's by default). */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** One RFC 6902 operation; paths are JSON pointers (`/spec/http/0/route/1/weight`). */
+export type JsonPatchOp =
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
+
+/**
+ * The objects a router reads and writes (Ingresses, VirtualServices, DestinationRules, HTTPRoutes),
+ * as a small port: the Kubernetes adapter implements it, tests use an in-memory fake. Every write
+ * is a minimal JSON patch under rollout-pilot's field manager, never a replacement of the object, so
+ * the routes and fields that others (Argo CD, a person) manage are left as they are.
+ */
+export interface RouterObjects {
+  /** The object, or undefined when it does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Changes an existing object by the patch `change` computes from it as read. The patch is sent
+   * with a test of the resourceVersion that was read: when someone changed the object meanwhile,
+   * it is read again and the patch computed again (a few times), so nobody's change is overwritten
+   * blindly. `change` returns [] when the object is already as wanted: then nothing is written.
+   * Throws when the object does not exist.
+   */
+  modify(ref: ObjectRef, change: (current: KubeObject) => JsonPatchOp[]): Promise<void>;
+  /** Creates an object the rollout owns (it goes with the rollout's state). */
+  create(object: KubeObject): Promise<void>;
+  /** Whether the rollout owns the object (created it through `create`). */
+  owns(object: KubeObject): boolean;
+}
+
 /** What a router adapter is built from: the rollout and its router's block as written. */
 export interface RouterContext {
+  /** Reads and writes the router's objects. */
+  objects: RouterObjects;
   rollout: { name: string; namespace: string };
   /** The router's own block: `trafficRouting.nginx`, or a plugin's under `trafficRouting.plugins`. */
   config: unknown;

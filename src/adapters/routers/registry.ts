@@ -3,6 +3,7 @@ import type {
   ObservedWeights,
   RoutedRollout,
   RouterContext,
+  RouterObjects,
   TrafficRouter,
   WeightDestination,
 } from '../../controller/traffic-router.ts';
@@ -53,13 +54,14 @@ export class RouterRegistry {
    * reconciles every one it finds). A router without an adapter is an error: validation refuses it
    * before a run gets here.
    */
-  routerFor(rollout: RoutedRollout): TrafficRouter | undefined {
+  routerFor(rollout: RoutedRollout, objects: RouterObjects): TrafficRouter | undefined {
     const routing = rollout.canary.trafficRouting;
     if (routing === undefined) return undefined;
     const routers = routerKeys(routing).map(({ key, config }) => {
       const create = this.factories.get(key);
       if (create === undefined) throw new Error(`trafficRouting.${key}: no router adapter for it`);
       return create({
+        objects,
         rollout: { name: rollout.name, namespace: rollout.namespace },
         config,
         stableService: rollout.canary.stableService,

@@ -6,6 +6,7 @@ import {
   routers,
   ROUTER_ADAPTERS,
 } from '../../../src/adapters/routers/registry.ts';
+import { FakeRouterObjects } from '../../support/fake-router-objects.ts';
 import type {
   HeaderRoute,
   ObservedWeights,
@@ -93,17 +94,24 @@ const registry = new RouterRegistry(
 
 test('the shipped registry is empty: no router adapter pretends to work yet', () => {
   assert.deepEqual(ROUTER_ADAPTERS, []);
-  assert.equal(routers.routerFor(rollout(undefined)), undefined);
+  assert.equal(routers.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
   assert.throws(
-    () => routers.routerFor(rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] })),
+    () =>
+      routers.routerFor(
+        rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
+        new FakeRouterObjects(),
+      ),
     /trafficRouting\.nginx: no router adapter for it/,
   );
 });
 
 test('without trafficRouting there is no router: weights come from pod counts', () => {
-  assert.equal(registry.routerFor(rollout(undefined)), undefined);
+  assert.equal(registry.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
   assert.equal(
-    registry.routerFor(rollout({ managedRoutes: [{ name: 'h' }], maxTrafficWeight: 1000 })),
+    registry.routerFor(
+      rollout({ managedRoutes: [{ name: 'h' }], maxTrafficWeight: 1000 }),
+      new FakeRouterObjects(),
+    ),
     undefined,
   );
 });
@@ -112,10 +120,13 @@ test('the router is picked by its trafficRouting key and built from the rollout'
   made.length = 0;
   const router = registry.routerFor(
     rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [{ name: 'header' }, { name: 'mirror' }] }),
+    new FakeRouterObjects(),
   );
   assert.ok(router);
   assert.equal(router.type, 'nginx');
-  assert.deepEqual(made[0]?.context, {
+  const { objects, ...context } = made[0]?.context ?? { objects: undefined };
+  assert.ok(objects instanceof FakeRouterObjects);
+  assert.deepEqual(context, {
     rollout: { name: 'web', namespace: 'shop' },
     config: { stableIngress: 'web' },
     stableService: 'web-stable',
@@ -133,6 +144,7 @@ test('a plugin router is keyed plugins/<name>', () => {
   made.length = 0;
   const router = registry.routerFor(
     rollout({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } }, managedRoutes: [] }),
+    new FakeRouterObjects(),
   );
   assert.equal(router?.type, 'plugins/argoproj-labs/gatewayAPI');
   assert.deepEqual(made[0]?.context.config, { httpRoute: 'web' });
@@ -140,7 +152,10 @@ test('a plugin router is keyed plugins/<name>', () => {
 
 test('several routers act together, and a weight is verified only when every router says so', async () => {
   made.length = 0;
-  const router = registry.routerFor(rollout({ nginx: {}, istio: {}, managedRoutes: [] }));
+  const router = registry.routerFor(
+    rollout({ nginx: {}, istio: {}, managedRoutes: [] }),
+    new FakeRouterObjects(),
+  );
   assert.ok(router);
   assert.equal(router.type, 'nginx+istio');
   await router.updateHash('v2', 'v1');
