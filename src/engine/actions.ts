@@ -1,4 +1,5 @@
-import type { EngineRollout, PodMetadata } from './spec.ts';
+import type { SetHeaderRoute, SetMirrorRoute } from '../manifests/rollout.ts';
+import type { CanaryRouting, EngineRollout, PodMetadata } from './spec.ts';
 import type { ReplicaSetRole } from './roles.ts';
 import type { AnalysisView, Observation, PodTemplate, RolloutStatus } from './state.ts';
 
@@ -11,7 +12,25 @@ export type Action =
   | { kind: 'switchService'; service: string; hash: string }
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'setEphemeralMetadata'; name: string; metadata: PodMetadata }
-  | { kind: 'scaleWorkload'; name: string; replicas: number };
+  | { kind: 'scaleWorkload'; name: string; replicas: number }
+  /** Sets (or, undefined, removes) the time an old ReplicaSet keeps its pods until. */
+  | { kind: 'setScaleDownDeadline'; name: string; deadline: string | undefined }
+  | { kind: 'routeTraffic'; router: RouterTarget; call: RouterCall };
+
+/** What a router adapter is built from: the rollout's router configuration and its Services. */
+export interface RouterTarget {
+  routing: CanaryRouting;
+  stableService: string | undefined;
+  canaryService: string | undefined;
+}
+
+/** One call to the rollout's traffic router (the TrafficRouter port), in Argo's order. */
+export type RouterCall =
+  | { call: 'updateHash'; canaryHash: string; stableHash: string }
+  | { call: 'setWeight'; weight: number }
+  | { call: 'setHeaderRoute'; route: SetHeaderRoute & { name: string } }
+  | { call: 'setMirrorRoute'; route: SetMirrorRoute }
+  | { call: 'removeManagedRoutes' };
 
 /** Starts or stops an analysis run: the controller's analysis runner acts on these, not the cluster. */
 export type AnalysisAction =

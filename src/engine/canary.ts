@@ -11,8 +11,10 @@ import {
   type OlderReplicaSet,
 } from './replicas.ts';
 import { ownedByRollout, replicaSetRole } from './roles.ts';
+import { canaryWeightOf, dueIn, reconcileTrafficRouting, routerWeights } from './routed.ts';
+import { scaleRoutedOnce } from './routed-scaling.ts';
 import { reconcileServices } from './services.ts';
-import { canaryTarget } from './traffic.ts';
+import { canaryTarget, type CanaryTarget } from './traffic.ts';
 import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
@@ -26,7 +28,7 @@ function counts(rs: ObservedReplicaSet | undefined): string {
 /** What both the scaling plan and the step-completion check read. */
 type BasicCanaryPlan = BasicCanaryPlanInput & BasicCanaryCompletionInput & { older: OlderObserved[] };
 
-type OlderObserved = OlderReplicaSet & { name: string; createdAt: string; replicas: number };
+type OlderObserved = OlderReplicaSet & ObservedReplicaSet;
 
 /** What one canary reconcile works on once the new ReplicaSet exists. */
 interface CanaryTick {
@@ -177,14 +179,23 @@ function reconcileCanary(tick: CanaryTick): Decision {
     s.currentStepIndex = stepCount;
   }
 
-  // No traffic router yet (validation refuses trafficRouting): the pod counts carry the weight.
-  const { weight, atTarget } = canaryTarget({
+  const routing = rollout.canary.trafficRouting;
+  const target = canaryTarget({
     replicas: rollout.replicas,
     steps: rollout.canary.steps,
     maxSurge: rollout.canary.maxSurge,
     maxUnavailable: rollout.canary.maxUnavailable,
     replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
-    trafficRouting: undefined,
+    trafficRouting:
+      routing === undefined
+        ? undefined
+        : {
+            maxTrafficWeight: routing.maxTrafficWeight,
+            dynamicStableScale: routing.dynamicStableScale,
+            minPodsPerReplicaSet: routing.minPodsPerReplicaSet,
+            abortScaleDownDelaySeconds: routing.abortScaleDownDelaySeconds,
+            currentWeights: routerWeights(s),
+          },
     currentStepIndex: s.currentStepIndex,
     aborted: s.abort,
     promoteFull: s.promoteFull,
@@ -194,26 +205,18 @@ function reconcileCanary(tick: CanaryTick): Decision {
     stableIsCanary: stableIsNew,
     older,
   });
+  const { weight, atTarget } = target;
 
   // At full weight all traffic belongs to the canary: the stable Service moves to it before the
   // old stable drains, so it never selects a ReplicaSet with no pods (Argo's basic canary drains
-  // the stable first and can leave the stable Service empty for a moment).
-  const finalWeight = !stableIsNew && !s.abort && weight >= 100 && newRS.availableReplicas > 0;
+  // the stable first and can leave the stable Service empty for a moment). With a router the
+  // stable Service moves at promotion, as in Argo: the router carries the weight until then.
+  const finalWeight =
+    routing === undefined && !stableIsNew && !s.abort && weight >= 100 && newRS.availableReplicas > 0;
   reconcileServices(rollout, s, newRS, finalWeight ? newRS : stableRS, observed, actions, log);
   reconcileEphemeralMetadata(rollout, newRS, stableIsNew ? undefined : stableRS, actions);
 
-  const basic: BasicCanaryPlan = {
-    replicas: rollout.replicas,
-    desiredWeight: weight,
-    maxSurge: rollout.canary.maxSurge,
-    maxUnavailable: rollout.canary.maxUnavailable,
-    canary: newRS,
-    stable: stableIsNew ? null : stableRS,
-    stableIsCanary: stableIsNew,
-    older,
-    replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
-  };
-  const scaled = scaleOnce(tick, basic, weight, finalWeight);
+  const { scaled, dueAt } = scaleThisTick(tick, target, finalWeight);
 
   if (!scaled) reconcilePause(rollout, s, now, log);
   const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, analysis, log);
@@ -223,9 +226,43 @@ function reconcileCanary(tick: CanaryTick): Decision {
   // Starting or stopping an analysis run counts as acting, as a cluster action does.
   if (!acted(tick)) reconcileWorkload(rollout, observed, s, actions, log);
 
-  s.canaryWeight = stableIsNew || s.stableRS === templateHash ? (s.abort ? 0 : 100) : weight;
+  s.canaryWeight = canaryWeightOf(s, stableIsNew, templateHash, weight, routing !== undefined);
   trackProgress(rollout, input.status, s, newRS, stableRS, observed, acted(tick), now, log);
-  return finish(input, s, actions, analysis, log, acted(tick) ? 0 : undefined);
+  return finish(input, s, actions, analysis, log, acted(tick) ? 0 : dueIn(dueAt, now));
+}
+
+/** One scaling per reconcile: with a router by its weights, else by the basic canary's plan. */
+function scaleThisTick(
+  tick: CanaryTick,
+  target: CanaryTarget,
+  finalWeight: boolean,
+): { scaled: boolean; dueAt: Date | undefined } {
+  const { input, rollout, s, actions, log, newRS, stableRS, stableIsNew, older } = tick;
+  const routing = rollout.canary.trafficRouting;
+  if (routing !== undefined && target.routed !== undefined) {
+    const routedTick = { rollout, routing, prev: input.status, s, newRS, stableRS, actions, log };
+    reconcileTrafficRouting(routedTick, target.routerWeight ?? 0);
+    return scaleRoutedOnce({
+      tick: routedTick,
+      stableIsNew,
+      older,
+      counts: target.routed,
+      servedHashes: Object.values(input.observed.services).map((svc) => svc?.selectedHash),
+      now: input.now,
+    });
+  }
+  const basic: BasicCanaryPlan = {
+    replicas: rollout.replicas,
+    desiredWeight: target.weight,
+    maxSurge: rollout.canary.maxSurge,
+    maxUnavailable: rollout.canary.maxUnavailable,
+    canary: newRS,
+    stable: stableIsNew ? null : stableRS,
+    stableIsCanary: stableIsNew,
+    older,
+    replicaProgressThreshold: rollout.canary.replicaProgressThreshold,
+  };
+  return { scaled: scaleOnce(tick, basic, target.weight, finalWeight), dueAt: undefined };
 }
 
 /** Whether this reconcile has acted so far: on the cluster or on analysis runs. */

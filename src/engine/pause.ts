@@ -36,6 +36,8 @@ export function completedCurrentStep(
   const step = rollout.canary.steps[s.currentStepIndex ?? 0];
   if (step === undefined) return false;
   if ('analysis' in step) return analysisDone;
+  // Argo completes a route step at once: the router call itself is made by the routed reconcile.
+  if ('setHeaderRoute' in step || 'setMirrorRoute' in step) return true;
   if (s.pauseConditions.some((c) => c.reason === 'InconclusiveAnalysisRun')) return false;
   if ('pause' in step) {
     const cond = s.pauseConditions.find((c) => c.reason === 'CanaryPauseStep');

@@ -6,6 +6,9 @@ import type {
   IntOrPercent,
   Rollout,
   RolloutAnalysis,
+  SetHeaderRoute,
+  SetMirrorRoute,
+  TrafficRouting,
 } from '../manifests/rollout.ts';
 
 /** The parts of a canary step the engine acts on; durations already in seconds. */
@@ -14,7 +17,25 @@ export type EngineStep =
   | { pause: { duration?: number | undefined } }
   | { setCanaryScale: { replicas?: number; weight?: number; matchTrafficWeight?: boolean } }
   /** An analysis step; the driver builds the run from the Rollout's own block. */
-  | { analysis: RolloutAnalysis };
+  | { analysis: RolloutAnalysis }
+  | { setHeaderRoute: SetHeaderRoute }
+  | { setMirrorRoute: SetMirrorRoute };
+
+/** `strategy.canary.trafficRouting` and the settings that only apply with a router. */
+export interface CanaryRouting {
+  /** `trafficRouting` as written: the router adapters read their own blocks of it. */
+  config: TrafficRouting;
+  /** The weight of all traffic (`maxTrafficWeight`, 100 by default). */
+  maxTrafficWeight: number;
+  dynamicStableScale: boolean;
+  minPodsPerReplicaSet?: number | undefined;
+  /** How long an old stable keeps its pods after the router moved off it (30 by default). */
+  scaleDownDelaySeconds: number;
+  /** How many old ReplicaSets may wait for their delay at once; the rest go at once. */
+  scaleDownDelayRevisionLimit?: number | undefined;
+  /** As written: unset means 30, or no delay with dynamicStableScale; 0 keeps the canary up. */
+  abortScaleDownDelaySeconds?: number | undefined;
+}
 
 export interface PodMetadata {
   labels?: Record<string, string> | undefined;
@@ -47,6 +68,8 @@ export interface CanaryPart {
   replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number } | undefined;
   /** Background analysis (`strategy.canary.analysis`), from `startingStep` on. */
   analysis?: BackgroundAnalysis | undefined;
+  /** A traffic router splits the traffic; without one the pod counts carry the weight. */
+  trafficRouting?: CanaryRouting | undefined;
 }
 
 export type CanaryEngineRollout = RolloutBasics & { strategy: 'canary'; canary: CanaryPart };
@@ -84,6 +107,8 @@ export function describeStep(step: EngineStep | undefined): string {
   if ('pause' in step)
     return step.pause.duration === undefined ? 'pause (until promoted)' : `pause ${step.pause.duration}s`;
   if ('analysis' in step) return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
+  if ('setHeaderRoute' in step) return describeHeaderRoute(step.setHeaderRoute);
+  if ('setMirrorRoute' in step) return describeMirrorRoute(step.setMirrorRoute);
   const s = step.setCanaryScale;
   return `setCanaryScale ${s.replicas !== undefined ? `replicas ${s.replicas}` : s.weight !== undefined ? `weight ${s.weight}` : 'matchTrafficWeight'}`;
 }
@@ -130,8 +155,45 @@ function canaryPart(c: CanaryStrategy): CanaryPart {
         ? undefined
         : { type: threshold.type === 'Percent' ? 'Percent' : 'Pod', value: threshold.value },
     analysis: c.analysis,
+    trafficRouting: routing(c),
   };
 }
+
+function describeHeaderRoute(route: SetHeaderRoute): string {
+  if (route.match.length === 0) return `setHeaderRoute ${route.name ?? ''} (remove)`.replace('  ', ' ');
+  const matches = route.match.map((m) => {
+    const v = m.headerValue;
+    const how =
+      v.exact !== undefined
+        ? `= ${v.exact}`
+        : v.prefix !== undefined
+          ? `^= ${v.prefix}`
+          : `~ ${v.regex ?? ''}`;
+    return `${m.headerName} ${how}`;
+  });
+  return `setHeaderRoute ${route.name ?? ''}: ${matches.join(', ')}`;
+}
+
+function describeMirrorRoute(route: SetMirrorRoute): string {
+  if (route.match.length === 0) return `setMirrorRoute ${route.name} (remove)`;
+  return `setMirrorRoute ${route.name}: ${route.percentage}% of matching requests`;
+}
+
+function routing(c: CanaryStrategy): CanaryRouting | undefined {
+  if (c.trafficRouting === undefined) return undefined;
+  return {
+    config: c.trafficRouting,
+    maxTrafficWeight: c.maxTrafficWeight,
+    dynamicStableScale: c.dynamicStableScale,
+    minPodsPerReplicaSet: c.minPodsPerReplicaSet,
+    scaleDownDelaySeconds: c.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+    scaleDownDelayRevisionLimit: c.scaleDownDelayRevisionLimit,
+    abortScaleDownDelaySeconds: c.abortScaleDownDelaySeconds,
+  };
+}
+
+/** Argo's default delays with a traffic router: an old stable, or an aborted canary, keeps its pods 30 s. */
+export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 
 function podMetadata(m: ExtraMetadata | undefined): PodMetadata | undefined {
   return m === undefined ? undefined : { labels: m.labels, annotations: m.annotations };
@@ -151,6 +213,10 @@ function engineStep(step: CanaryStep): EngineStep {
     }
     case 'analysis':
       return { analysis: step.analysis };
+    case 'setHeaderRoute':
+      return { setHeaderRoute: step.setHeaderRoute };
+    case 'setMirrorRoute':
+      return { setMirrorRoute: step.setMirrorRoute };
     default:
       // Validation rejects the step kinds the engine does not drive before anything runs.
       throw new Error(`step kind not supported: ${step.kind}`);

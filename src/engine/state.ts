@@ -6,6 +6,7 @@
 export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
 export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
 export const MANAGED_BY_ANNOTATION = 'rollout-pilot.dev/managed-by';
+export const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline';
 
 export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
 
@@ -52,6 +53,16 @@ export interface RolloutStatus {
   stepStartedAt?: string | undefined;
   /** The steps this revision completed, with their times and pod counts, for reports. */
   stepHistory?: StepRecord[] | undefined;
+  /** What the traffic router was last set to (Argo's status.canary.weights); unset without a router. */
+  trafficWeights?: RouterWeights | undefined;
+  /** The header and mirror routes set by steps and not removed yet, by name. */
+  managedRoutes?: string[] | undefined;
+}
+
+/** The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it. */
+export interface RouterWeights {
+  canary: { weight: number; podTemplateHash: string };
+  stable: { weight: number; podTemplateHash: string };
 }
 
 export interface StepRecord {
@@ -100,6 +111,11 @@ export interface ObservedReplicaSet {
    * a ReplicaSet has the role `experiment` and belongs to the experiment, not to the rollout.
    */
   experiment?: string | undefined;
+  /**
+   * Argo's `scale-down-deadline` annotation (RFC 3339): with a router, an old stable (or an aborted
+   * canary) keeps its pods until then, as traffic may still drain to it.
+   */
+  scaleDownDeadline?: string | undefined;
 }
 
 /** A pod template (`spec.template`) as the manifest wrote it; the engine passes it on untouched. */

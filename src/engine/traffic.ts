@@ -5,9 +5,8 @@
  * basic canary (traffic follows pod counts) and the traffic-routed one (Argo's `rollout/canary.go`,
  * `rollout/trafficrouting.go` and `utils/replicaset/canary.go`).
  *
- * Not here yet (the router issue adds them with the router steps): scaleDownDelaySeconds and
- * abortScaleDownDelaySeconds, which keep a ReplicaSet up for a while after the router moved off it,
- * and the weights of an Experiment's destinations.
+ * The delays that keep a ReplicaSet up after the router moved off it are in `routed-scaling.ts`;
+ * the weights of an Experiment's destinations are not here yet (the Experiments issue adds them).
  */
 
 import type { IntOrPercent } from '../manifests/rollout.ts';
@@ -27,6 +26,7 @@ import {
   type ObservedReplicaSet,
   type ReplicaProgressThreshold,
   type ReplicaSetCounts,
+  type TrafficRoutedCanaryInput,
   type TrafficWeights,
 } from './replicas.ts';
 
@@ -76,6 +76,8 @@ export interface CanaryTarget {
   atTarget: boolean;
   /** With a router, the canary weight to set it to; undefined without one. */
   routerWeight: number | undefined;
+  /** With a router, the replica math's input but the router's weights (routed scaling adds them). */
+  routed: Omit<TrafficRoutedCanaryInput, 'currentWeights'> | undefined;
 }
 
 /** The canary's target at this reconcile, with or without a traffic router. */
@@ -108,6 +110,7 @@ export function canaryTarget(input: CanaryTargetInput): CanaryTarget {
       counts: calculateReplicaCountsForBasicCanary(basic),
       atTarget: atDesiredReplicaCountsForBasicCanary(basic),
       routerWeight: undefined,
+      routed: undefined,
     };
   }
   const routed = {
@@ -132,6 +135,15 @@ export function canaryTarget(input: CanaryTargetInput): CanaryTarget {
     }),
     atTarget,
     routerWeight: routerWeight(input, routing, atTarget),
+    routed: {
+      replicas: routed.replicas,
+      setCanaryScaleReplicas: routed.setCanaryScaleReplicas,
+      desiredWeight: routed.desiredWeight,
+      maxTrafficWeight: routed.maxTrafficWeight,
+      dynamicStableScale: routed.dynamicStableScale,
+      minPodsPerReplicaSet: routed.minPodsPerReplicaSet,
+      aborted: routed.aborted,
+    },
   };
 }
 

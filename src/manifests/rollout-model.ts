@@ -172,7 +172,10 @@ export interface CanaryStrategy {
   /** 30 by default with traffic routing; not used by a basic canary. */
   scaleDownDelaySeconds?: number;
   scaleDownDelayRevisionLimit?: number;
-  /** 30 by default with traffic routing (0 = never scale the canary down); not used by a basic canary. */
+  /**
+   * As written (unset: 30 with traffic routing, or none with dynamicStableScale; 0 = never scale
+   * the canary down); not used by a basic canary.
+   */
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale: boolean;
   pingPong?: { pingService: string; pongService: string };

@@ -86,10 +86,8 @@ function canaryStrategy(c: Obj, doc: ManifestDoc): CanaryStrategy {
       asInt(c.scaleDownDelaySeconds) ?? (tr ? DEFAULTS.scaleDownDelaySeconds : undefined),
     ),
     ...opt('scaleDownDelayRevisionLimit', asInt(c.scaleDownDelayRevisionLimit)),
-    ...opt(
-      'abortScaleDownDelaySeconds',
-      asInt(c.abortScaleDownDelaySeconds) ?? (tr ? DEFAULTS.abortScaleDownDelaySeconds : undefined),
-    ),
+    // As written: whether it was set changes Argo's behaviour with dynamicStableScale.
+    ...opt('abortScaleDownDelaySeconds', asInt(c.abortScaleDownDelaySeconds)),
     dynamicStableScale: asBool(c.dynamicStableScale) ?? false,
     ...opt(
       'pingPong',

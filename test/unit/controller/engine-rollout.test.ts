@@ -86,6 +86,7 @@ const expected: EngineRollout = {
     canaryMetadata: { labels: { role: 'canary' }, annotations: {} },
     replicaProgressThreshold: { type: 'Pod', value: 2 },
     analysis: { ...analysis('errors'), startingStep: 1 },
+    trafficRouting: undefined,
   },
 };
 

@@ -65,7 +65,7 @@ describe('toRollout(): Argo defaults', () => {
       expected: [undefined, undefined],
     },
     {
-      rule: 'with traffic routing the scale-down delays default to 30 s',
+      rule: 'with traffic routing scaleDownDelaySeconds defaults to 30 s; abortScaleDownDelaySeconds stays as written (the engine applies its default)',
       actual: (() => {
         const c = toRollout(
           docFromObject(
@@ -81,7 +81,7 @@ describe('toRollout(): Argo defaults', () => {
           c?.trafficRouting?.managedRoutes,
         ];
       })(),
-      expected: [30, 30, 1000, []],
+      expected: [30, undefined, 1000, []],
     },
     {
       rule: 'abortScaleDownDelaySeconds 0 (never scale down) is kept',
