@@ -107,6 +107,11 @@ export interface RouterContext {
   managedRoutes: readonly string[];
   /** The weight of all traffic (`trafficRouting.maxTrafficWeight`, 100 by default). */
   maxTrafficWeight: number;
+  /**
+   * Whether the rollout writes `trafficRouting.maxTrafficWeight` (even as 100): NGINX's canary
+   * Ingress carries canary-weight-total only then, as Argo writes it.
+   */
+  maxTrafficWeightSet?: boolean;
 }
 
 /** The parts of a canary rollout a router is built from. */

@@ -8,6 +8,7 @@ import type {
   WeightDestination,
 } from '../../controller/traffic-router.ts';
 import type { SetMirrorRoute, TrafficRouting } from '../../manifests/rollout-model.ts';
+import { NginxRouter } from './nginx.ts';
 
 /** Builds a router adapter for one rollout. */
 export type RouterFactory = (context: RouterContext) => TrafficRouter;
@@ -18,8 +19,10 @@ export interface RouterRegistration {
   create: RouterFactory;
 }
 
-/** Every router adapter rollout-pilot has: one registration each. None yet (issue 9 adds them). */
-export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [];
+/** Every router adapter rollout-pilot has: one registration each. */
+export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [
+  { key: 'nginx', create: (context) => new NginxRouter(context) },
+];
 
 /** Keys of `trafficRouting` that configure the routing, not a router. */
 const SETTINGS = new Set(['managedRoutes', 'maxTrafficWeight']);
@@ -68,6 +71,7 @@ export class RouterRegistry {
         canaryService: rollout.canary.canaryService,
         managedRoutes: routing.managedRoutes.map((r) => r.name),
         maxTrafficWeight: rollout.canary.maxTrafficWeight,
+        maxTrafficWeightSet: routing.maxTrafficWeight !== undefined,
       });
     });
     if (routers.length <= 1) return routers[0];

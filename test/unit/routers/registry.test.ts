@@ -92,16 +92,20 @@ const registry = new RouterRegistry(
   })),
 );
 
-test('the shipped registry is empty: no router adapter pretends to work yet', () => {
-  assert.deepEqual(ROUTER_ADAPTERS, []);
+test('the shipped registry has the nginx adapter, and a router without one is refused', () => {
+  assert.deepEqual(
+    ROUTER_ADAPTERS.map((r) => r.key),
+    ['nginx'],
+  );
   assert.equal(routers.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
+  const nginx = routers.routerFor(
+    rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
+    new FakeRouterObjects(),
+  );
+  assert.equal(nginx?.type, 'nginx');
   assert.throws(
-    () =>
-      routers.routerFor(
-        rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
-        new FakeRouterObjects(),
-      ),
-    /trafficRouting\.nginx: no router adapter for it/,
+    () => routers.routerFor(rollout({ alb: { ingress: 'web' }, managedRoutes: [] }), new FakeRouterObjects()),
+    /trafficRouting\.alb: no router adapter for it/,
   );
 });
 
@@ -133,6 +137,7 @@ test('the router is picked by its trafficRouting key and built from the rollout'
     canaryService: 'web-canary',
     managedRoutes: ['header', 'mirror'],
     maxTrafficWeight: 100,
+    maxTrafficWeightSet: false,
   });
   await router.setWeight(20, [{ serviceName: 'exp', podTemplateHash: 'x', weight: 5 }]);
   assert.deepEqual(await router.observeWeights(), { canary: 20, additional: [] });
@@ -205,5 +210,18 @@ test('routerKeys lists the routers a trafficRouting names, not its settings', ()
       { key: 'plugins/argoproj-labs/gatewayAPI', config: {} },
       { key: 'plugins/acme/mesh', config: { a: 1 } },
     ],
+  );
+});
+
+test('a router is told whether the rollout writes maxTrafficWeight', () => {
+  made.length = 0;
+  registry.routerFor(
+    rollout({ nginx: {}, managedRoutes: [], maxTrafficWeight: 100 }),
+    new FakeRouterObjects(),
+  );
+  registry.routerFor(rollout({ nginx: {}, managedRoutes: [] }), new FakeRouterObjects());
+  assert.deepEqual(
+    made.map((r) => r.context.maxTrafficWeightSet),
+    [true, false],
   );
 });
