@@ -58,7 +58,7 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
     } else if (op.op === 'remove') {
       if (Array.isArray(parent)) parent.splice(index(parent, token, op.path, false), 1);
       else if (!Object.hasOwn(parent, token)) throw new Error(`patch path ${op.path}: nothing to remove`);
-      else delete parent[token];
+      else Reflect.deleteProperty(parent, token);
     } else if (Array.isArray(parent)) {
       const i = index(parent, token, op.path, op.op === 'add');
       if (op.op === 'add') parent.splice(i, 0, structuredClone(op.value));

@@ -92,16 +92,16 @@ const registry = new RouterRegistry(
   })),
 );
 
-test('the shipped registry is empty: no router adapter pretends to work yet', () => {
-  assert.deepEqual(ROUTER_ADAPTERS, []);
+test('the shipped registry has the Istio adapter and refuses a router it has no adapter for', () => {
+  assert.ok(ROUTER_ADAPTERS.some((r) => r.key === 'istio'));
   assert.equal(routers.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
   assert.throws(
     () =>
       routers.routerFor(
-        rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
+        rollout({ appMesh: { virtualService: { name: 'web' } }, managedRoutes: [] }),
         new FakeRouterObjects(),
       ),
-    /trafficRouting\.nginx: no router adapter for it/,
+    /trafficRouting\.appMesh: no router adapter for it/,
   );
 });
 
