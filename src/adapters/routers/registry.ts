@@ -9,6 +9,7 @@ import type {
 } from '../../controller/traffic-router.ts';
 import type { SetMirrorRoute, TrafficRouting } from '../../manifests/rollout-model.ts';
 import { NginxRouter } from './nginx.ts';
+import { istioRouter } from './istio.ts';
 
 /** Builds a router adapter for one rollout. */
 export type RouterFactory = (context: RouterContext) => TrafficRouter;
@@ -22,6 +23,7 @@ export interface RouterRegistration {
 /** Every router adapter rollout-pilot has: one registration each. */
 export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [
   { key: 'nginx', create: (context) => new NginxRouter(context) },
+  istioRouter,
 ];
 
 /** Keys of `trafficRouting` that configure the routing, not a router. */
