@@ -8,6 +8,7 @@ import type {
   WeightDestination,
 } from '../../controller/traffic-router.ts';
 import type { SetMirrorRoute, TrafficRouting } from '../../manifests/rollout-model.ts';
+import { GATEWAY_API_KEY, GatewayApiRouter } from './gateway-api.ts';
 
 /** Builds a router adapter for one rollout. */
 export type RouterFactory = (context: RouterContext) => TrafficRouter;
@@ -18,8 +19,10 @@ export interface RouterRegistration {
   create: RouterFactory;
 }
 
-/** Every router adapter rollout-pilot has: one registration each. None yet (issue 9 adds them). */
-export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [];
+/** Every router adapter rollout-pilot has: one registration each. */
+export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [
+  { key: GATEWAY_API_KEY, create: (context) => new GatewayApiRouter(context) },
+];
 
 /** Keys of `trafficRouting` that configure the routing, not a router. */
 const SETTINGS = new Set(['managedRoutes', 'maxTrafficWeight']);

@@ -92,16 +92,18 @@ const registry = new RouterRegistry(
   })),
 );
 
-test('the shipped registry is empty: no router adapter pretends to work yet', () => {
-  assert.deepEqual(ROUTER_ADAPTERS, []);
+test('the shipped registry has one adapter per key, and a router without one is refused', () => {
+  const keys = ROUTER_ADAPTERS.map((r) => r.key);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.ok(keys.includes('plugins/argoproj-labs/gatewayAPI'));
   assert.equal(routers.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
   assert.throws(
     () =>
       routers.routerFor(
-        rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
+        rollout({ plugins: { 'example/unknown': {} }, managedRoutes: [] }),
         new FakeRouterObjects(),
       ),
-    /trafficRouting\.nginx: no router adapter for it/,
+    /trafficRouting\.plugins\/example\/unknown: no router adapter for it/,
   );
 });
 
