@@ -10,6 +10,7 @@ import type {
 import type { SetMirrorRoute, TrafficRouting } from '../../manifests/rollout-model.ts';
 import { NginxRouter } from './nginx.ts';
 import { istioRouter } from './istio.ts';
+import { GATEWAY_API_KEY, GatewayApiRouter } from './gateway-api.ts';
 
 /** Builds a router adapter for one rollout. */
 export type RouterFactory = (context: RouterContext) => TrafficRouter;
@@ -24,6 +25,7 @@ export interface RouterRegistration {
 export const ROUTER_ADAPTERS: readonly RouterRegistration[] = [
   { key: 'nginx', create: (context) => new NginxRouter(context) },
   istioRouter,
+  { key: GATEWAY_API_KEY, create: (context) => new GatewayApiRouter(context) },
 ];
 
 /** Keys of `trafficRouting` that configure the routing, not a router. */

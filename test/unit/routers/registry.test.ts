@@ -92,9 +92,10 @@ const registry = new RouterRegistry(
   })),
 );
 
-test('the shipped registry has the nginx and Istio adapters, and a router without one is refused', () => {
-  assert.ok(ROUTER_ADAPTERS.some((r) => r.key === 'nginx'));
-  assert.ok(ROUTER_ADAPTERS.some((r) => r.key === 'istio'));
+test('the shipped registry has one adapter per key (nginx, Istio, Gateway API), and a router without one is refused', () => {
+  const keys = ROUTER_ADAPTERS.map((r) => r.key);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.deepEqual([...keys].sort(), ['istio', 'nginx', 'plugins/argoproj-labs/gatewayAPI']);
   assert.equal(routers.routerFor(rollout(undefined), new FakeRouterObjects()), undefined);
   const nginx = routers.routerFor(
     rollout({ nginx: { stableIngress: 'web' }, managedRoutes: [] }),
