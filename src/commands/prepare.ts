@@ -8,7 +8,9 @@ import { ConfigurationError, ManifestError, type Diagnostic } from '../util/erro
 import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
 import type { ManifestDoc } from '../manifests/parse.ts';
 import { toRollout, type Rollout } from '../manifests/rollout.ts';
-import { asList, asObj, dig } from '../manifests/values.ts';
+import { findRouterObject, routerObjectCheck, routerObjectRefs } from '../manifests/router-references.ts';
+import { asList, asObj, asStr, dig } from '../manifests/values.ts';
+import type { RouterObjectsToCheck } from './router-objects.ts';
 import type { CommandContext } from './types.ts';
 
 const nameOf = (d: ManifestDoc): unknown => dig(d.object, 'metadata', 'name');
@@ -50,6 +52,8 @@ export interface PreparedRun {
   missing: Diagnostic[];
   /** Services and Secrets the Rollout and its templates need; `run` checks that each exists. */
   references: ObjectRef[];
+  /** Router objects the Rollout names that the manifests lack; `run` reads and checks them. */
+  routerObjects: RouterObjectsToCheck;
 }
 
 /**
@@ -82,6 +86,11 @@ export async function prepare(
   // Validated: a Rollout document is a Kubernetes object with a name.
   const rollout = structuredClone(rolloutDoc.object) as unknown as KubeObject;
   const references = objectReferences(rolloutDoc, docs);
+  const rolloutNs = asStr(asObj(rolloutDoc.object.metadata)?.namespace);
+  const routerObjects = {
+    refs: routerObjectRefs(rolloutDoc).filter((ref) => !findRouterObject(docs, ref, rolloutNs)),
+    check: routerObjectCheck(rolloutDoc),
+  };
   delete rollout.status;
   // With a workloadRef the template comes from the cluster: images are set on it in `run`.
   return {
@@ -91,6 +100,7 @@ export async function prepare(
     templates: analysisTemplates(docs),
     missing,
     references,
+    routerObjects,
   };
 }
 

@@ -17,6 +17,7 @@ import type { CommandContext, CommandResult } from './types.ts';
 import { driverIdentity, connect } from './wiring.ts';
 import { outputsFor } from './outputs.ts';
 import { prepare, type PreparedRun } from './prepare.ts';
+import { routerObjectsInCluster } from './router-objects.ts';
 import { takeLease } from './lease.ts';
 import { githubLink } from './github.ts';
 import { driveAndReport } from './drive.ts';
@@ -96,7 +97,8 @@ export function pick(o: Record<string, unknown>, keys: string[]): Record<string,
 
 /**
  * Templates the manifests name but do not hold may live in the cluster (Argo's CRDs installed); the
- * Services and Secrets the Rollout needs must exist. Throws on anything missing.
+ * Services, Secrets and router objects the Rollout needs must exist (router objects read from the
+ * cluster are checked as lint checks them in the manifests). Throws on anything missing.
  */
 async function resolveInCluster(
   config: Config,
@@ -123,6 +125,7 @@ async function resolveInCluster(
     ctx.log.info(`using ${ref.kind} ${ref.name} from the cluster`);
   }
   unresolved.push(...(await missingReferences(cluster, namespace, prepared.references, plain)));
+  unresolved.push(...(await routerObjectsInCluster(cluster, namespace, prepared.routerObjects)));
   if (unresolved.length > 0) {
     for (const d of unresolved) ctx.log.error(d.message, d);
     throw new ManifestError(unresolved);

@@ -4,7 +4,15 @@
  * ignored. To ship a feature, delete its entry here (and the tests that expect the gate).
  */
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import {
+  GATEWAY_API,
+  GATEWAY_API_PLUGIN,
+  GATEWAY_API_UNBUILT_KEYS,
+  TRAFFIC_ROUTING,
+  UNBUILT_ROUTERS,
+} from './routers.ts';
 import { isPlainObject } from './schema.ts';
+import { asObj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 
 export interface FeatureGate {
@@ -51,6 +59,30 @@ function steps(kind: string): (o: Record<string, unknown>) => string[] {
   };
 }
 
+/** A gate on keys of the gatewayAPI plugin's config that are not driven yet. */
+function gatewayApiGate(
+  group: keyof typeof GATEWAY_API_UNBUILT_KEYS,
+  what: string,
+  verb: 'is' | 'are',
+  planned: string,
+): FeatureGate {
+  return {
+    id: `gatewayAPI.${group}`,
+    kind: 'Rollout',
+    subject: `${what} (the gatewayAPI plugin's ${GATEWAY_API_UNBUILT_KEYS[group].join(', ')}) ${verb}`,
+    planned,
+    find: (o) => {
+      const config = asObj(
+        child(o, 'spec', 'strategy', 'canary', 'trafficRouting', 'plugins', GATEWAY_API_PLUGIN),
+      );
+      if (!config) return [];
+      return GATEWAY_API_UNBUILT_KEYS[group]
+        .filter((key) => present(config[key]))
+        .map((key) => `${GATEWAY_API}.${key}`);
+    },
+  };
+}
+
 export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
   {
     id: 'blueGreen.prePromotionAnalysis',
@@ -81,20 +113,6 @@ export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
     find: () => ['kind'],
   },
   {
-    id: 'step.setHeaderRoute',
-    kind: 'Rollout',
-    subject: '"setHeaderRoute" steps are',
-    planned: 'header and mirror routes',
-    find: steps('setHeaderRoute'),
-  },
-  {
-    id: 'step.setMirrorRoute',
-    kind: 'Rollout',
-    subject: '"setMirrorRoute" steps are',
-    planned: 'header and mirror routes',
-    find: steps('setMirrorRoute'),
-  },
-  {
     id: 'step.plugin',
     kind: 'Rollout',
     subject: '"plugin" steps are',
@@ -108,18 +126,37 @@ export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
     planned: 'blue-green strategy',
     find: field(BLUE_GREEN),
   },
-  {
-    id: 'canary.trafficRouting',
+  ...UNBUILT_ROUTERS.map((router): FeatureGate => ({
+    id: `trafficRouting.${router}`,
     kind: 'Rollout',
-    subject: 'traffic routing is',
-    planned: 'traffic routing',
-    find: field(`${CANARY}.trafficRouting`),
+    subject: `the ${router} traffic router is`,
+    planned: 'more traffic routers',
+    find: field(`${TRAFFIC_ROUTING}.${router}`),
+  })),
+  {
+    id: 'trafficRouting.plugins',
+    kind: 'Rollout',
+    subject: `traffic router plugins other than ${GATEWAY_API_PLUGIN} are`,
+    planned: 'more traffic routers',
+    find: (o) =>
+      Object.keys(asObj(child(o, ...`${TRAFFIC_ROUTING}.plugins`.split('.'))) ?? {})
+        .filter((name) => name !== GATEWAY_API_PLUGIN)
+        .map((name) => `${TRAFFIC_ROUTING}.plugins.${name}`),
   },
+  gatewayApiGate('tcpRoutes', 'TCPRoutes', 'are', 'more Gateway API route kinds'),
+  gatewayApiGate('tlsRoutes', 'TLSRoutes', 'are', 'more Gateway API route kinds'),
+  gatewayApiGate('routeSelectors', 'finding routes by label selector', 'is', 'Gateway API route selectors'),
+  gatewayApiGate(
+    'inProgressLabel',
+    'labelling routes while a canary runs',
+    'is',
+    'Gateway API in-progress labels',
+  ),
   {
     id: 'canary.pingPong',
     kind: 'Rollout',
     subject: 'ping-pong services are',
-    planned: 'traffic routing',
+    planned: 'more traffic routers',
     find: field(`${CANARY}.pingPong`),
   },
   {

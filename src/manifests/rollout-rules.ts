@@ -3,12 +3,14 @@
  * (`pkg/apis/rollouts/validation/validation.go` and the reference checks that do not need the
  * cluster), plus a few that make an obviously broken spec fail here rather than at run time.
  * Runs after the schema check and reads values defensively: a field of the wrong type is skipped
- * (the schema has already reported it). The canary's rules are in `canary-rules.ts`. Pure.
+ * (the schema has already reported it). The canary's rules are in `canary-rules.ts`, its traffic
+ * routers' in `router-rules.ts`. Pure.
  */
 import { CANARY, canaryRules } from './canary-rules.ts';
 import { checkIntOrPercent, checkPodTemplate, checkSelector } from './k8s-rules.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { analysisArgRules } from './rollout-arg-rules.ts';
+import { routerRules } from './router-rules.ts';
 import { asInt, asObj, asStr, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 
@@ -80,7 +82,7 @@ export function rolloutRules(doc: ManifestDoc): Diagnostic[] {
       );
     }
   }
-  if (canary) out.push(...canaryRules(doc, canary));
+  if (canary) out.push(...canaryRules(doc, canary), ...routerRules(doc, canary));
   if (blueGreen) out.push(...blueGreenRules(doc, blueGreen));
   return out;
 }

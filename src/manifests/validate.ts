@@ -6,6 +6,7 @@ import { diagnosticAt, parseManifestText, type ManifestDoc } from './parse.ts';
 import { limitDiagnostics } from './limits.ts';
 import { policyDiagnostics, type SafetyOptions } from './policy.ts';
 import { referenceRules } from './references.ts';
+import { routerReferenceRules } from './router-references.ts';
 import { rolloutRules } from './rollout-rules.ts';
 import { checkSchema, closestMatch, type Schema } from './schema.ts';
 import { asObj, asStr } from './values.ts';
@@ -177,6 +178,7 @@ export function validateManifests(
   }
   diagnostics.push(...checkDuplicates(wellFormed));
   diagnostics.push(...referenceRules(wellFormed));
+  diagnostics.push(...routerReferenceRules(wellFormed));
   diagnostics.push(...limitDiagnostics(wellFormed));
   if (options.policy !== undefined) {
     const ns = options.policy.namespace;

@@ -441,6 +441,322 @@ function rolloutCases(): HostileCase[] {
   ];
 }
 
+/**
+ * A Rollout `name` behind a traffic router: `canary` are lines of its spec.strategy.canary (indented
+ * as written there), `docs` the router objects beside it. Every name is the case's own, as `lint`
+ * reads all cases together.
+ */
+function routed(
+  name: string,
+  canary: string[],
+  options: { docs?: string[][]; steps?: string[]; services?: boolean } = {},
+): string {
+  const services =
+    options.services === false ? [] : [`stableService: ${name}-stable`, `canaryService: ${name}-canary`];
+  const rollout = [
+    ...rolloutYaml(name, { steps: options.steps ?? ['      - setWeight: 50'] }),
+    ...[...services, ...canary].map((l) => `      ${l}`),
+  ];
+  return [rollout, ...(options.docs ?? [])].map((d) => d.join('\n')).join('\n---\n') + '\n';
+}
+
+const ingressDoc = (name: string, backend: string): string[] => [
+  'apiVersion: networking.k8s.io/v1',
+  'kind: Ingress',
+  `metadata: {name: ${name}}`,
+  'spec:',
+  '  rules:',
+  `    - http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${backend}, port: {number: 80}}}}]}`,
+];
+
+const virtualServiceDoc = (name: string, http: string[]): string[] => [
+  'apiVersion: networking.istio.io/v1beta1',
+  'kind: VirtualService',
+  `metadata: {name: ${name}}`,
+  'spec:',
+  `  hosts: [${name}]`,
+  '  http:',
+  ...http.map((l) => `    ${l}`),
+];
+
+const to = (...hosts: string[]): string => `[${hosts.map((h) => `{destination: {host: ${h}}}`).join(', ')}]`;
+
+function routerCases(): HostileCase[] {
+  const r = (id: string, content: string, message: RegExp): HostileCase => ({
+    id,
+    content,
+    message,
+    run: true,
+  });
+  const header = (route: string, value = '{exact: "yes"}', mark = ' #@'): string[] => [
+    '      - setHeaderRoute:',
+    `          name: ${route}`,
+    `          match: [{headerName: x-tester, headerValue: ${value}}]${mark}`,
+    '      - setWeight: 50',
+  ];
+  return [
+    r(
+      'router-alb',
+      routed('rt-alb', ['trafficRouting:', '  alb: {ingress: rt-alb, servicePort: 80} #@']),
+      /the alb traffic router is not supported yet \(planned: more traffic routers\)/,
+    ),
+    r(
+      'router-smi',
+      routed('rt-smi', ['trafficRouting:', '  smi: {rootService: rt-smi} #@']),
+      /the smi traffic router is not supported yet/,
+    ),
+    r(
+      'router-other-plugin',
+      routed('rt-plugin', ['trafficRouting:', '  plugins:', '    argoproj-labs/contour: {httpProxy: x} #@']),
+      /traffic router plugins other than argoproj-labs\/gatewayAPI are not supported yet/,
+    ),
+    r(
+      'router-none',
+      routed('rt-none', ['trafficRouting: #@', '  managedRoutes: [{name: h}]']),
+      /trafficRouting names no traffic router: set nginx, istio or plugins\.argoproj-labs\/gatewayAPI/,
+    ),
+    r(
+      'router-nginx-one-service',
+      routed('rt-svc', ['trafficRouting: #@', '  nginx: {stableIngress: rt-svc}'], { services: false }),
+      /traffic routing needs both canaryService and stableService; missing canaryService and stableService/,
+    ),
+    r(
+      'router-nginx-both-ingress-fields',
+      routed('rt-both', [
+        'trafficRouting:',
+        '  nginx: #@',
+        '    stableIngress: rt-both',
+        '    stableIngresses: [rt-both]',
+      ]),
+      /must set exactly one of stableIngress, stableIngresses; found stableIngress and stableIngresses together/,
+    ),
+    r(
+      'router-nginx-ingress-backend',
+      routed('rt-ing', ['trafficRouting:', '  nginx:', '    stableIngress: rt-ing #@'], {
+        docs: [ingressDoc('rt-ing', 'rt-ing-canary')],
+      }),
+      /Ingress rt-ing has no rule whose backend is the stable Service "rt-ing-stable"/,
+    ),
+    r(
+      'router-nginx-max-weight',
+      routed('rt-max', ['trafficRouting:', '  maxTrafficWeight: 10', '  nginx: {stableIngress: rt-max}'], {
+        steps: ['      - setWeight: 50 #@'],
+      }),
+      /setWeight must be between 0 and 10 \(trafficRouting\.maxTrafficWeight\), not 50/,
+    ),
+    r(
+      'router-mirror-on-nginx',
+      routed(
+        'rt-mirror',
+        ['trafficRouting:', '  nginx: {stableIngress: rt-mirror}', '  managedRoutes: [{name: m}]'],
+        {
+          steps: ['      - setMirrorRoute: #@', '          name: m', '          percentage: 10'],
+        },
+      ),
+      /setMirrorRoute requires trafficRouting with istio or a router plugin/,
+    ),
+    r(
+      'router-istio-both-vs-fields',
+      routed('rt-vss', [
+        'trafficRouting:',
+        '  istio: #@',
+        '    virtualService: {name: rt-vss}',
+        '    virtualServices: [{name: rt-vss}]',
+      ]),
+      /must set exactly one of virtualService, virtualServices; found virtualService and virtualServices together/,
+    ),
+    r(
+      'router-istio-route-typo',
+      routed(
+        'rt-typo',
+        [
+          'trafficRouting:',
+          '  istio:',
+          '    virtualService:',
+          '      name: rt-typo',
+          '      routes: [primry] #@',
+        ],
+        {
+          docs: [
+            virtualServiceDoc('rt-typo', [
+              `- {name: primary, route: ${to('rt-typo-stable', 'rt-typo-canary')}}`,
+            ]),
+          ],
+        },
+      ),
+      /VirtualService rt-typo has no HTTP route named "primry" \(did you mean "primary"\?\)/,
+    ),
+    r(
+      'router-istio-no-canary-destination',
+      routed(
+        'rt-dest',
+        ['trafficRouting:', '  istio:', '    virtualService: {name: rt-dest, routes: [primary]} #@'],
+        {
+          docs: [
+            virtualServiceDoc('rt-dest', [
+              `- {name: primary, route: ${to('rt-dest-stable.default.svc.cluster.local')}}`,
+            ]),
+          ],
+        },
+      ),
+      /VirtualService rt-dest: HTTP route "primary" has no destination for the canary Service "rt-dest-canary"/,
+    ),
+    r(
+      'router-istio-two-routes-unnamed',
+      routed('rt-two', ['trafficRouting:', '  istio:', '    virtualService:', '      name: rt-two #@'], {
+        docs: [
+          virtualServiceDoc('rt-two', [
+            `- {name: a, route: ${to('rt-two-stable', 'rt-two-canary')}}`,
+            `- {name: b, route: ${to('rt-two-stable', 'rt-two-canary')}}`,
+          ]),
+        ],
+      }),
+      /VirtualService rt-two has 2 HTTP routes: name the ones to shift traffic on in istio\.virtualService\.routes/,
+    ),
+    r(
+      'router-istio-subset-missing',
+      routed(
+        'rt-dr',
+        [
+          'trafficRouting:',
+          '  istio:',
+          '    virtualService: {name: rt-dr}',
+          '    destinationRule:',
+          '      name: rt-dr',
+          '      canarySubsetName: canry #@',
+          '      stableSubsetName: stable',
+        ],
+        {
+          services: false,
+          docs: [
+            virtualServiceDoc('rt-dr', [
+              '- route: [{destination: {host: rt-dr, subset: stable}}, {destination: {host: rt-dr, subset: canry}}]',
+            ]),
+            [
+              'apiVersion: networking.istio.io/v1beta1',
+              'kind: DestinationRule',
+              'metadata: {name: rt-dr}',
+              'spec: {host: rt-dr, subsets: [{name: canary}, {name: stable}]}',
+            ],
+          ],
+        },
+      ),
+      /DestinationRule rt-dr has no subset named "canry" \(subsets: canary, stable\)/,
+    ),
+    r(
+      'router-istio-max-weight',
+      routed('rt-imax', [
+        'trafficRouting:',
+        '  maxTrafficWeight: 1000 #@',
+        '  istio: {virtualService: {name: rt-imax}}',
+      ]),
+      /maxTrafficWeight is supported only by the nginx traffic router and router plugins/,
+    ),
+    r(
+      'router-managed-route-shifted',
+      routed('rt-own', [
+        'trafficRouting:',
+        '  managedRoutes: [{name: primary}]',
+        '  istio:',
+        '    virtualService:',
+        '      name: rt-own',
+        '      routes:',
+        '        - primary #@',
+      ]),
+      /route "primary" is also in trafficRouting\.managedRoutes/,
+    ),
+    r(
+      'router-header-route-not-managed',
+      routed(
+        'rt-hdr',
+        [
+          'trafficRouting:',
+          '  istio: {virtualService: {name: rt-hdr}}',
+          '  managedRoutes: [{name: testers}]',
+        ],
+        {
+          steps: ['      - setHeaderRoute:', '          name: tester #@', '      - setWeight: 50'],
+        },
+      ),
+      /route "tester" is not in trafficRouting\.managedRoutes \(testers\)/,
+    ),
+    r(
+      'router-header-route-no-managed-routes',
+      routed('rt-nomr', ['trafficRouting: #@', '  istio: {virtualService: {name: rt-nomr}}'], {
+        steps: header('tester', '{exact: "yes"}', ''),
+      }),
+      /setHeaderRoute needs trafficRouting\.managedRoutes listing the route "tester"/,
+    ),
+    r(
+      'router-header-two-values',
+      routed(
+        'rt-two-values',
+        [
+          'trafficRouting:',
+          '  istio: {virtualService: {name: rt-two-values}}',
+          '  managedRoutes: [{name: t}]',
+        ],
+        {
+          steps: header('t', '{exact: "yes", regex: ".*"}'),
+        },
+      ),
+      /must set exactly one of exact, prefix, regex; found exact and regex together/,
+    ),
+    r(
+      'router-header-empty-value',
+      routed(
+        'rt-empty',
+        ['trafficRouting:', '  istio: {virtualService: {name: rt-empty}}', '  managedRoutes: [{name: t}]'],
+        {
+          steps: header('t', '{exact: ""}'),
+        },
+      ),
+      /exact is empty: the match needs a value/,
+    ),
+    r(
+      'router-gateway-unknown-key',
+      routed('rt-gwkey', [
+        'trafficRouting:',
+        '  plugins:',
+        '    argoproj-labs/gatewayAPI:',
+        '      httpRoute: rt-gwkey',
+        '      namepsace: edge #@',
+      ]),
+      /unknown field "namepsace" \(did you mean namespace\?\)/,
+    ),
+    r(
+      'router-gateway-backends',
+      routed(
+        'rt-gw',
+        ['trafficRouting:', '  plugins:', '    argoproj-labs/gatewayAPI:', '      httpRoute: rt-gw #@'],
+        {
+          docs: [
+            [
+              'apiVersion: gateway.networking.k8s.io/v1',
+              'kind: HTTPRoute',
+              'metadata: {name: rt-gw}',
+              'spec:',
+              '  parentRefs: [{name: edge}]',
+              '  rules: [{backendRefs: [{name: rt-gw-stable, port: 80}]}]',
+            ],
+          ],
+        },
+      ),
+      /HTTPRoute rt-gw has no rule with backendRefs to both the stable Service "rt-gw-stable" and the canary Service "rt-gw-canary"/,
+    ),
+    r(
+      'router-gateway-tcp-route',
+      routed('rt-tcp', [
+        'trafficRouting:',
+        '  plugins:',
+        '    argoproj-labs/gatewayAPI:',
+        '      tcpRoute: rt-tcp #@',
+      ]),
+      /TCPRoutes \(the gatewayAPI plugin's tcpRoute, tcpRoutes\) are not supported yet/,
+    ),
+  ];
+}
+
 function yamlCases(): HostileCase[] {
   const y = (id: string, lines: string[], message: RegExp, line?: number): HostileCase => ({
     id,
@@ -560,6 +876,7 @@ export function hostileCases(): HostileCase[] {
     ...jobCases(),
     ...limitCases(),
     ...rolloutCases(),
+    ...routerCases(),
     ...yamlCases(),
     ...encodingCases(),
     hugeCase(),

@@ -35,8 +35,22 @@ export async function readArgoRollout(
   }
 }
 
-async function readArgoObject(
+function readArgoObject(
   api: KubeApi,
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  return readAnyObject(api, 'argoproj.io/v1alpha1', kind, name, namespace);
+}
+
+/**
+ * Any object by apiVersion and kind (a router's VirtualService, HTTPRoute...); undefined when the
+ * object or its kind does not exist (a CRD that is not installed).
+ */
+export async function readAnyObject(
+  api: KubeApi,
+  apiVersion: string,
   kind: string,
   name: string,
   namespace: string | undefined,
@@ -44,14 +58,14 @@ async function readArgoObject(
   try {
     const obj = await api.call(read(kind, namespace, name), () =>
       api.objects.read({
-        apiVersion: 'argoproj.io/v1alpha1',
+        apiVersion,
         kind,
         metadata: namespace === undefined ? { name } : { name, namespace },
       }),
     );
     return obj as unknown as Record<string, unknown>;
   } catch (e) {
-    // 404: no such object, or no such kind (the CRDs are not installed).
+    // 404: no such object, or no such kind (the CRD is not installed).
     if (statusCode(e) === 404) return undefined;
     if (
       e instanceof Error &&

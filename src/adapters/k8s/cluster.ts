@@ -10,6 +10,7 @@ import {
   defaultedTemplate,
   foreignReplicaSets,
   readAnalysisTemplate,
+  readAnyObject,
   readArgoRollout,
 } from './argo-objects.ts';
 import { DriverLease } from './lease.ts';
@@ -142,6 +143,16 @@ export class KubeCluster implements ClusterPort {
     namespace: string,
   ): Promise<Record<string, unknown> | undefined> {
     return readAnalysisTemplate(this.api, kind, name, namespace);
+  }
+
+  /** A router's object (Ingress, VirtualService, HTTPRoute...); undefined when it or its kind does not exist. */
+  readObject(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    name: string;
+  }): Promise<Record<string, unknown> | undefined> {
+    return readAnyObject(this.api, ref.apiVersion, ref.kind, ref.name, ref.namespace);
   }
 
   /** Argo Rollouts' own Rollout object of this name, when its CRDs are installed and it exists. */

@@ -7,6 +7,7 @@ import { baseRollout, baseTemplate, lintObjects, patch, show } from './helpers.t
 const C = 'spec.strategy.canary';
 const SERVICES = { [`${C}.canaryService`]: 'demo-canary', [`${C}.stableService`]: 'demo' };
 const supplied = [{ name: 'service', value: 'demo' }];
+const GATEWAY = 'argoproj-labs/gatewayAPI';
 
 /** One manifest set per gate id, using exactly that feature, and the path the gate must point at. */
 /** `also`: gates that the feature cannot be used without (their own rows test them). */
@@ -78,38 +79,6 @@ const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
     path: 'kind',
   },
   {
-    id: 'step.setHeaderRoute',
-    docs: [
-      patch(baseRollout(), {
-        ...SERVICES,
-        [`${C}.trafficRouting`]: {
-          istio: { virtualService: { name: 'vs' } },
-          managedRoutes: [{ name: 'h' }],
-        },
-        [`${C}.steps[1]`]: {
-          setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: 'y' } }] },
-        },
-      }),
-    ],
-    path: `${C}.steps[1].setHeaderRoute`,
-    also: ['canary.trafficRouting'],
-  },
-  {
-    id: 'step.setMirrorRoute',
-    docs: [
-      patch(baseRollout(), {
-        ...SERVICES,
-        [`${C}.trafficRouting`]: {
-          istio: { virtualService: { name: 'vs' } },
-          managedRoutes: [{ name: 'm' }],
-        },
-        [`${C}.steps[1]`]: { setMirrorRoute: { name: 'm', percentage: 10 } },
-      }),
-    ],
-    path: `${C}.steps[1].setMirrorRoute`,
-    also: ['canary.trafficRouting'],
-  },
-  {
     id: 'step.plugin',
     docs: [
       patch(baseRollout(), {
@@ -125,13 +94,58 @@ const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
     ],
     path: 'spec.strategy.blueGreen',
   },
+  ...(
+    [
+      ['alb', { alb: { ingress: 'demo', servicePort: 80 } }],
+      ['smi', { smi: { rootService: 'demo-root' } }],
+      ['ambassador', { ambassador: { mappings: ['demo'] } }],
+      [
+        'appMesh',
+        {
+          appMesh: {
+            virtualService: { name: 'demo' },
+            virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } },
+          },
+        },
+      ],
+      ['traefik', { traefik: { weightedTraefikServiceName: 'demo' } }],
+      ['apisix', { apisix: { route: { name: 'demo' } } }],
+    ] as const
+  ).map(([router, trafficRouting]) => ({
+    id: `trafficRouting.${router}`,
+    docs: [patch(baseRollout(), { ...SERVICES, [`${C}.trafficRouting`]: trafficRouting })],
+    path: `${C}.trafficRouting.${router}`,
+  })),
   {
-    id: 'canary.trafficRouting',
+    id: 'trafficRouting.plugins',
     docs: [
-      patch(baseRollout(), { ...SERVICES, [`${C}.trafficRouting`]: { nginx: { stableIngress: 'demo' } } }),
+      patch(baseRollout(), {
+        [`${C}.trafficRouting`]: { plugins: { 'argoproj-labs/contour': { httpProxy: 'demo' } } },
+      }),
     ],
-    path: `${C}.trafficRouting`,
+    path: `${C}.trafficRouting.plugins.argoproj-labs/contour`,
   },
+  ...(
+    [
+      ['tcpRoutes', { tcpRoute: 'db' }, 'tcpRoute'],
+      ['tlsRoutes', { tlsRoutes: [{ name: 'tls' }] }, 'tlsRoutes'],
+      [
+        'routeSelectors',
+        { httpRoute: 'demo', httpRouteSelector: { matchLabels: { app: 'demo' } } },
+        'httpRouteSelector',
+      ],
+      ['inProgressLabel', { httpRoute: 'demo', inProgressLabelKey: 'canary' }, 'inProgressLabelKey'],
+    ] as const
+  ).map(([group, config, key]) => ({
+    id: `gatewayAPI.${group}`,
+    docs: [
+      patch(baseRollout(), {
+        ...SERVICES,
+        [`${C}.trafficRouting`]: { plugins: { [GATEWAY]: config } },
+      }),
+    ],
+    path: `${C}.trafficRouting.plugins.${GATEWAY}.${key}`,
+  })),
   {
     id: 'canary.pingPong',
     docs: [patch(baseRollout(), { [`${C}.pingPong`]: { pingService: 'ping', pongService: 'pong' } })],
@@ -208,6 +222,26 @@ describe('feature gates', () => {
       lintObjects(
         baseTemplate(),
         patch(baseRollout(), { [`${C}.steps[1]`]: { analysis }, [`${C}.analysis`]: analysis }),
+      ),
+      [],
+    );
+  });
+
+  test('nginx, istio, the gatewayAPI plugin, header and mirror routes are driven now: no gate', () => {
+    const routing = {
+      nginx: { stableIngress: 'demo' },
+      istio: { virtualService: { name: 'demo' } },
+      plugins: { [GATEWAY]: { httpRoute: 'demo' } },
+      managedRoutes: [{ name: 'h' }, { name: 'm' }],
+    };
+    const steps = [
+      { setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: 'y' } }] } },
+      { setMirrorRoute: { name: 'm', percentage: 10 } },
+      { setWeight: 10 },
+    ];
+    assert.deepEqual(
+      lintObjects(
+        patch(baseRollout(), { ...SERVICES, [`${C}.trafficRouting`]: routing, [`${C}.steps`]: steps }),
       ),
       [],
     );

@@ -120,3 +120,60 @@ export function patch(base: unknown, changes: Readonly<Record<string, unknown>>)
   }
   return copy;
 }
+
+/**
+ * A Rollout `web` (namespace `namespace` when given) as YAML text, with `canary` as the lines of its
+ * `spec.strategy.canary`, indented two spaces a level as written; `#@` marks lines a test expects.
+ */
+export function rolloutText(canary: readonly string[], namespace?: string): string {
+  return [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Rollout',
+    'metadata:',
+    '  name: web',
+    ...(namespace === undefined ? [] : [`  namespace: ${namespace}`]),
+    'spec:',
+    '  replicas: 2',
+    '  selector: {matchLabels: {app: web}}',
+    '  template:',
+    '    metadata: {labels: {app: web}}',
+    '    spec: {containers: [{name: web, image: example/web:1}]}',
+    '  strategy:',
+    '    canary:',
+    ...canary.map((l) => `      ${l}`),
+  ].join('\n');
+}
+
+/** Documents joined into one file. */
+export const yamlDocs = (...docs: string[]): string => docs.join('\n---\n') + '\n';
+
+/** The 1-based lines holding `#@tag` (`#@` alone: tag ''), by tag. */
+export function markedLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  text.split('\n').forEach((l, i) => {
+    const m = /#@(\w*)/.exec(l);
+    if (m) out.set(m[1] ?? '', i + 1);
+  });
+  return out;
+}
+
+/**
+ * Lints `text` and compares every diagnostic, as `line message`, with `expect` (`[tag, message]`,
+ * the line taken from the `#@tag` marker).
+ */
+export function lintMarked(
+  text: string,
+  expect: readonly (readonly [string, string])[],
+): {
+  actual: string[];
+  expected: string[];
+} {
+  const lines = markedLines(text);
+  const actual = lintText(text).map((d) => `${d.line} ${d.message}`);
+  const expected = expect.map(([tag, message]) => {
+    const line = lines.get(tag);
+    if (line === undefined) throw new Error(`no #@${tag} marker`);
+    return `${line} ${message}`;
+  });
+  return { actual, expected };
+}
