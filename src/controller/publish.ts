@@ -40,6 +40,14 @@ export async function buildReport(
     stepCount: stepCount(engine),
     currentStepIndex: s.currentStepIndex ?? 0,
     weight: s.canaryWeight,
+    router:
+      plan.router === undefined
+        ? undefined
+        : {
+            ...plan.router,
+            weight: s.trafficWeights?.canary.weight ?? 0,
+            routes: s.managedRoutes ?? [],
+          },
     steps: s.stepHistory ?? [],
     plannedSteps: plan.rows
       .filter((r) => r.step !== undefined)

@@ -35,7 +35,11 @@ export function finish(
   if (actions.length === 0 && analysis.length === 0) {
     const settledAbort =
       s.abort &&
-      (newRS === undefined || newRS.hash === s.stableRS || newRS.specReplicas === 0) &&
+      (newRS === undefined ||
+        newRS.hash === s.stableRS ||
+        newRS.specReplicas === 0 ||
+        // abortScaleDownDelaySeconds 0: the aborted canary stays up on purpose, with no traffic.
+        rollout.canary.trafficRouting?.abortScaleDownDelaySeconds === 0) &&
       phaseSettled(rollout, s, observed);
     if (phase === 'Healthy') done = { exitCode: 0 };
     else if (settledAbort) done = { exitCode: 1 };

@@ -1,4 +1,5 @@
 import { approximateWeightedCanaryStableReplicaCounts, canaryLimits, currentSetWeight } from './replicas.ts';
+import { routedStepCounts, routerPlan, type RouterPlan } from './plan-routing.ts';
 import { canaryOf, describeStep, type EngineRollout } from './spec.ts';
 import type { RolloutStatus } from './state.ts';
 
@@ -19,6 +20,8 @@ export interface Plan {
   rows: PlanRow[];
   maxSurge: number;
   maxUnavailable: number;
+  /** With a traffic router: which one, the objects it changes, and the weight of all traffic. */
+  router?: RouterPlan | undefined;
 }
 
 /**
@@ -34,7 +37,12 @@ export function planRollout(
   const canary = canaryOf(rollout);
   const limits = canaryLimits(canary.maxSurge, canary.maxUnavailable, replicas);
   const steps = canary.steps;
-  const base = { maxSurge: limits.maxSurge, maxUnavailable: limits.maxUnavailable };
+  const routing = canary.trafficRouting;
+  const base = {
+    maxSurge: limits.maxSurge,
+    maxUnavailable: limits.maxUnavailable,
+    router: routing === undefined ? undefined : routerPlan(rollout.name, routing),
+  };
   const full: PlanRow = {
     step: undefined,
     action: 'promote: new revision becomes stable',
@@ -67,6 +75,11 @@ export function planRollout(
     };
   }
   const rows: PlanRow[] = steps.map((step, i) => {
+    if (routing !== undefined) {
+      const routed = routedStepCounts(replicas, canary, routing, i);
+      const row = { step: i + 1, action: describeStep(step), weight: routed.weight };
+      return { ...row, canary: routed.counts.canary, stable: routed.counts.stable };
+    }
     const weight = currentSetWeight({ steps, currentStepIndex: i, aborted: false });
     const counts = approximateWeightedCanaryStableReplicaCounts(replicas, weight, 100, limits.maxSurge);
     return { step: i + 1, action: describeStep(step), weight, canary: counts.canary, stable: counts.stable };

@@ -19,14 +19,25 @@ export function renderPlan(
     for (const c of images) lines.push(`| ${c.container} | ${c.from ?? '(none)'} | ${c.to} |`);
     lines.push('');
   }
+  const router = plan.router;
+  if (router !== undefined) {
+    lines.push(`Traffic router: ${router.routers.join(' + ')}; it changes:`, '');
+    for (const o of router.objects) lines.push(`- ${o}`);
+    lines.push('');
+  }
   if (plan.rows.length > 0) {
-    lines.push('| step | action | weight | canary pods | stable pods |', '|---:|---|---:|---:|---:|');
+    const weightOf = (w: number): string =>
+      router === undefined || router.maxWeight === 100 ? `${w}%` : `${w}/${router.maxWeight}`;
+    const weightHead = router === undefined ? 'weight' : 'router weight';
+    lines.push(`| step | action | ${weightHead} | canary pods | stable pods |`, '|---:|---|---:|---:|---:|');
     for (const r of plan.rows) {
-      lines.push(`| ${r.step ?? '—'} | ${r.action} | ${r.weight}% | ${r.canary} | ${r.stable} |`);
+      lines.push(`| ${r.step ?? '—'} | ${r.action} | ${weightOf(r.weight)} | ${r.canary} | ${r.stable} |`);
     }
     lines.push(
       '',
-      `Pods move at most maxSurge ${plan.maxSurge} above and maxUnavailable ${plan.maxUnavailable} below the replica count at any moment.`,
+      router === undefined
+        ? `Pods move at most maxSurge ${plan.maxSurge} above and maxUnavailable ${plan.maxUnavailable} below the replica count at any moment.`
+        : 'The router carries the weight: the canary is scaled for it and the stable keeps its pods until promotion (scaleDownDelaySeconds after it).',
     );
   }
   return lines.join('\n');

@@ -8,7 +8,7 @@ import { clip, hardCap } from './markdown.ts';
 import { nextSteps } from './next-steps.ts';
 import type { CheckRunReport, RolloutReport } from './report-model.ts';
 import { situation, verdict, type Situation } from './situation.ts';
-import { factsLine, footer, imageTable, runLabel, stepTable } from './tables.ts';
+import { factsLine, footer, imageTable, routerSection, runLabel, stepTable } from './tables.ts';
 
 /** GitHub refuses comment bodies above 65,536 characters; a margin for the marker and edits. */
 export const COMMENT_LIMIT = 65_000;
@@ -41,6 +41,7 @@ function head(r: RolloutReport, s: Situation): string[] {
     '',
     ...imageTable(r),
     ...(r.images.length > 0 ? [''] : []),
+    ...routerSection(r),
     ...stepTable(r, s),
   ];
 }

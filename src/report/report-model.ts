@@ -34,8 +34,10 @@ export interface RolloutReport {
   stepCount: number;
   /** 0-based index of the current step; `stepCount` once all are done. */
   currentStepIndex: number;
-  /** The canary's weight, 0..100. */
+  /** The canary's weight, 0..100 (the router's, when there is a router). */
   weight: number;
+  /** With a traffic router: what it serves now, the routes in force and the objects it changes. */
+  router?: RouterReport | undefined;
   /** Completed and current steps with their times; the others are pending. */
   steps: StepRecord[];
   plannedSteps: PlannedStep[];
@@ -48,6 +50,16 @@ export interface RolloutReport {
   /** RFC 3339: when this report was made. */
   updatedAt: string;
   revertPr?: { number: number; url: string } | undefined;
+}
+
+export interface RouterReport {
+  routers: string[];
+  /** The canary's weight the router was last set to, of `maxWeight`. */
+  weight: number;
+  maxWeight: number;
+  /** Header and mirror routes in force, by name. */
+  routes: string[];
+  objects: string[];
 }
 
 export interface CheckRunReport {

@@ -23,9 +23,26 @@ export function factsLine(r: RolloutReport, s: Situation): string {
                 : `all ${r.stepCount} steps done`,
             ]
           : [position(r, step)]),
-    `canary weight ${r.weight}%`,
+    ...weightFacts(r),
   ];
   return facts.join(' · ');
+}
+
+function weightFacts(r: RolloutReport): string[] {
+  const router = r.router;
+  if (router === undefined) return [`canary weight ${r.weight}%`];
+  const share = router.maxWeight === 100 ? `${router.weight}%` : `${router.weight}/${router.maxWeight}`;
+  return [
+    `${router.routers.join(' + ')} router: canary ${share}`,
+    ...(router.routes.length > 0 ? [`routes in force: ${router.routes.join(', ')}`] : []),
+  ];
+}
+
+/** The router's objects, for the report's details. */
+export function routerSection(r: RolloutReport): string[] {
+  const router = r.router;
+  if (router === undefined || router.objects.length === 0) return [];
+  return ['### Traffic router', '', ...router.objects.map((o) => `- ${o}`), ''];
 }
 
 export function imageTable(r: RolloutReport): string[] {

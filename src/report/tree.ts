@@ -1,3 +1,4 @@
+import { currentSetWeight } from '../engine/replicas.ts';
 import { canaryOf, describeStep, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 
@@ -74,8 +75,7 @@ export function renderTree(input: TreeInput): string {
     ...(status.message ? [`${pad('Message')}${status.message}`] : []),
     `${pad('Strategy')}Canary`,
     `${sub('Step')}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ''}`,
-    `${sub('SetWeight')}${status.canaryWeight}`,
-    `${sub('ActualWeight')}${available === 0 ? 0 : Math.round((100 * (sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ?? (status.stableRS === status.currentPodHash ? available : 0))) / available)}`,
+    ...weightLines(rollout, status, sets, sub),
     `${pad('Images')}${images[0] ?? ''}`,
     ...images.slice(1).map((i) => `${' '.repeat(17)}${i}`),
     'Replicas:',
@@ -122,4 +122,41 @@ export function renderTree(input: TreeInput): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * SetWeight and ActualWeight as Argo's kubectl plugin shows them: with a router, the step's weight
+ * and the weight the router was last set to; without one, the weight and the share of available
+ * pods the canary has.
+ */
+function weightLines(
+  rollout: EngineRollout,
+  status: RolloutStatus,
+  sets: readonly TreeReplicaSet[],
+  sub: (k: string) => string,
+): string[] {
+  const canary = canaryOf(rollout);
+  const routing = canary.trafficRouting;
+  if (routing !== undefined) {
+    const set = currentSetWeight({
+      steps: canary.steps,
+      currentStepIndex: status.currentStepIndex,
+      aborted: status.abort,
+      maxTrafficWeight: routing.maxTrafficWeight,
+    });
+    const routes = status.managedRoutes ?? [];
+    return [
+      `${sub('SetWeight')}${status.stableRS === status.currentPodHash ? routing.maxTrafficWeight : set}`,
+      `${sub('ActualWeight')}${status.trafficWeights?.canary.weight ?? 0}`,
+      ...(routes.length > 0 ? [`${sub('Routes')}${routes.join(', ')}`] : []),
+    ];
+  }
+  const available = sets.reduce((n, rs) => n + rs.availableReplicas, 0);
+  const canaryAvailable =
+    sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ??
+    (status.stableRS === status.currentPodHash ? available : 0);
+  return [
+    `${sub('SetWeight')}${status.canaryWeight}`,
+    `${sub('ActualWeight')}${available === 0 ? 0 : Math.round((100 * canaryAvailable) / available)}`,
+  ];
 }

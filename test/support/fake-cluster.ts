@@ -1,4 +1,4 @@
-import type { Action } from '../../src/engine/actions.ts';
+import type { Action, RouterCall } from '../../src/engine/actions.ts';
 import { canonicalJson } from '../../src/engine/hash.ts';
 import type { Observation } from '../../src/engine/state.ts';
 import {
@@ -57,6 +57,7 @@ export interface FakeReplicaSet {
   pods: number[];
   createdAt: number;
   ephemeral?: string | undefined;
+  scaleDownDeadline?: string | undefined;
 }
 
 /** One `waitForChange` call: how long it was asked to wait, how long it did, and why it woke. */
@@ -86,6 +87,13 @@ export class FakeWorld {
   readonly replicaSets = new Map<string, FakeReplicaSet>();
   /** Service name -> pod-template hash in its selector. */
   readonly services = new Map<string, string | undefined>();
+  /** The traffic router as the fake sees it: its canary weight, hashes and routes, and each call. */
+  readonly router = {
+    weight: 0,
+    hashes: '',
+    routes: new Set<string>(),
+    calls: [] as string[],
+  };
   /** `namespace/name` -> key -> value. */
   readonly secrets = new Map<string, Record<string, string>>();
   /** Every cluster action applied, in order, with who applied it and the fake time. */
@@ -140,6 +148,33 @@ export class FakeWorld {
     const had = this.pendingChange;
     this.pendingChange = false;
     return had;
+  }
+
+  /** Carries out one router call on the fake router. */
+  route(call: RouterCall): void {
+    const r = this.router;
+    switch (call.call) {
+      case 'setWeight':
+        r.weight = call.weight;
+        r.calls.push(`weight ${call.weight}`);
+        return;
+      case 'updateHash':
+        r.hashes = `${call.canaryHash}/${call.stableHash}`;
+        r.calls.push(`hash ${r.hashes}`);
+        return;
+      case 'setHeaderRoute':
+      case 'setMirrorRoute': {
+        const name = call.route.name;
+        if (call.route.match.length > 0) r.routes.add(name);
+        else r.routes.delete(name);
+        r.calls.push(`${call.call} ${name}`);
+        return;
+      }
+      case 'removeManagedRoutes':
+        r.routes.clear();
+        r.calls.push('removeManagedRoutes');
+        return;
+    }
   }
 
   available(rs: FakeReplicaSet): number {
@@ -259,6 +294,7 @@ export class FakeCluster implements ClusterPort {
         createdAt: new Date(rs.createdAt).toISOString(),
         podIssues: w.broken.has(rs.hash) && rs.pods.length > 0 ? ['pod x: CrashLoopBackOff'] : [],
         ephemeralMetadata: rs.ephemeral,
+        scaleDownDeadline: rs.scaleDownDeadline,
       })),
       services: Object.fromEntries(
         services.map((s) => [
@@ -323,6 +359,14 @@ export class FakeCluster implements ClusterPort {
         if (rs !== undefined) rs.ephemeral = canonicalJson(action.metadata);
         break;
       }
+      case 'setScaleDownDeadline': {
+        const rs = byName(action.name);
+        if (rs !== undefined) rs.scaleDownDeadline = action.deadline;
+        break;
+      }
+      case 'routeTraffic':
+        w.route(action.call);
+        break;
       default:
         break;
     }

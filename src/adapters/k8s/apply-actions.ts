@@ -1,7 +1,12 @@
 import type { Action } from '../../engine/actions.ts';
 import { canonicalJson } from '../../engine/hash.ts';
 import type { PodMetadata } from '../../engine/spec.ts';
-import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../engine/state.ts';
+import {
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
 import { listCall, read, statusCode, write, type KubeApi } from './api-call.ts';
 import {
@@ -16,6 +21,7 @@ import {
   type RolloutParts,
 } from './names.ts';
 import type { ServiceCache } from './observe.ts';
+import { routeTraffic } from './route-traffic.ts';
 import { stateOwnerReference } from './state-store.ts';
 
 /** Carries out one engine action on the cluster. */
@@ -44,6 +50,15 @@ export async function applyAction(
       return;
     case 'deleteReplicaSet':
       await deleteReplicaSet(api, namespace, action.name);
+      return;
+    case 'setScaleDownDeadline':
+      // A merge patch's null removes the annotation.
+      await patchReplicaSet(api, namespace, action.name, {
+        metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: action.deadline ?? null } },
+      });
+      return;
+    case 'routeTraffic':
+      await routeTraffic(api, p, action);
       return;
     case 'setEphemeralMetadata':
       await setEphemeralMetadata(api, namespace, action.name, action.metadata);

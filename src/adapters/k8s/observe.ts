@@ -4,6 +4,7 @@ import type { TreeReplicaSet } from '../../report/tree.ts';
 import {
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
   type Observation,
   type ObservedReplicaSet,
 } from '../../engine/state.ts';
@@ -115,6 +116,7 @@ export async function observe(
       ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
       sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
       experiment: experimentOwner(rs),
+      scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
     };
   });
   const observedServices: Observation['services'] = {};

@@ -66,6 +66,11 @@ export class SimCluster {
     return hash === undefined ? undefined : (this.labels.get(hash) ?? hash);
   }
 
+  /** The pod-template hash of revision `label`. */
+  hashOf(label: string): string {
+    return podTemplateHash(this.template(label));
+  }
+
   /** Hashes whose pods never become available (a crash-looping canary). */
   breakRevision(label: string): void {
     this.world.broken.add(podTemplateHash(this.template(label)));
