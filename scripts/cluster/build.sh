@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd and kwok from the Go module
-# proxy into a cache folder outside the repo. Does nothing when the binaries are already there.
+# proxy into a cache folder outside the repo, and fetches the routers' CRDs (crds.sh). Does nothing
+# when the binaries and the CRDs are already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
+
+bash "$here/crds.sh" >/dev/null
 
 if [ -f "$BIN_DIR/.ok" ]; then
   echo "$BIN_DIR"

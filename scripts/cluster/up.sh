@@ -36,6 +36,7 @@ start=$(date +%s%3N)
 bash "$here/down.sh" >/dev/null 2>&1 || true
 
 "$here/build.sh" >/dev/null
+crds=$(bash "$here/crds.sh" | tail -n 1)
 mkdir -p "$STATE"/{pki,pids,logs}
 rm -rf "$STATE/etcd-data"
 
@@ -147,7 +148,8 @@ spec: {}
 ---
 NODE
 done | k apply -f - >/dev/null
-k apply -f "$here/crds/" >/dev/null
+# Server-side: the largest CRDs are too big for client-side apply's last-applied annotation.
+k apply --server-side -f "$crds/" >/dev/null
 
 wait_for kube-controller-manager 150 curl -sfk -o /dev/null --max-time 1 "https://127.0.0.1:$KCM_PORT/healthz"
 wait_for kube-scheduler 150 curl -sfk -o /dev/null --max-time 1 "https://127.0.0.1:$SCHED_PORT/healthz"

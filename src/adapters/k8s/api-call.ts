@@ -3,6 +3,7 @@ import {
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubernetesObjectApi,
   type KubeConfig,
 } from '@kubernetes/client-node';
@@ -60,6 +61,8 @@ export class KubeApi {
   readonly apps: AppsV1Api;
   readonly coordination: CoordinationV1Api;
   readonly objects: KubernetesObjectApi;
+  /** Objects of an API group by group, version and plural: the one client that sends JSON patches. */
+  readonly custom: CustomObjectsApi;
   requests = 0;
   retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
 
@@ -73,6 +76,7 @@ export class KubeApi {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
   /**

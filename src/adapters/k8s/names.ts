@@ -17,6 +17,8 @@ export const ARGO_MANAGED_BY_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-
 /** On a ReplicaSet adopted from Argo Rollouts: the rollout-pilot hash of the template it runs. */
 export const SAME_TEMPLATE_ANNOTATION = 'rollout-pilot.dev/same-template-as';
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** RFC 6902: a list of operations, with `test` as a precondition (router-objects.ts). */
+export const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 export function stateName(rollout: string): string {
   return `rollout-pilot.${rollout}`;
