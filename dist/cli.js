@@ -6,6 +6,7 @@ import {
   Inputs,
   boundLines,
   canaryOf,
+  currentSetWeight,
   describeStep,
   errorMessage,
   execute,
@@ -14,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-PC5KVB74.js";
+} from "./chunks/chunk-BCVSWAE6.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -56,8 +57,7 @@ function renderTree(input) {
     ...status.message ? [`${pad("Message")}${status.message}`] : [],
     `${pad("Strategy")}Canary`,
     `${sub("Step")}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ""}`,
-    `${sub("SetWeight")}${status.canaryWeight}`,
-    `${sub("ActualWeight")}${available === 0 ? 0 : Math.round(100 * (sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ?? (status.stableRS === status.currentPodHash ? available : 0)) / available)}`,
+    ...weightLines(rollout, status, sets, sub),
     `${pad("Images")}${images[0] ?? ""}`,
     ...images.slice(1).map((i) => `${" ".repeat(17)}${i}`),
     "Replicas:",
@@ -96,6 +96,30 @@ function renderTree(input) {
     );
   }
   return lines.join("\n");
+}
+function weightLines(rollout, status, sets, sub) {
+  const canary = canaryOf(rollout);
+  const routing = canary.trafficRouting;
+  if (routing !== void 0) {
+    const set = currentSetWeight({
+      steps: canary.steps,
+      currentStepIndex: status.currentStepIndex,
+      aborted: status.abort,
+      maxTrafficWeight: routing.maxTrafficWeight
+    });
+    const routes = status.managedRoutes ?? [];
+    return [
+      `${sub("SetWeight")}${status.stableRS === status.currentPodHash ? routing.maxTrafficWeight : set}`,
+      `${sub("ActualWeight")}${status.trafficWeights?.canary.weight ?? 0}`,
+      ...routes.length > 0 ? [`${sub("Routes")}${routes.join(", ")}`] : []
+    ];
+  }
+  const available = sets.reduce((n, rs) => n + rs.availableReplicas, 0);
+  const canaryAvailable = sets.find((rs) => rs.hash === status.currentPodHash && rs.hash !== status.stableRS)?.availableReplicas ?? (status.stableRS === status.currentPodHash ? available : 0);
+  return [
+    `${sub("SetWeight")}${status.canaryWeight}`,
+    `${sub("ActualWeight")}${available === 0 ? 0 : Math.round(100 * canaryAvailable / available)}`
+  ];
 }
 
 // src/commands/get.ts
