@@ -3,7 +3,7 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, replicaSets, serviceHash, storedStatus } from '../support/rollout.ts';
 
@@ -83,5 +83,4 @@ test('seed 3, NGINX with header routing: canary Ingress at weight 10 with the he
   );
   const status = await storedStatus(namespace, 'tomozo');
   assert.equal(status?.stableRS, v2?.hash);
-  void CustomObjectsApi;
 });
