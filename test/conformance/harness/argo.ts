@@ -1,6 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
 import { toSettlePoint, type RawStatus, type SettlePoint } from './compare.ts';
 import { clients, rsFacts, selectedHash, type ClusterName, type RSFacts } from './kube.ts';
+import { createObjects, routerView, type RouterSetup } from './routers.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -22,6 +23,7 @@ export interface ArgoRolloutObject {
     abort?: boolean;
     currentPodHash?: string;
     stableRS?: string;
+    canary?: { weights?: { canary?: { weight?: number } } };
   };
 }
 
@@ -35,9 +37,12 @@ export class ArgoSide {
   readonly name: string;
   private readonly k = clients('argo');
 
-  constructor(namespace: string, name: string) {
+  private readonly router: RouterSetup | undefined;
+
+  constructor(namespace: string, name: string, router?: RouterSetup) {
     this.namespace = namespace;
     this.name = name;
+    this.router = router;
   }
 
   /** Creates the plain objects, then the Rollout object itself. */
@@ -50,6 +55,12 @@ export class ArgoSide {
         await this.k.apps.createNamespacedDeployment({ namespace: this.namespace, body });
       }
     }
+    const routed = ['Ingress', 'VirtualService', 'DestinationRule'];
+    await createObjects(
+      'argo',
+      this.namespace,
+      docs.filter((d) => routed.includes((d as { kind: string }).kind)),
+    );
     const rollout = docs.find((d) => (d as { kind: string }).kind === 'Rollout');
     if (rollout === undefined) throw new Error('no Rollout among the manifests');
     await this.k.custom.createNamespacedCustomObject({
@@ -184,10 +195,16 @@ export class ArgoSide {
       currentPodHash: st.currentPodHash,
       stableRS: st.stableRS,
     };
-    const point = toSettlePoint(raw, sets, {
-      stable: await svc(canary?.stableService),
-      canary: await svc(canary?.canaryService),
-    });
+    const router =
+      this.router === undefined
+        ? undefined
+        : `weight=${st.canary?.weights?.canary?.weight ?? '-'} ${await routerView('argo', this.namespace, this.router, this.name, sets)}`;
+    const point = toSettlePoint(
+      raw,
+      sets,
+      { stable: await svc(canary?.stableService), canary: await svc(canary?.canaryService) },
+      router,
+    );
     return { point, sets, ro };
   }
 }

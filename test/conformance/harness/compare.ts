@@ -21,6 +21,8 @@ export interface SettlePoint {
   canaryServiceRevision: number | undefined;
   /** `spec.replicas/available` per revision, e.g. `{ "1": "4/4", "2": "1/1" }`. */
   replicaSets: Record<string, string>;
+  /** With a traffic router: the canary weight in the status, then the router's objects (routers.ts). */
+  router?: string | undefined;
 }
 
 /** What one status object says, before it is keyed by revision. */
@@ -38,6 +40,7 @@ export function toSettlePoint(
   status: RawStatus,
   sets: RSFacts[],
   services: { stable: string | undefined; canary: string | undefined },
+  router?: string,
 ): SettlePoint {
   const revisionOf = (hash: string | undefined): number | undefined =>
     hash === undefined ? undefined : (sets.find((rs) => rs.hash === hash)?.revision ?? 0);
@@ -56,6 +59,7 @@ export function toSettlePoint(
     stableServiceRevision: revisionOf(services.stable),
     canaryServiceRevision: revisionOf(services.canary),
     replicaSets,
+    ...(router === undefined ? {} : { router }),
   };
 }
 
@@ -70,6 +74,7 @@ const FIELDS: (keyof SettlePoint)[] = [
   'stableServiceRevision',
   'canaryServiceRevision',
   'replicaSets',
+  'router',
 ];
 
 function show(v: unknown): string {

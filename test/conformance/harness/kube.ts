@@ -139,6 +139,8 @@ export interface RSFacts {
   available: number;
   /** The ReplicaSet controller has seen its latest spec. */
   observed: boolean;
+  /** It has pods and a scale-down deadline (traffic may still drain to it): not settled yet. */
+  draining: boolean;
 }
 
 export function rsFacts(rs: V1ReplicaSet): RSFacts {
@@ -150,6 +152,7 @@ export function rsFacts(rs: V1ReplicaSet): RSFacts {
     ready: rs.status?.readyReplicas ?? 0,
     available: rs.status?.availableReplicas ?? 0,
     observed: (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
+    draining: (rs.spec?.replicas ?? 0) > 0 && rs.metadata?.annotations?.['scale-down-deadline'] !== undefined,
   };
 }
 

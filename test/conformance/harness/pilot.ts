@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { runAction, type ActionRun } from '../../support/action.ts';
 import { toSettlePoint, type RawStatus, type SettlePoint } from './compare.ts';
 import { clients, rsFacts, selectedHash, type ClusterName, type RSFacts } from './kube.ts';
+import { routerView, type RouterSetup } from './routers.ts';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
@@ -17,6 +18,7 @@ interface StoredStatus {
   abort?: boolean;
   currentPodHash?: string;
   stableRS?: string;
+  trafficWeights?: { canary?: { weight?: number } };
 }
 
 export type PilotCommand = 'promote' | 'promote-full' | 'abort' | 'retry' | 'undo';
@@ -33,6 +35,7 @@ export class PilotSide {
   private repo: string | undefined;
   private readonly k: ReturnType<typeof clients>;
   private readonly canary: { stableService?: string; canaryService?: string };
+  private readonly router: RouterSetup | undefined;
 
   constructor(
     cluster: ClusterName,
@@ -40,7 +43,9 @@ export class PilotSide {
     name: string,
     kubeconfig: string,
     canary: { stableService?: string; canaryService?: string },
+    router?: RouterSetup,
   ) {
+    this.router = router;
     this.cluster = cluster;
     this.namespace = namespace;
     this.name = name;
@@ -117,10 +122,16 @@ export class PilotSide {
     };
     const svc = async (name: string | undefined): Promise<string | undefined> =>
       name === undefined ? undefined : selectedHash(this.cluster, this.namespace, name);
-    const point = toSettlePoint(raw, sets, {
-      stable: await svc(this.canary.stableService),
-      canary: await svc(this.canary.canaryService),
-    });
+    const router =
+      this.router === undefined
+        ? undefined
+        : `weight=${st.trafficWeights?.canary?.weight ?? '-'} ${await routerView(this.cluster, this.namespace, this.router, this.name, sets)}`;
+    const point = toSettlePoint(
+      raw,
+      sets,
+      { stable: await svc(this.canary.stableService), canary: await svc(this.canary.canaryService) },
+      router,
+    );
     return { point, sets };
   }
 }

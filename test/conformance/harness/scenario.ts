@@ -5,6 +5,7 @@ import { ArgoSide } from './argo.ts';
 import { differences, sideBySide, type SettlePoint } from './compare.ts';
 import { freshNamespace, roleKubeconfig, type ClusterName } from './kube.ts';
 import { PilotSide } from './pilot.ts';
+import { routerObjects, trafficRouting, type RouterSetup } from './routers.ts';
 import { settleArgo, settlePilot } from './settle.ts';
 
 export type Op =
@@ -32,6 +33,8 @@ export interface Scenario {
   workloadRef?: { scaleDown?: string };
   ops: Op[];
   known?: KnownDifference[];
+  /** A traffic router, with the objects it routes through. */
+  router?: RouterSetup;
 }
 
 const NAME = 'app';
@@ -63,6 +66,7 @@ export function manifests(
           stableService: `${NAME}-stable`,
           canaryService: `${NAME}-canary`,
           steps: sc.steps,
+          ...(sc.router === undefined ? {} : { trafficRouting: trafficRouting(sc.router, NAME) }),
           ...sc.canary,
         },
       },
@@ -80,7 +84,8 @@ export function manifests(
     metadata: { name: NAME },
     spec: { replicas: sc.replicas, selector: { matchLabels: labels }, template },
   };
-  return { docs: [rollout, ...services], deployment };
+  const routed = sc.router === undefined ? [] : routerObjects(sc.router, NAME);
+  return { docs: [rollout, ...services, ...routed], deployment };
 }
 
 async function argoOp(argo: ArgoSide, sc: Scenario, op: Op, first: boolean): Promise<void> {
@@ -135,11 +140,18 @@ export async function runScenario(
   const argoNs = await freshNamespace(t, 'argo', 'argo');
   const pilotNs = await freshNamespace(t, pilotCluster, pilotCluster === 'argo' ? 'rp-on-argo' : 'rp');
   const kubeconfig = await roleKubeconfig(pilotCluster, pilotNs);
-  const argo = new ArgoSide(argoNs, NAME);
-  const pilot = new PilotSide(pilotCluster, pilotNs, NAME, kubeconfig, {
-    stableService: `${NAME}-stable`,
-    canaryService: `${NAME}-canary`,
-  });
+  const argo = new ArgoSide(argoNs, NAME, sc.router);
+  const pilot = new PilotSide(
+    pilotCluster,
+    pilotNs,
+    NAME,
+    kubeconfig,
+    {
+      stableService: `${NAME}-stable`,
+      canaryService: `${NAME}-canary`,
+    },
+    sc.router,
+  );
   const result: ScenarioResult = { comparisons: 0, points: [] };
   let revision = 0;
   let prevArgo: SettlePoint | undefined;

@@ -12,7 +12,11 @@ const SETTLE_TIMEOUT_MS = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_SETTLE_MS
  */
 export function replicaSetsSettled(sets: RSFacts[], phase: string): boolean {
   return sets.every(
-    (rs) => rs.observed && rs.replicas === rs.spec && (rs.available === rs.spec || phase === 'Degraded'),
+    (rs) =>
+      rs.observed &&
+      !rs.draining &&
+      rs.replicas === rs.spec &&
+      (rs.available === rs.spec || phase === 'Degraded'),
   );
 }
 
