@@ -113,7 +113,7 @@ function destinations(route: unknown): string {
     .map((d) => {
       const dest = obj(obj(d).destination);
       const subset = typeof dest.subset === 'string' ? `/${dest.subset}` : '';
-      return `${String(dest.host)}${subset}=${String(obj(d).weight ?? '-')}`;
+      return `${String(dest.host)}${subset}=${JSON.stringify(obj(d).weight ?? '-')}`;
     })
     .join(',');
 }
