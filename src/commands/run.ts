@@ -18,6 +18,7 @@ import { driverIdentity, connect } from './wiring.ts';
 import { outputsFor } from './outputs.ts';
 import { prepare, type PreparedRun } from './prepare.ts';
 import { routerObjectsInCluster } from './router-objects.ts';
+import { routingKeeper, withLiveRouting } from './keep-routing.ts';
 import { takeLease } from './lease.ts';
 import { githubLink } from './github.ts';
 import { driveAndReport } from './drive.ts';
@@ -40,6 +41,8 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   // The workloadRef and the namespace change neither the strategy nor the steps the model holds.
   const canary = canaryOf(engineRollout(prepared.model));
   const name = rollout.metadata.name;
+  // Built before any write, so a router block it cannot read stops the run here.
+  const keeper = routingKeeper({ name, namespace }, canary);
 
   // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
   const managed = [canary.stableService, canary.canaryService].filter((s): s is string => !!s);
@@ -77,7 +80,9 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
     };
   }
   await ctx.log.group(`Apply ${plain.length} object${plain.length === 1 ? '' : 's'}`, async () => {
-    await applyWithProgress(cluster, plain, { dryRun: false, namespace }, ctx.log);
+    // Read under the Lease, just before the apply: no other run drives the router meanwhile.
+    const applied = await withLiveRouting(cluster, keeper, plain, namespace, ctx.log);
+    await applyWithProgress(cluster, applied, { dryRun: false, namespace }, ctx.log);
   });
   const initial = takeover === undefined ? undefined : { ...initialStatus(), stableRS: takeover.stableHash };
   if (await storeRollout(cluster, namespace, rollout, prepared.templates, initial)) {

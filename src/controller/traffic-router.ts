@@ -57,6 +57,20 @@ export interface TrafficRouter {
    * undefined when the router cannot tell, and the engine goes on as Argo does.
    */
   verifyWeight(weight: number, additional?: readonly WeightDestination[]): Promise<boolean | undefined>;
+  /**
+   * Whether the router writes routing into this object (a VirtualService or HTTPRoute it weighs,
+   * its DestinationRule), so that re-applying the object from the manifests must keep that routing
+   * (see keepRouting). Pure; the object's namespace must be set.
+   */
+  writesRouting(object: KubeObject): boolean;
+  /**
+   * The object to apply when the manifests hold one the router writes: the manifest's, with the
+   * routing the router is responsible for (weights, managed routes, subset hashes) taken from the
+   * live object, so that a re-apply neither moves traffic nor drops a managed route. Everything else
+   * is the manifest's: a route added in git is added, one removed in git is removed. Returns the
+   * manifest unchanged for an object the router does not write. Pure: reads and writes nothing.
+   */
+  keepRouting(manifest: KubeObject, live: KubeObject): KubeObject;
 }
 
 /** Which object a router reads or writes (the namespace is always set: the rollout's by default). */
@@ -65,6 +79,25 @@ export interface ObjectRef {
   kind: string;
   namespace: string;
   name: string;
+}
+
+/** The API group of an apiVersion: `networking.istio.io/v1` is `networking.istio.io`, `v1` is ''. */
+function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Whether `object` is the one `ref` names. The version is not compared: a manifest may write a
+ * VirtualService as `v1` that the router reads as `v1alpha3`, it is the same object.
+ */
+export function isObject(ref: ObjectRef, object: KubeObject): boolean {
+  return (
+    object.kind === ref.kind &&
+    object.metadata.name === ref.name &&
+    object.metadata.namespace === ref.namespace &&
+    apiGroup(object.apiVersion) === apiGroup(ref.apiVersion)
+  );
 }
 
 /** One RFC 6902 operation; paths are JSON pointers (`/spec/http/0/route/1/weight`). */

@@ -1,11 +1,12 @@
 import type { KubeObject } from '../../controller/ports.ts';
-import type {
-  HeaderRoute,
-  JsonPatchOp,
-  ObservedWeights,
-  RouterContext,
-  TrafficRouter,
-  WeightDestination,
+import {
+  isObject,
+  type HeaderRoute,
+  type JsonPatchOp,
+  type ObservedWeights,
+  type RouterContext,
+  type TrafficRouter,
+  type WeightDestination,
 } from '../../controller/traffic-router.ts';
 import { NotSupportedError } from '../../util/errors.ts';
 import {
@@ -20,6 +21,7 @@ import {
   removeHeaderRouteOps,
   removeManagedRulesOps,
 } from './gateway-api-header-rules.ts';
+import { keepGatewayRouting } from './gateway-api-keep.ts';
 import {
   inProgressLabelOps,
   observedCanaryWeight,
@@ -112,6 +114,17 @@ export class GatewayApiRouter implements TrafficRouter {
 
   verifyWeight(): Promise<boolean | undefined> {
     return Promise.resolve(undefined);
+  }
+
+  /** The routes it names. */
+  writesRouting(object: KubeObject): boolean {
+    return this.config.routes.some((r) => isObject(r.ref, object));
+  }
+
+  /** Weights of the splitting rules and the header-route rules (gateway-api-keep.ts). */
+  keepRouting(manifest: KubeObject, live: KubeObject): KubeObject {
+    if (!this.writesRouting(manifest)) return manifest;
+    return keepGatewayRouting(manifest, live, this.services, this.context.managedRoutes);
   }
 
   /** The HTTPRoutes and GRPCRoutes that take header routes (`useHeaderRoutes`, or the single key). */

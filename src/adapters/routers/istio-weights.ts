@@ -94,7 +94,7 @@ function l4Match(route: unknown): { ports: Set<number>; sniHosts: Set<string> } 
  * Whether a route answers a configured port (and SNI hosts): its match blocks name exactly one port,
  * that port (none counts as 0), and for TLS exactly the configured hosts (Argo's searchTlsRoute).
  */
-function matchesL4(route: unknown, ref: { port: number; sniHosts?: string[] }): boolean {
+export function matchesL4(route: unknown, ref: { port: number; sniHosts?: string[] }): boolean {
   const { ports, sniHosts } = l4Match(route);
   if (ports.size > 1) return false;
   const port = ports.size === 0 ? 0 : [...ports][0];
@@ -160,9 +160,9 @@ export function weightRoutes(
   ];
 }
 
-type Role = 'canary' | 'stable' | 'other';
+export type Role = 'canary' | 'stable' | 'other';
 
-function role(d: DestinationView, targets: WeightTargets): Role {
+export function role(d: DestinationView, targets: WeightTargets): Role {
   const host = shortHost(d.host);
   if (host === targets.canaryService || (d.subset !== '' && d.subset === targets.canarySubset))
     return 'canary';

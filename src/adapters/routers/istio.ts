@@ -5,14 +5,15 @@
  * minimal JSON patch of the routes or subsets concerned; the pure parts are in istio-*.ts.
  */
 import type { KubeObject } from '../../controller/ports.ts';
-import type {
-  HeaderRoute,
-  JsonPatchOp,
-  ObjectRef,
-  ObservedWeights,
-  RouterContext,
-  TrafficRouter,
-  WeightDestination,
+import {
+  isObject,
+  type HeaderRoute,
+  type JsonPatchOp,
+  type ObjectRef,
+  type ObservedWeights,
+  type RouterContext,
+  type TrafficRouter,
+  type WeightDestination,
 } from '../../controller/traffic-router.ts';
 import type { SetMirrorRoute } from '../../manifests/rollout-model.ts';
 import { asObj, asStr } from '../../manifests/values.ts';
@@ -34,6 +35,7 @@ import {
   removeRoutesPatch,
   type CanaryTarget,
 } from './istio-routes.ts';
+import { keepSubsetHashes, keepVirtualServiceRouting } from './istio-keep.ts';
 import { subsetHashPatch } from './istio-subsets.ts';
 import { firstWeighedHttpRoute, observedWeights, weightPatch } from './istio-weights.ts';
 import type { RouterRegistration } from './registry.ts';
@@ -171,6 +173,31 @@ export class IstioRouter implements TrafficRouter {
   /** Istio applies a route change without a status to read back (Argo's VerifyWeight returns nil). */
   verifyWeight(): Promise<boolean | undefined> {
     return Promise.resolve(undefined);
+  }
+
+  private isDestinationRule(object: KubeObject): boolean {
+    const dr = this.config.destinationRule;
+    return dr !== undefined && isObject(destinationRuleRef(dr.name, this.context.rollout.namespace), object);
+  }
+
+  /** Its VirtualServices and its DestinationRule. */
+  writesRouting(object: KubeObject): boolean {
+    return (
+      this.config.virtualServices.some((vs) => isObject(this.ref(vs), object)) ||
+      this.isDestinationRule(object)
+    );
+  }
+
+  /** Weights and managed routes of its VirtualServices, pod hashes of its DestinationRule (istio-keep.ts). */
+  keepRouting(manifest: KubeObject, live: KubeObject): KubeObject {
+    let kept = manifest;
+    for (const config of this.config.virtualServices) {
+      if (!isObject(this.ref(config), manifest)) continue;
+      kept = keepVirtualServiceRouting(kept, live, config, this.context.managedRoutes, this.targets);
+    }
+    const dr = this.config.destinationRule;
+    if (dr !== undefined && this.isDestinationRule(manifest)) kept = keepSubsetHashes(kept, live, dr);
+    return kept;
   }
 }
 

@@ -93,6 +93,14 @@ export class NginxRouter implements TrafficRouter {
     return Promise.resolve(undefined);
   }
 
+  /** The stable Ingress is only read; the canary Ingress it writes is its own, never in the manifests. */
+  writesRouting(): boolean {
+    return false;
+  }
+  keepRouting(manifest: KubeObject): KubeObject {
+    return manifest;
+  }
+
   private ingress(name: string): ObjectRef {
     return { apiVersion: INGRESS_API_VERSION, kind: 'Ingress', namespace: this.rollout.namespace, name };
   }

@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../controller/ports.ts';
 import type {
   HeaderRoute,
   ObservedWeights,
@@ -81,7 +82,25 @@ export class RouterRegistry {
     if (routers.length <= 1) return routers[0];
     return new AllRouters(routers);
   }
+
+  /**
+   * The pure part of the rollout's routers, for re-applying the objects they write (see
+   * TrafficRouter.keepRouting); undefined without a router. Nothing is read or written through it.
+   */
+  routingKeeperFor(rollout: RoutedRollout): RoutingKeeper | undefined {
+    return this.routerFor(rollout, NO_OBJECTS);
+  }
 }
+
+/** What re-applying the manifests needs of the routers: which objects they write, and what to keep. */
+export type RoutingKeeper = Pick<TrafficRouter, 'type' | 'writesRouting' | 'keepRouting'>;
+
+function noObjects(): never {
+  throw new Error('a routing keeper reads and writes no router objects');
+}
+
+/** The objects of a router built only for its pure methods: any use of them is a bug. */
+const NO_OBJECTS: RouterObjects = { get: noObjects, modify: noObjects, create: noObjects, owns: noObjects };
 
 /** The registry of the adapters rollout-pilot ships. */
 export const routers = new RouterRegistry(ROUTER_ADAPTERS);
@@ -127,6 +146,14 @@ class AllRouters implements TrafficRouter {
   }
   async observeWeights(): Promise<ObservedWeights | undefined> {
     return this.routers[0]?.observeWeights();
+  }
+
+  writesRouting(object: KubeObject): boolean {
+    return this.routers.some((r) => r.writesRouting(object));
+  }
+  /** Each router keeps its own part, in turn. */
+  keepRouting(manifest: KubeObject, live: KubeObject): KubeObject {
+    return this.routers.reduce((kept, r) => r.keepRouting(kept, live), manifest);
   }
 
   /** Verified when every router is; false as soon as one is not; undefined when none can tell. */

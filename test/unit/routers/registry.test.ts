@@ -7,6 +7,7 @@ import {
   ROUTER_ADAPTERS,
 } from '../../../src/adapters/routers/registry.ts';
 import { FakeRouterObjects } from '../../support/fake-router-objects.ts';
+import type { KubeObject } from '../../../src/controller/ports.ts';
 import type {
   HeaderRoute,
   ObservedWeights,
@@ -64,6 +65,17 @@ class FakeRouter implements TrafficRouter {
   }
   verifyWeight(): Promise<boolean | undefined> {
     return Promise.resolve(this.verified);
+  }
+  /** Writes the objects of the kind it is told. */
+  writes = '';
+  writesRouting(object: KubeObject): boolean {
+    return object.kind === this.writes;
+  }
+  /** Records the keepers in `kept-by`, and copies the live `weight`. */
+  keepRouting(manifest: KubeObject, live: KubeObject): KubeObject {
+    if (!this.writesRouting(manifest)) return manifest;
+    const by = typeof manifest['kept-by'] === 'string' ? `${manifest['kept-by']},` : '';
+    return { ...manifest, 'kept-by': `${by}${this.type}`, weight: live.weight };
   }
 }
 
@@ -223,4 +235,32 @@ test('a router is told whether the rollout writes maxTrafficWeight', () => {
     made.map((r) => r.context.maxTrafficWeightSet),
     [true, false],
   );
+});
+
+test('several routers keep their routing in turn; a routing keeper reads and writes nothing', () => {
+  made.length = 0;
+  const keeper = registry.routingKeeperFor(rollout({ nginx: {}, istio: {}, managedRoutes: [] }));
+  assert.ok(keeper);
+  assert.equal(keeper.type, 'nginx+istio');
+  const [nginx, istio] = made;
+  assert.ok(nginx && istio);
+  nginx.writes = 'VirtualService';
+  istio.writes = 'VirtualService';
+  const object = (kind: string, weight: number): KubeObject => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: { name: 'web', namespace: 'shop' },
+    weight,
+  });
+  assert.equal(keeper.writesRouting(object('VirtualService', 0)), true);
+  assert.equal(keeper.writesRouting(object('Service', 0)), false);
+  assert.deepEqual(keeper.keepRouting(object('VirtualService', 0), object('VirtualService', 30)), {
+    ...object('VirtualService', 30),
+    'kept-by': 'nginx,istio',
+  });
+  const service = object('Service', 0);
+  assert.equal(keeper.keepRouting(service, object('Service', 30)), service);
+  const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' };
+  assert.throws(() => nginx.context.objects.get(ref), /reads and writes no router objects/);
+  assert.equal(registry.routingKeeperFor(rollout(undefined)), undefined);
 });
