@@ -15,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-BCVSWAE6.js";
+} from "./chunks/chunk-CJM3TJU2.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

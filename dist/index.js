@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-BCVSWAE6.js";
+} from "./chunks/chunk-CJM3TJU2.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
