@@ -64,3 +64,56 @@ for (const [name, status, hash, kind] of kinds) {
     assert.equal(planRollout(rollout, hash, status).kind, kind);
   });
 }
+
+test('with a router the plan shows the router, its objects, the router weights and Argo’s routed counts', () => {
+  const routed: EngineRollout = {
+    ...rollout,
+    canary: {
+      ...rollout.canary,
+      steps: [
+        { setCanaryScale: { replicas: 2 } },
+        { pause: {} },
+        { setWeight: 10 },
+        { pause: {} },
+        { setWeight: 70 },
+      ],
+      trafficRouting: {
+        config: {
+          nginx: { stableIngress: 'shop' },
+          istio: { virtualService: { name: 'web-vs', routes: ['primary'] } },
+          managedRoutes: [],
+        },
+        maxTrafficWeight: 100,
+        dynamicStableScale: false,
+        scaleDownDelaySeconds: 30,
+      },
+    },
+  };
+  const plan = planRollout(routed, 'v2', stable);
+  assert.deepEqual(plan.router, {
+    routers: ['nginx', 'istio'],
+    objects: [
+      'Ingress web-shop-canary (generated from Ingress shop; canary-weight)',
+      'VirtualService web-vs (routes primary)',
+    ],
+    maxWeight: 100,
+  });
+  // The stable keeps its 5 pods; setCanaryScale stays in force until a matchTrafficWeight step.
+  assert.deepEqual(
+    plan.rows.map((r) => [r.step, r.weight, r.canary, r.stable]),
+    [
+      [1, 0, 2, 5],
+      [2, 0, 2, 5],
+      [3, 10, 2, 5],
+      [4, 10, 2, 5],
+      [5, 70, 2, 5],
+      [undefined, 100, 5, 0],
+    ],
+  );
+  const md = renderPlan('web', 'ns', plan, []);
+  assert.match(md, /Traffic router: nginx \+ istio; it changes:/);
+  assert.match(md, /- Ingress web-shop-canary/);
+  assert.match(md, /\| step \| action \| router weight \| canary pods \| stable pods \|/);
+  assert.match(md, /\| 5 \| setWeight 70 \| 70% \| 2 \| 5 \|/);
+  assert.match(md, /the stable keeps its pods until promotion/);
+});

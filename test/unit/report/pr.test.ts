@@ -763,3 +763,25 @@ test('promote-full: the steps that ran are done, the rest skipped without counts
     '| 3 | `setWeight 40` | 40% | — | — | ⏭️ skipped | — |',
   ]);
 });
+
+test('with a router the comment shows its weight, the routes in force and the objects it changes', () => {
+  const router = {
+    routers: ['istio'],
+    weight: 10,
+    maxWeight: 100,
+    routes: ['testers'],
+    objects: ['VirtualService web (routes primary)'],
+  };
+  const report = base({ weight: 10, router });
+  const md = renderComment(report);
+  assert.match(md, /istio router: canary 10% · routes in force: testers/);
+  const all = lines(md);
+  const at = all.indexOf('### Traffic router');
+  assert.deepEqual(all.slice(at, at + 3), [
+    '### Traffic router',
+    '',
+    '- VirtualService web (routes primary)',
+  ]);
+  const weighted = renderComment(base({ router: { ...router, maxWeight: 1000, weight: 50 } }));
+  assert.match(weighted, /istio router: canary 50\/1000/);
+});

@@ -66,3 +66,47 @@ test('the tree shows the step, weights, images by role, revisions, ReplicaSets a
   assert.match(out, /□ web-bbb-1\s+Pod\s+✖ CrashLoopBackOff\s+60s\s+ready:0\/1,restarts:4/);
   assert.match(out, /└──# revision:1\n {3}└──⧉ web-aaa\s+ReplicaSet\s+✔ Healthy\s+60m\s+stable/);
 });
+
+test('with a router, SetWeight is the step’s weight and ActualWeight the router’s; routes in force are listed', () => {
+  const out = renderTree({
+    rollout: {
+      name: 'web',
+      namespace: 'shop',
+      replicas: 5,
+      paused: false,
+      progressDeadlineSeconds: 600,
+      progressDeadlineAbort: false,
+      revisionHistoryLimit: 10,
+      strategy: 'canary',
+      canary: {
+        steps: [{ setWeight: 30 }, { pause: {} }],
+        maxSurge: 1,
+        maxUnavailable: 0,
+        trafficRouting: {
+          config: { istio: { virtualService: { name: 'web' } }, managedRoutes: [{ name: 'testers' }] },
+          maxTrafficWeight: 100,
+          dynamicStableScale: false,
+          scaleDownDelaySeconds: 30,
+        },
+      },
+    },
+    status: {
+      ...initialStatus(),
+      phase: 'Progressing',
+      stableRS: 'aaa',
+      currentPodHash: 'bbb',
+      currentStepIndex: 0,
+      canaryWeight: 0,
+      trafficWeights: {
+        canary: { weight: 0, podTemplateHash: 'bbb' },
+        stable: { weight: 100, podTemplateHash: 'aaa' },
+      },
+      managedRoutes: ['testers'],
+    },
+    replicaSets: [],
+    now: new Date('2026-11-22T10:00:00Z'),
+  });
+  assert.match(out, /SetWeight: +30\n/);
+  assert.match(out, /ActualWeight: +0\n/);
+  assert.match(out, /Routes: +testers\n/);
+});
