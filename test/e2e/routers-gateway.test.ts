@@ -87,9 +87,24 @@ function testersRule(kind: Kind): Obj {
       };
 }
 
-async function headerRouteRollout(t: TestContext, kind: Kind): Promise<void> {
+/**
+ * One rollout through a split, a header route and a promotion. The route is among the manifests,
+ * or (`routeInCluster`) created beforehand by someone else and only read and patched by the run.
+ */
+async function headerRouteRollout(t: TestContext, kind: Kind, routeInCluster: boolean): Promise<void> {
   const { namespace, kubeconfig } = await namespaceWithRole(t);
   const key = kind === 'HTTPRoute' ? 'httpRoute' : 'grpcRoute';
+  if (routeInCluster) {
+    await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .createNamespacedCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        namespace,
+        plural: kind === 'HTTPRoute' ? 'httproutes' : 'grpcroutes',
+        body: routeManifest(kind),
+      });
+  }
   const docs = [
     ...canaryManifests({
       replicas: 4,
@@ -102,7 +117,7 @@ async function headerRouteRollout(t: TestContext, kind: Kind): Promise<void> {
         },
       },
     }),
-    routeManifest(kind),
+    ...(routeInCluster ? [] : [routeManifest(kind)]),
   ];
   const repo = await writeManifests(docs);
   const run = (inputs: Record<string, string>) => actionIn(repo, namespace, inputs, { kubeconfig });
@@ -146,8 +161,8 @@ async function headerRouteRollout(t: TestContext, kind: Kind): Promise<void> {
   assert.deepEqual(weightsOf(now[0]), { 'web-stable': 70, 'web-canary': 30 });
   assert.deepEqual(now[1], testersRule(kind));
 
-  // Run again while paused: the manifests' route (one rule, weights 100/0) is applied again; the
-  // split and the header rule come back.
+  // Run again while paused: a route among the manifests (one rule, weights 100/0) is applied
+  // again; the split and the header rule come back.
   const again = await run({ manifests: 'rollout.yaml', image: 'web=example/web:2' });
   assert.equal(again.exitCode, 0, again.stdout + again.stderr);
   assert.equal(again.outputs.phase, 'Paused');
@@ -168,9 +183,9 @@ async function headerRouteRollout(t: TestContext, kind: Kind): Promise<void> {
 }
 
 test('Gateway API HTTPRoute: backendRef weights 30/70 at the first pause, header rule testers at the second; promote → 0/100, rule removed', async (t) => {
-  await headerRouteRollout(t, 'HTTPRoute');
+  await headerRouteRollout(t, 'HTTPRoute', false);
 });
 
-test('Gateway API GRPCRoute: backendRef weights 30/70, header rule testers on the gRPC method match; promote → 0/100, rule removed', async (t) => {
-  await headerRouteRollout(t, 'GRPCRoute');
+test('Gateway API GRPCRoute created beforehand in the cluster: backendRef weights 30/70, header rule testers on the gRPC method match; promote → 0/100, rule removed', async (t) => {
+  await headerRouteRollout(t, 'GRPCRoute', true);
 });

@@ -190,6 +190,11 @@ test('Istio host-level split: VirtualService weights 25/75 then 50/50 at the pau
   assert.equal(status?.stableRS, v2);
   assert.equal(await serviceHash(namespace, 'web-stable'), v2);
   assert.equal(await serviceHash(namespace, 'web-canary'), v2, 'the canary Service is back on the stable');
+  assert.deepEqual(
+    await counts(namespace),
+    { 'example/web:1': 0, 'example/web:2': 4, 'example/web:3': 0 },
+    'the aborted canary goes after abortScaleDownDelaySeconds',
+  );
   assert.equal(JSON.stringify((await httpRoutes(namespace))[0]), otherBefore, 'route "other" as written');
 });
 
@@ -307,6 +312,7 @@ test('Istio header and mirror routes: testers and shadow above the user routes i
       steps,
       canary: {
         scaleDownDelaySeconds: 2,
+        abortScaleDownDelaySeconds: 2,
         trafficRouting: {
           managedRoutes: [{ name: 'testers' }, { name: 'shadow' }],
           istio: { virtualService: { name: 'web', routes: ['primary'] } },
@@ -377,5 +383,25 @@ test('Istio header and mirror routes: testers and shadow above the user routes i
     await httpRoutes(namespace),
     userRoutes,
     'the managed routes are gone, the rest as before',
+  );
+
+  // A second update with both routes in place, aborted: the routes go with the canary's weight.
+  const third = await run({ manifests: 'rollout.yaml', image: 'web=example/web:3' });
+  assert.equal(third.exitCode, 0, third.stdout + third.stderr);
+  assert.equal(third.outputs.phase, 'Paused');
+  const v3 = await hashOf(namespace, 'example/web:3');
+  assert.equal((await storedStatus(namespace))?.currentPodHash, v3);
+  assert.deepEqual(
+    (await httpRoutes(namespace)).map((r) => r.name),
+    ['testers', 'shadow', 'other', 'primary'],
+  );
+  const aborted = await run({ command: 'abort', rollout: 'web' });
+  assert.equal(aborted.exitCode, 1, 'an abort fails the job');
+  assert.equal(aborted.outputs.phase, 'Degraded');
+  assert.equal(aborted.outputs['canary-weight'], '0');
+  assert.deepEqual(
+    await httpRoutes(namespace),
+    userRoutes,
+    'aborted: no managed route, all traffic on the stable',
   );
 });
