@@ -15,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-CJM3TJU2.js";
+} from "./chunks/chunk-EOU4U5AT.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -156,6 +156,7 @@ options (the same as the action's inputs):
   --image C=IMAGE        container image override (repeatable)
   --kubeconfig PATH
   --max-runtime DUR      e.g. 30m
+  --watch-pauses BOOL    keep measuring at a pause without a duration (default true)
   --prometheus-address URL
   --help`;
 var ConsoleLogger = class {

@@ -17,6 +17,7 @@ options (the same as the action's inputs):
   --image C=IMAGE        container image override (repeatable)
   --kubeconfig PATH
   --max-runtime DUR      e.g. 30m
+  --watch-pauses BOOL    keep measuring at a pause without a duration (default true)
   --prometheus-address URL
   --help`;
 

@@ -1,6 +1,6 @@
 import { KubeCluster } from '../adapters/k8s/cluster.ts';
 import { GitHubReporter, type GitHubLink } from '../adapters/github/reporter.ts';
-import { buildReport, publish } from '../controller/publish.ts';
+import { buildReport, publish, type PauseWatch } from '../controller/publish.ts';
 import type { Config } from '../config/inputs.ts';
 import { drive, type DriveResult } from '../controller/driver.ts';
 import { toEngineRollout } from '../controller/engine-rollout.ts';
@@ -41,8 +41,11 @@ export async function driveAndReport(
           checkRun: config.checkRun,
         });
   await reporter?.resolvePullRequest(ctx.env);
+  const runDeadline = deadline(config);
+  // While driving, the run watches paused rollouts (watch-pauses); once it stopped, nothing does.
+  let watch: PauseWatch = { watching: config.watchPauses, deadline: runDeadline };
   const report = async (state: StoredState) =>
-    publish(reporter, await buildReport(cluster, state, systemClock.now(), CONTROL_WORKFLOW), state);
+    publish(reporter, await buildReport(cluster, state, systemClock.now(), CONTROL_WORKFLOW, watch), state);
   let lastKnown: StoredState | undefined;
   let result: DriveResult;
   try {
@@ -51,7 +54,8 @@ export async function driveAndReport(
       name,
       identity,
       analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
-      deadline: deadline(config),
+      deadline: runDeadline,
+      watchPauses: config.watchPauses,
       toEngine: toEngineRollout,
       github: () => reporter?.link ?? link,
       onProgress: async (state) => {
@@ -60,6 +64,7 @@ export async function driveAndReport(
       },
     });
   } catch (e) {
+    watch = { watching: false };
     return failedRun(
       e,
       cluster,
@@ -68,6 +73,7 @@ export async function driveAndReport(
       ctx,
     );
   }
+  watch = { watching: false };
   const outcome = await finish(cluster, result, ctx);
   if (result.stoppedBecause === 'other-driver') return outcome;
   const final = await cluster.readState(namespace, name);

@@ -10,6 +10,7 @@ export const Inputs = {
   kubeconfig: 'kubeconfig',
   githubToken: 'github-token',
   maxRuntime: 'max-runtime',
+  watchPauses: 'watch-pauses',
   onFailure: 'on-failure',
   comment: 'comment',
   checkRun: 'check-run',
@@ -70,6 +71,8 @@ export interface Config {
   kubeconfig: string | undefined;
   githubToken: string | undefined;
   maxRuntimeMs: number;
+  /** Stay at a pause without a duration while background analysis measures (default true). */
+  watchPauses: boolean;
   onFailure: 'abort' | 'revert-pr';
   comment: boolean;
   checkRun: boolean;
@@ -207,6 +210,7 @@ export function parseInputs(get: (name: string) => string): Config {
     kubeconfig: opt(Inputs.kubeconfig),
     githubToken: opt(Inputs.githubToken),
     maxRuntimeMs,
+    watchPauses: parseBool(opt(Inputs.watchPauses) ?? 'true', Inputs.watchPauses),
     onFailure,
     comment: parseBool(opt(Inputs.comment) ?? 'true', Inputs.comment),
     checkRun: parseBool(opt(Inputs.checkRun) ?? 'true', Inputs.checkRun),

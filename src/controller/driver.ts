@@ -13,6 +13,7 @@ import {
   advanceAnalysis,
   applyClusterActions,
   applyRequests,
+  logPauseWatch,
   logStepLine,
   newTickMemory,
   publishProgress,
@@ -35,6 +36,11 @@ export interface DriveOptions {
   analysis?: AnalysisRunner | undefined;
   /** Called after a tick that changed the step, the phase or the measurements (the PR report). */
   onProgress?: ((state: StoredState) => Promise<void>) | undefined;
+  /**
+   * The `watch-pauses` input: stay at a pause without a duration while background analysis of the
+   * revision measures. Unset: the run ends at such a pause.
+   */
+  watchPauses?: boolean | undefined;
   /** Where the rollout is reported; written with the state so later runs update the same things. */
   github?: () => StoredState['github'];
 }
@@ -98,11 +104,11 @@ export async function drive(
 /** Observes the cluster and decides: the Rollout as the engine reads it, the decision, the runs. */
 async function decideTick(
   p: TickPorts,
-  toEngine: DriveOptions['toEngine'],
+  opts: Pick<DriveOptions, 'toEngine' | 'watchPauses'>,
   working: StoredState,
   now: Date,
 ): Promise<{ rollout: EngineRollout; decision: Decision; records: AnalysisRecord[] }> {
-  const rollout = toEngine(working.rollout);
+  const rollout = opts.toEngine(working.rollout);
   const observed = await p.cluster.observe(
     working.rollout,
     [canaryOf(rollout).stableService, canaryOf(rollout).canaryService].filter(
@@ -126,6 +132,7 @@ async function decideTick(
     observed,
     now,
     analysis: runner?.view(records.filter((r) => r.id.startsWith(attemptPrefix))),
+    watchPauses: opts.watchPauses,
   });
   return { rollout, decision, records };
 }
@@ -157,7 +164,7 @@ async function driveHeld(
     const state = await readFencedState(p, memory);
     const ticks = tick() + 1;
     const working = applyRequests(state, now, log);
-    const decided = await decideTick(p, opts.toEngine, working, now);
+    const decided = await decideTick(p, opts, working, now);
     const { rollout, decision } = decided;
     await applyClusterActions(p, working.rollout, decision);
     for (const line of decision.log) log.info(line);
@@ -167,6 +174,7 @@ async function driveHeld(
     if (!(await writeTickState(p, memory, outcome))) continue;
     await publishProgress(opts.onProgress, memory, outcome);
     logStepLine(log, memory, rollout, decision);
+    logPauseWatch(log, memory, decision, opts);
 
     const result = { status: decision.status, rollout: working.rollout, ticks, analysis: records };
     if (decision.done) {

@@ -7,6 +7,7 @@ import type { RolloutReport } from '../report/report-model.ts';
 import { stepCount } from '../engine/spec.ts';
 import { containerImages, podTemplateOf, toEngineRollout } from './engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
+import { pauseWatchLine } from './tick.ts';
 
 /** The report model from the rollout's state: what the comment, the check run and the summary show. */
 export async function buildReport(
@@ -14,6 +15,7 @@ export async function buildReport(
   state: StoredState,
   now: Date,
   controlWorkflow: string | undefined,
+  watch?: PauseWatch,
 ): Promise<RolloutReport> {
   const rollout: KubeObject = state.rollout;
   const engine = toEngineRollout(rollout);
@@ -32,6 +34,7 @@ export async function buildReport(
     phase: s.phase,
     message: s.message,
     aborted: s.abort,
+    pauseWatch: watch === undefined ? undefined : pauseWatchNote(state, watch),
     images: [...containerImages(template)].map(([container, to]) => ({
       container,
       from: before.get(container),
@@ -63,6 +66,35 @@ export async function buildReport(
     updatedAt: now.toISOString(),
     ...(state.github?.revertPr === undefined ? {} : { revertPr: state.github.revertPr }),
   };
+}
+
+/** What the run does at a pause: watching (up to its deadline), or it ended or hands over. */
+export interface PauseWatch {
+  /** The run goes on (the watch-pauses input) and has not ended. */
+  watching: boolean;
+  deadline?: Date | undefined;
+}
+
+/** The plain line for a pause without a duration; undefined elsewhere. */
+function pauseWatchNote(state: StoredState, watch: PauseWatch): string | undefined {
+  const s = state.status;
+  if (s.phase !== 'Paused' || s.abort) return undefined;
+  const engine = toEngineRollout(state.rollout);
+  const step = engine.strategy === 'canary' ? engine.canary.steps[s.currentStepIndex ?? 0] : undefined;
+  const timed =
+    !engine.paused &&
+    step !== undefined &&
+    'pause' in step &&
+    step.pause.duration !== undefined &&
+    s.pauseConditions.some((c) => c.reason === 'CanaryPauseStep');
+  if (timed) return undefined;
+  const measuring = state.analysis.some(
+    (r) =>
+      r.kind === 'Background' &&
+      r.podHash === s.currentPodHash &&
+      (r.state.phase === 'Running' || r.state.phase === 'Pending'),
+  );
+  return pauseWatchLine(watch.watching && measuring, watch.deadline);
 }
 
 /**

@@ -34,10 +34,12 @@ export interface TickMemory {
   claimed: boolean;
   /** State writes refused for their size in a row. */
   tooLarge: number;
+  /** Whether the last tick stayed at a pause to watch the background analysis. */
+  watching: boolean;
 }
 
 export function newTickMemory(): TickMemory {
-  return { lastLine: '', lastProgress: '', claimed: false, tooLarge: 0 };
+  return { lastLine: '', lastProgress: '', claimed: false, tooLarge: 0, watching: false };
 }
 
 /** Reads the state; once this driver has claimed it, a claim by another driver loses the lease. */
@@ -199,6 +201,33 @@ export function logStepLine(
   const line = stepLine(rollout, decision.status, decision);
   if (line !== memory.lastLine) log.info(line);
   memory.lastLine = line;
+}
+
+/**
+ * Says plainly, once per pause, whether anything measures while the rollout waits for a person:
+ * the run watching its background analysis, or the run ending with nothing measuring.
+ */
+export function logPauseWatch(
+  log: Logger,
+  memory: TickMemory,
+  decision: Decision,
+  opts: { deadline: Date; watchPauses?: boolean | undefined },
+): void {
+  const watching = decision.watchingPause === true;
+  if (watching && !memory.watching) log.info(pauseWatchLine(true, opts.deadline));
+  memory.watching = watching;
+  if (decision.done !== undefined && decision.status.phase === 'Paused') {
+    log.info(
+      `${pauseWatchLine(false, opts.deadline)} (${opts.watchPauses === true ? 'no background analysis is running' : 'watch-pauses is false'})`,
+    );
+  }
+}
+
+/** The words the log, the comment and the job summary use for a pause without a duration. */
+export function pauseWatchLine(watching: boolean, deadline: Date | undefined): string {
+  return watching
+    ? `watching: background analysis keeps measuring while paused (up to max-runtime${deadline === undefined ? '' : `, until ${deadline.toISOString()}`}); a failing measurement aborts the rollout, a promote or abort is taken up at once`
+    : 'nothing measures during this pause';
 }
 
 /** How long until the next look: the engine's requeue, or sooner when a measurement is due. */

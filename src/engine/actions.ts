@@ -50,6 +50,11 @@ export interface TickInput<R extends EngineRollout> {
   now: Date;
   /** Analysis runs of the current revision and attempt, by id (see analysisId). */
   analysis?: ReadonlyMap<string, AnalysisView> | undefined;
+  /**
+   * The `watch-pauses` input: at a pause without a duration the run goes on while the background
+   * analysis of this revision still measures. Unset: the run ends at the pause (the old behaviour).
+   */
+  watchPauses?: boolean | undefined;
 }
 
 export interface Decision {
@@ -66,6 +71,8 @@ export interface Decision {
    * for aborts and timeouts.
    */
   done: { exitCode: 0 | 1 } | undefined;
+  /** At a pause without a duration, the run stays because background analysis still measures. */
+  watchingPause?: boolean | undefined;
 }
 
 /** How often to look while waiting for pods; the ReplicaSets' watch wakes the driver earlier. */

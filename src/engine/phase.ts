@@ -5,6 +5,7 @@ import {
   type Decision,
   type TickInput,
 } from './actions.ts';
+import { analysisId } from './analysis.ts';
 import { missingService } from './services.ts';
 import type { CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
@@ -32,6 +33,7 @@ export function finish(
   }
   let requeueAfterMs = requeue ?? POLL_INTERVAL_MS;
   let done: Decision['done'];
+  let watchingPauseNow = false;
   if (actions.length === 0 && analysis.length === 0) {
     const settledAbort =
       s.abort &&
@@ -50,12 +52,27 @@ export function finish(
       const duration = step !== undefined && 'pause' in step ? step.pause.duration : undefined;
       if (cond !== undefined && duration !== undefined && !rollout.paused) {
         requeueAfterMs = Math.max(0, Date.parse(cond.startTime) + duration * 1000 - now.getTime());
+      } else if (watchingPause(input, s)) {
+        watchingPauseNow = true;
       } else {
         done = { exitCode: 0 };
       }
     }
   }
-  return { actions, analysis, status: s, log, requeueAfterMs, done };
+  const decision: Decision = { actions, analysis, status: s, log, requeueAfterMs, done };
+  if (watchingPauseNow) decision.watchingPause = true;
+  return decision;
+}
+
+/**
+ * Whether the run stays at a pause without a duration: asked to, and this revision's background
+ * analysis still measures, so a failing measurement aborts it (as Argo's controller would) and a
+ * recorded promote or abort is taken up at the next look.
+ */
+export function watchingPause(input: TickInput<CanaryEngineRollout>, s: RolloutStatus): boolean {
+  if (input.watchPauses !== true || input.rollout.canary.analysis === undefined) return false;
+  const run = input.analysis?.get(analysisId(input.templateHash, s.attempt ?? 0, undefined));
+  return run !== undefined && (run.phase === 'Pending' || run.phase === 'Running');
 }
 
 function phaseSettled(rollout: CanaryEngineRollout, s: RolloutStatus, observed: Observation): boolean {

@@ -108,6 +108,7 @@ function pausedNextSteps(
     case 'promote':
       out.push(
         `The rollout waits at a pause without a duration until someone promotes it.`,
+        ...(r.pauseWatch === undefined ? [] : ['', `_${r.pauseWatch}._`]),
         '',
         ...command(r, 'promote', `**Promote** to ${goOn}`),
         ...full,
@@ -133,6 +134,7 @@ function pausedNextSteps(
     case 'manual':
       out.push(
         'Someone paused the rollout with the pause command.',
+        ...(r.pauseWatch === undefined ? [] : ['', `_${r.pauseWatch}._`]),
         '',
         ...command(r, 'promote', `**Promote** to resume and ${goOn}`),
         ...abort,

@@ -30,6 +30,8 @@ export interface RolloutReport {
   phase: Phase;
   message: string;
   aborted: boolean;
+  /** At a pause without a duration: whether anything measures while it waits (one plain line). */
+  pauseWatch?: string | undefined;
   images: ImageRow[];
   stepCount: number;
   /** 0-based index of the current step; `stepCount` once all are done. */

@@ -785,3 +785,18 @@ test('with a router the comment shows its weight, the routes in force and the ob
   const weighted = renderComment(base({ router: { ...router, maxWeight: 1000, weight: 50 } }));
   assert.match(weighted, /istio router: canary 50\/1000/);
 });
+
+test('at a pause without a duration the comment and the job summary say whether anything measures', () => {
+  const paused = { phase: 'Paused' as const, message: 'CanaryPauseStep', currentStepIndex: 1, weight: 20 };
+  const watching =
+    'watching: background analysis keeps measuring while paused (up to max-runtime, until 2026-11-22T15:00:00.000Z)';
+  for (const render of [renderComment, renderJobSummary]) {
+    assert.ok(
+      render(base({ ...paused, steps: steps(2, true), pauseWatch: watching })).includes(`_${watching}._`),
+    );
+    const unwatched = render(
+      base({ ...paused, steps: steps(2, true), pauseWatch: 'nothing measures during this pause' }),
+    );
+    assert.ok(unwatched.includes('_nothing measures during this pause._'));
+  }
+});
