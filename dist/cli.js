@@ -15,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-EOU4U5AT.js";
+} from "./chunks/chunk-L6LRZCZ4.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
