@@ -146,7 +146,10 @@ export const ROUTER_SCENARIOS: Scenario[] = [
   {
     name: 'istio host-level: a header route removed by an empty setHeaderRoute, then aborted',
     replicas: 2,
+    // Not at step 0: an abort goes back to step 0, and Argo v1.10.2 may then set a header route
+    // of step 0 again on an aborted canary (docs/compatibility.md, Traffic routers).
     steps: [
+      { setWeight: 20 },
       header('testers', { prefix: 'qa-' }),
       pause,
       { setHeaderRoute: { name: 'testers' } },

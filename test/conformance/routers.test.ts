@@ -3,7 +3,8 @@ import { after, describe, test } from 'node:test';
 import { runScenario } from './harness/scenario.ts';
 import { ROUTER_SCENARIOS } from './router-scenarios.ts';
 
-const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 3);
+// Router scenarios mostly wait (settle holds, scale-down delays): five at a time keeps the suite short.
+const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 5);
 const only = process.env.ROLLOUT_PILOT_CONFORMANCE_ONLY;
 let comparisons = 0;
 
