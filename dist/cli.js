@@ -15,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-L6LRZCZ4.js";
+} from "./chunks/chunk-3KBFCW3Y.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

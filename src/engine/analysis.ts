@@ -10,6 +10,24 @@ export function analysisId(podHash: string, attempt: number, stepIndex: number |
 const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 
 /**
+ * Promoted or aborted: whatever still measures stops (a background run ends Successful unless a
+ * limit was already crossed, as Argo's termination does).
+ */
+export function terminateRunning(
+  input: TickInput<CanaryEngineRollout>,
+  why: string,
+  actions: AnalysisAction[],
+  log: string[],
+): void {
+  for (const [id, run] of input.analysis ?? new Map<string, AnalysisView>()) {
+    if (!ANALYSIS_DONE.has(run.phase)) {
+      actions.push({ kind: 'terminateAnalysis', id });
+      log.push(`analysis ${id}: terminated (${why})`);
+    }
+  }
+}
+
+/**
  * Analysis as Argo's rollout controller treats it: background analysis from `startingStep` on, an
  * analysis step blocks until its run succeeds; Failed or Error aborts; Inconclusive pauses for a
  * person, and a promote goes on past it. Returns whether the current analysis step has completed.
@@ -34,14 +52,7 @@ export function reconcileAnalysis(
   const acked = s.inconclusiveAcked ?? [];
 
   if (stableIsNew || s.abort) {
-    // Promoted or aborted: whatever still measures stops (a background run ends Successful unless a
-    // limit was already crossed, as Argo's termination does).
-    for (const [id, run] of runs) {
-      if (!ANALYSIS_DONE.has(run.phase)) {
-        actions.push({ kind: 'terminateAnalysis', id });
-        log.push(`analysis ${id}: terminated (${s.abort ? 'rollout aborted' : 'rollout promoted'})`);
-      }
-    }
+    terminateRunning(input, s.abort ? 'rollout aborted' : 'rollout promoted', actions, log);
     return false;
   }
   if (!rollout.paused) {

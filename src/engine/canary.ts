@@ -1,5 +1,5 @@
 import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
-import { reconcileAnalysis } from './analysis.ts';
+import { reconcileAnalysis, terminateRunning } from './analysis.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
 import { finish } from './phase.ts';
@@ -349,6 +349,8 @@ function advance(
     s.currentStepIndex = stepCount;
     // The promoted pods take the stable role's metadata now.
     reconcileEphemeralMetadata(rollout, newRS, undefined, actions);
+    // A promotion can end the run in this very tick: what still measures stops now, not next tick.
+    terminateRunning(input, 'rollout promoted', tick.analysis, log);
   } else if (s.abort) {
     s.currentStepIndex = s.stableRS === templateHash ? stepCount : 0;
     // An abort ends every pause, as Argo's CalculatePauseStatus does: measured against Argo v1.10.2

@@ -198,6 +198,9 @@ test('a promote recorded by another run is taken up by the watching run, which f
   assert.equal(result.exitCode, 0);
   assert.equal(world.state?.status.phase, 'Healthy');
   assert.deepEqual(world.state?.requests, []);
+  // The background run is stopped by the promotion, not left recorded as Running.
+  const background = world.state?.analysis.find((r) => r.kind === 'Background');
+  assert.equal(background?.state.phase, 'Successful');
   assert.ok(log.lines.some((l) => l.startsWith('promote requested by alice')));
   // Taken up at the next look (the pause is looked at every 5s), not at max-runtime.
   const promoted = log.lines.findIndex((l) => l.startsWith('promote requested by alice'));
