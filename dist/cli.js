@@ -15,7 +15,7 @@ import {
   stateFor,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-3KBFCW3Y.js";
+} from "./chunks/chunk-7PVA7LXO.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

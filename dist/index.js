@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-3KBFCW3Y.js";
+} from "./chunks/chunk-7PVA7LXO.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

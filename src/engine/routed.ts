@@ -33,7 +33,7 @@ export function reconcileTrafficRouting(tick: RoutedTick, weight: number): void 
   const fullyPromoted = s.stableRS === s.currentPodHash;
   const endRoutes = fullyPromoted || s.abort || newRS.availableReplicas === 0 || s.promoteFull;
   // The stable takes what the canary leaves only once it has the pods for it.
-  if (!stableCanCarry(rollout, stableRS, maxWeight - weight)) {
+  if (!stableCanCarry(rollout, stableRS, maxWeight - weight, maxWeight)) {
     log.push(
       `router: hold at ${prev.trafficWeights?.canary.weight ?? 0}: stable ${stableRS.name} cannot carry ${maxWeight - weight} yet`,
     );
@@ -98,8 +98,12 @@ function stepRoutes(tick: RoutedTick, routes: Set<string>): RouterCall[] {
  * Whether the stable has the available pods for `weight` of the traffic (Argo's
  * checkReplicasAvailable): ⌊weight·replicas/max⌋ pods, or the replicaProgressThreshold of them.
  */
-function stableCanCarry(rollout: CanaryEngineRollout, stable: ObservedReplicaSet, weight: number): boolean {
-  const maxWeight = rollout.canary.trafficRouting?.maxTrafficWeight ?? 100;
+function stableCanCarry(
+  rollout: CanaryEngineRollout,
+  stable: ObservedReplicaSet,
+  weight: number,
+  maxWeight: number,
+): boolean {
   const needed = Math.trunc((weight * rollout.replicas) / maxWeight);
   if (stable.availableReplicas >= needed) return true;
   return replicaProgressThresholdMet(
