@@ -25,6 +25,7 @@ import { KubeCluster } from '../src/adapters/k8s/cluster.ts';
 import { drive } from '../src/controller/driver.ts';
 import { LEASE_SECONDS, sameJob } from '../src/controller/lease-keeper.ts';
 import { toEngineRollout } from '../src/controller/engine-rollout.ts';
+import { stepsOf } from '../src/engine/spec.ts';
 import { systemClock, type KubeObject } from '../src/controller/ports.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL } from '../src/engine/state.ts';
 import type { Logger } from '../src/util/logger.ts';
@@ -314,8 +315,7 @@ async function runRollout(
 
 /** Timed canary pauses, from the statuses the driver wrote: [start, start + duration]. */
 function pauseIntervals(driven: Driven, steps: unknown[], namespace: string, name: string): Interval[] {
-  const engine = toEngineRollout(rolloutObject(namespace, { name, image: 'x', steps, replicas: 1 })).canary
-    .steps;
+  const engine = stepsOf(toEngineRollout(rolloutObject(namespace, { name, image: 'x', steps, replicas: 1 })));
   const out = new Map<string, Interval>();
   for (const { status } of driven.recorder.statuses) {
     const step = engine[status.currentStepIndex ?? -1];

@@ -13,9 +13,10 @@ import {
   formatDiagnostic,
   parseInputs,
   stateFor,
+  stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-7PVA7LXO.js";
+} from "./chunks/chunk-ZDTXXLQD.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -34,7 +35,7 @@ function age(from, now) {
 }
 function renderTree(input) {
   const { rollout, status, now } = input;
-  const steps = canaryOf(rollout).steps;
+  const steps = stepsOf(rollout);
   const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs) => {
@@ -99,8 +100,8 @@ function renderTree(input) {
 }
 function weightLines(rollout, status, sets, sub) {
   const canary = canaryOf(rollout);
-  const routing = canary.trafficRouting;
-  if (routing !== void 0) {
+  const routing = canary?.trafficRouting;
+  if (canary !== void 0 && routing !== void 0) {
     const set = currentSetWeight({
       steps: canary.steps,
       currentStepIndex: status.currentStepIndex,

@@ -39,7 +39,8 @@ export interface BuiltRun {
 /** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
 export interface AnalysisRecord {
   id: string;
-  kind: 'Step' | 'Background';
+  /** A canary step's, the canary's background, or blue-green's pre- or post-promotion analysis. */
+  kind: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion';
   stepIndex?: number | undefined;
   podHash: string;
   args: Record<string, string>;

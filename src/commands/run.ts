@@ -1,7 +1,7 @@
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import type { Config } from '../config/inputs.ts';
 import { podTemplateOf, withImages } from '../controller/engine-rollout.ts';
-import { canaryOf, engineRollout } from '../engine/spec.ts';
+import { canaryOf, engineRollout, strategyServices } from '../engine/spec.ts';
 import { asObj } from '../manifests/values.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus, POD_TEMPLATE_HASH_LABEL } from '../engine/state.ts';
@@ -39,13 +39,16 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   const rollout = withImages(await cluster.resolveWorkloadRef(prepared.rollout), config.images);
   await resolveInCluster(config, ctx, cluster, namespace, prepared);
   // The workloadRef and the namespace change neither the strategy nor the steps the model holds.
-  const canary = canaryOf(engineRollout(prepared.model));
+  const engine = engineRollout(prepared.model);
+  const canary = canaryOf(engine);
   const name = rollout.metadata.name;
   // Built before any write, so a router block it cannot read stops the run here.
-  const keeper = routingKeeper({ name, namespace }, canary);
+  const keeper = canary === undefined ? undefined : routingKeeper({ name, namespace }, canary);
 
   // Plain objects: Services, Ingresses, ConfigMaps... Argo's kinds have no CRD here; we keep them.
-  const managed = [canary.stableService, canary.canaryService].filter((s): s is string => !!s);
+  const managed = strategyServices(engine);
+  // The Service that serves production: its ReplicaSet is the one adopted from Argo Rollouts.
+  const serving = engine.strategy === 'canary' ? engine.canary.stableService : engine.blueGreen.activeService;
   const hashes = await cluster.serviceHashes(namespace, managed);
   for (const obj of plain) {
     // Re-applying a Service must keep the ReplicaSet it points at, or traffic would jump.
@@ -63,7 +66,7 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
 
   // Argo Rollouts' ReplicaSets of this rollout, on the first run after a move from its controller.
   const known = (await cluster.readState(namespace, name))?.status.stableRS;
-  const foreign = await findTakeover(cluster, rollout, canary.stableService);
+  const foreign = await findTakeover(cluster, rollout, serving);
   const takeover =
     foreign !== undefined && (known === undefined || known === foreign.stableHash) ? foreign : undefined;
 

@@ -70,16 +70,26 @@ interface RunContext {
   now: Date;
 }
 
+/** The analysis block a run is built from, as stored (buildRun reads Argo's JSON as written). */
+function analysisBlock(
+  a: Extract<AnalysisAction, { kind: 'startAnalysis' }>,
+  rollout: KubeObject,
+): Record<string, unknown> {
+  const strategy = dig(rollout.spec, 'strategy');
+  const canary = dig(strategy, 'canary');
+  const blueGreen = dig(strategy, 'blueGreen');
+  const block = {
+    Background: () => dig(canary, 'analysis'),
+    Step: () => dig(asList(dig(canary, 'steps'))[a.stepIndex ?? 0], 'analysis'),
+    PrePromotion: () => dig(blueGreen, 'prePromotionAnalysis'),
+    PostPromotion: () => dig(blueGreen, 'postPromotionAnalysis'),
+  }[a.analysis]();
+  return asObj(block) ?? {};
+}
+
 /** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
 function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: RunContext): AnalysisRecord {
-  // The analysis block as stored (buildRun reads Argo's JSON as written).
-  const canary = dig(ctx.rollout.spec, 'strategy', 'canary');
-  const block =
-    asObj(
-      a.analysis === 'Background'
-        ? dig(canary, 'analysis')
-        : dig(asList(dig(canary, 'steps'))[a.stepIndex ?? 0], 'analysis'),
-    ) ?? {};
+  const block = analysisBlock(a, ctx.rollout);
   const run = {
     id: a.id,
     kind: a.analysis,

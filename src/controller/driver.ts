@@ -1,7 +1,7 @@
 import { decide } from '../engine/decide.ts';
 import type { Decision } from '../engine/actions.ts';
 import { podTemplateHash, stepsHash } from '../engine/hash.ts';
-import { canaryOf, type EngineRollout } from '../engine/spec.ts';
+import { strategyServices, type EngineRollout } from '../engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
@@ -109,12 +109,7 @@ async function decideTick(
   now: Date,
 ): Promise<{ rollout: EngineRollout; decision: Decision; records: AnalysisRecord[] }> {
   const rollout = opts.toEngine(working.rollout);
-  const observed = await p.cluster.observe(
-    working.rollout,
-    [canaryOf(rollout).stableService, canaryOf(rollout).canaryService].filter(
-      (s): s is string => s !== undefined,
-    ),
-  );
+  const observed = await p.cluster.observe(working.rollout, strategyServices(rollout));
   const ownHash = podTemplateHash(podTemplateOf(working.rollout));
   // A ReplicaSet adopted from Argo Rollouts that runs this very template is this revision.
   const templateHash = observed.replicaSets.find((rs) => rs.sameTemplateAs === ownHash)?.hash ?? ownHash;

@@ -1,6 +1,6 @@
 import type { Decision } from '../engine/actions.ts';
 import { applyControlRequest } from '../engine/commands.ts';
-import { canaryOf, describeStep, type EngineRollout } from '../engine/spec.ts';
+import { describeStep, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
@@ -182,13 +182,22 @@ export async function publishProgress(
 }
 
 function stepLine(rollout: EngineRollout, status: RolloutStatus, decision: Decision): string {
-  const steps = canaryOf(rollout).steps;
+  const next =
+    decision.requeueAfterMs > 0 && !decision.done
+      ? `, next look in ${Math.round(decision.requeueAfterMs / 100) / 10}s`
+      : '';
+  const phase = `${status.phase}${status.message ? ` (${status.message})` : ''}`;
+  if (rollout.strategy === 'blueGreen') {
+    const bg = status.blueGreen;
+    return `blue-green, active ${bg?.activeSelector ?? 'none'}, preview ${bg?.previewSelector ?? 'none'}: ${phase}${next}`;
+  }
+  const steps = rollout.canary.steps;
   const index = status.currentStepIndex ?? 0;
   const where =
     index >= steps.length
       ? `steps ${steps.length}/${steps.length} done`
       : `step ${index + 1}/${steps.length} ${describeStep(steps[index])}`;
-  return `${where}: ${status.phase}${status.message ? ` (${status.message})` : ''}, weight ${status.canaryWeight}${decision.requeueAfterMs > 0 && !decision.done ? `, next look in ${Math.round(decision.requeueAfterMs / 100) / 10}s` : ''}`;
+  return `${where}: ${phase}, weight ${status.canaryWeight}${next}`;
 }
 
 /** Logs where the rollout stands, only when that changed since the last tick. */

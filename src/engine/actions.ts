@@ -32,9 +32,12 @@ export type RouterCall =
   | { call: 'setMirrorRoute'; route: SetMirrorRoute }
   | { call: 'removeManagedRoutes' };
 
+/** Where an analysis run comes from: a canary step, the canary's background, or blue-green's promotion. */
+export type AnalysisKind = 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion';
+
 /** Starts or stops an analysis run: the controller's analysis runner acts on these, not the cluster. */
 export type AnalysisAction =
-  | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
+  | { kind: 'startAnalysis'; analysis: AnalysisKind; stepIndex: number | undefined; id: string }
   | { kind: 'terminateAnalysis'; id: string };
 
 /** One tick's input; a strategy's decider narrows `R` to its own member of EngineRollout. */

@@ -3,6 +3,7 @@
  * `EngineRollout` and a case here; the switch stops compiling until it does. Pure.
  */
 import type { Decision, TickInput } from './actions.ts';
+import { decideBlueGreen } from './bluegreen.ts';
 import { decideCanary } from './canary.ts';
 import type { EngineRollout } from './spec.ts';
 
@@ -11,5 +12,7 @@ export function decide(input: TickInput<EngineRollout>): Decision {
   switch (rollout.strategy) {
     case 'canary':
       return decideCanary({ ...input, rollout });
+    case 'blueGreen':
+      return decideBlueGreen({ ...input, rollout });
   }
 }

@@ -1,6 +1,7 @@
 import { approximateWeightedCanaryStableReplicaCounts, canaryLimits, currentSetWeight } from './replicas.ts';
 import { routedStepCounts, routerPlan, type RouterPlan } from './plan-routing.ts';
-import { canaryOf, describeStep, type EngineRollout } from './spec.ts';
+import { planBlueGreen } from './plan-bluegreen.ts';
+import { describeStep, type EngineRollout } from './spec.ts';
 import type { RolloutStatus } from './state.ts';
 
 export interface PlanRow {
@@ -33,8 +34,9 @@ export function planRollout(
   templateHash: string,
   status: RolloutStatus | undefined,
 ): Plan {
+  if (rollout.strategy === 'blueGreen') return planBlueGreen(rollout, templateHash, status);
   const { replicas } = rollout;
-  const canary = canaryOf(rollout);
+  const { canary } = rollout;
   const limits = canaryLimits(canary.maxSurge, canary.maxUnavailable, replicas);
   const steps = canary.steps;
   const routing = canary.trafficRouting;

@@ -1,12 +1,12 @@
 import { canonicalJson } from './hash.ts';
-import type { CanaryEngineRollout } from './spec.ts';
+import { stepsOf, type EngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 
 const iso = (d: Date): string => d.toISOString();
 
 /** progressDeadlineSeconds: any change in the ReplicaSets or the step counts as progress. */
 export function trackProgress(
-  rollout: CanaryEngineRollout,
+  rollout: EngineRollout,
   prev: RolloutStatus,
   s: RolloutStatus,
   newRS: ObservedReplicaSet,
@@ -29,7 +29,7 @@ export function trackProgress(
       s.progressDeadlineExceeded = false;
   }
   const complete = s.stableRS === s.currentPodHash && newRS.availableReplicas === rollout.replicas;
-  const step = rollout.canary.steps[s.currentStepIndex ?? 0];
+  const step = stepsOf(rollout)[s.currentStepIndex ?? 0];
   const waitingOnPerson =
     s.pauseConditions.length > 0 || rollout.paused || (step !== undefined && 'pause' in step);
   if (complete || waitingOnPerson || s.abort || s.progressDeadlineExceeded === true) return;

@@ -1,5 +1,6 @@
 import type {
   BackgroundAnalysis,
+  BlueGreenStrategy,
   CanaryStep,
   CanaryStrategy,
   ExtraMetadata,
@@ -74,31 +75,59 @@ export interface CanaryPart {
 
 export type CanaryEngineRollout = RolloutBasics & { strategy: 'canary'; canary: CanaryPart };
 
+/** `spec.strategy.blueGreen` as the engine drives it, with Argo's defaults applied. */
+export interface BlueGreenPart {
+  activeService: string;
+  previewService?: string | undefined;
+  /** The preview runs at this size until promotion, then scales to `replicas` before the switch. */
+  previewReplicaCount?: number | undefined;
+  autoPromotionEnabled: boolean;
+  autoPromotionSeconds: number;
+  /** How long the previous active ReplicaSet keeps its pods after the switch (30 by default). */
+  scaleDownDelaySeconds: number;
+  /** Whether the manifest set scaleDownDelaySeconds (Argo then no longer waits for post-promotion analysis). */
+  scaleDownDelayWritten: boolean;
+  scaleDownDelayRevisionLimit?: number | undefined;
+  /** How long an aborted preview keeps its pods (30 by default); 0 keeps them up. */
+  abortScaleDownDelaySeconds: number;
+  prePromotionAnalysis?: RolloutAnalysis | undefined;
+  postPromotionAnalysis?: RolloutAnalysis | undefined;
+  activeMetadata?: PodMetadata | undefined;
+  previewMetadata?: PodMetadata | undefined;
+}
+
+export type BlueGreenEngineRollout = RolloutBasics & { strategy: 'blueGreen'; blueGreen: BlueGreenPart };
+
 /**
  * What the step engine needs of a Rollout: one member per strategy, told apart by `strategy`.
- * Blue-green and experiments add a member here and a decider in `decide.ts`.
+ * Experiments add a member here and a decider in `decide.ts`.
  */
-export type EngineRollout = CanaryEngineRollout;
+export type EngineRollout = CanaryEngineRollout | BlueGreenEngineRollout;
 
 export type StrategyName = EngineRollout['strategy'];
 
-/**
- * The canary part of a rollout, for code that only runs for canaries today (validation refuses
- * blueGreen); the switch stops compiling when a strategy is added, so each caller is revisited.
- */
-export function canaryOf(rollout: EngineRollout): CanaryPart {
-  switch (rollout.strategy) {
-    case 'canary':
-      return rollout.canary;
-  }
+/** The canary part of a rollout, or undefined for a strategy that is not a canary. */
+export function canaryOf(rollout: EngineRollout): CanaryPart | undefined {
+  return rollout.strategy === 'canary' ? rollout.canary : undefined;
+}
+
+/** The canary steps of the rollout (none for blue-green). */
+export function stepsOf(rollout: EngineRollout): EngineStep[] {
+  return rollout.strategy === 'canary' ? rollout.canary.steps : [];
 }
 
 /** The number of steps of the rollout's strategy (0 for a strategy without steps). */
 export function stepCount(rollout: EngineRollout): number {
-  switch (rollout.strategy) {
-    case 'canary':
-      return rollout.canary.steps.length;
-  }
+  return stepsOf(rollout).length;
+}
+
+/** The Services the strategy names (stable/canary or active/preview), for observing them. */
+export function strategyServices(rollout: EngineRollout): string[] {
+  const names =
+    rollout.strategy === 'canary'
+      ? [rollout.canary.stableService, rollout.canary.canaryService]
+      : [rollout.blueGreen.activeService, rollout.blueGreen.previewService];
+  return names.filter((n): n is string => n !== undefined);
 }
 
 export function describeStep(step: EngineStep | undefined): string {
@@ -132,10 +161,29 @@ export function engineRollout(model: Rollout): EngineRollout {
         ? undefined
         : { name: spec.workloadRef.name, scaleDown: spec.workloadRef.scaleDown ?? 'never' },
   };
-  const { canary } = spec.strategy;
-  if (canary === undefined)
-    throw new Error(`Rollout ${model.metadata.name}: only the canary strategy is driven`);
-  return { ...basics, strategy: 'canary', canary: canaryPart(canary) };
+  const { canary, blueGreen } = spec.strategy;
+  if (canary !== undefined) return { ...basics, strategy: 'canary', canary: canaryPart(canary) };
+  if (blueGreen !== undefined)
+    return { ...basics, strategy: 'blueGreen', blueGreen: blueGreenPart(blueGreen) };
+  throw new Error(`Rollout ${model.metadata.name}: no canary or blueGreen strategy`);
+}
+
+function blueGreenPart(b: BlueGreenStrategy): BlueGreenPart {
+  return {
+    activeService: b.activeService,
+    previewService: b.previewService === '' ? undefined : b.previewService,
+    previewReplicaCount: b.previewReplicaCount,
+    autoPromotionEnabled: b.autoPromotionEnabled,
+    autoPromotionSeconds: b.autoPromotionSeconds,
+    scaleDownDelaySeconds: b.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+    scaleDownDelayWritten: b.scaleDownDelaySeconds !== undefined,
+    scaleDownDelayRevisionLimit: b.scaleDownDelayRevisionLimit,
+    abortScaleDownDelaySeconds: b.abortScaleDownDelaySeconds,
+    prePromotionAnalysis: b.prePromotionAnalysis,
+    postPromotionAnalysis: b.postPromotionAnalysis,
+    activeMetadata: podMetadata(b.activeMetadata),
+    previewMetadata: podMetadata(b.previewMetadata),
+  };
 }
 
 function canaryPart(c: CanaryStrategy): CanaryPart {

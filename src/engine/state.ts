@@ -57,6 +57,21 @@ export interface RolloutStatus {
   trafficWeights?: RouterWeights | undefined;
   /** The header and mirror routes set by steps and not removed yet, by name. */
   managedRoutes?: string[] | undefined;
+  /** Blue-green only (Argo's status.blueGreen). */
+  blueGreen?: BlueGreenStatus | undefined;
+}
+
+/** Where a blue-green rollout's Services point, as of the end of the last reconcile. */
+export interface BlueGreenStatus {
+  /** The pod-template hash the active Service selects. */
+  activeSelector?: string | undefined;
+  /** The pod-template hash the preview Service selects. */
+  previewSelector?: string | undefined;
+  /**
+   * With previewReplicaCount: set once the preview was up at its count, analysed and promoted, so
+   * it scales to full size before the switch (Argo's scaleUpPreviewCheckPoint, a one-way trip-wire).
+   */
+  scaleUpPreviewCheckPoint?: boolean | undefined;
 }
 
 /** The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it. */

@@ -1,5 +1,5 @@
 import type { Action } from './actions.ts';
-import type { CanaryEngineRollout } from './spec.ts';
+import type { EngineRollout } from './spec.ts';
 import type { Observation, RolloutStatus } from './state.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { Observation, RolloutStatus } from './state.ts';
  * `onsuccess` scales the Deployment to 0 once the rollout is fully available on its stable revision.
  */
 export function reconcileWorkload(
-  rollout: CanaryEngineRollout,
+  rollout: EngineRollout,
   observed: Observation,
   s: RolloutStatus,
   actions: Action[],
@@ -19,7 +19,9 @@ export function reconcileWorkload(
     return;
   const available = observed.replicaSets.reduce((n, rs) => n + rs.availableReplicas, 0);
   const stable = observed.replicaSets.find((rs) => rs.hash === s.stableRS);
-  const stableSvc = rollout.canary.stableService;
+  // The Service that carries production traffic: the canary's stable one, blue-green's active one.
+  const stableSvc =
+    rollout.strategy === 'canary' ? rollout.canary.stableService : rollout.blueGreen.activeService;
   const serviceMoved = stableSvc === undefined || observed.services[stableSvc]?.selectedHash === s.stableRS;
   let want = workload.specReplicas;
   if (ref.scaleDown === 'progressively') want = Math.max(0, rollout.replicas - available);

@@ -85,20 +85,6 @@ function gatewayApiGate(
 
 export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
   {
-    id: 'blueGreen.prePromotionAnalysis',
-    kind: 'Rollout',
-    subject: 'pre-promotion analysis is',
-    planned: 'automated analysis',
-    find: field(`${BLUE_GREEN}.prePromotionAnalysis`),
-  },
-  {
-    id: 'blueGreen.postPromotionAnalysis',
-    kind: 'Rollout',
-    subject: 'post-promotion analysis is',
-    planned: 'automated analysis',
-    find: field(`${BLUE_GREEN}.postPromotionAnalysis`),
-  },
-  {
     id: 'step.experiment',
     kind: 'Rollout',
     subject: '"experiment" steps are',
@@ -118,13 +104,6 @@ export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
     subject: '"plugin" steps are',
     planned: 'step plugins',
     find: steps('plugin'),
-  },
-  {
-    id: 'blueGreen',
-    kind: 'Rollout',
-    subject: 'the blueGreen strategy is',
-    planned: 'blue-green strategy',
-    find: field(BLUE_GREEN),
   },
   ...UNBUILT_ROUTERS.map((router): FeatureGate => ({
     id: `trafficRouting.${router}`,

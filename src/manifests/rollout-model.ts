@@ -190,7 +190,8 @@ export interface BlueGreenStrategy {
   autoPromotionEnabled: boolean;
   autoPromotionSeconds: number;
   maxUnavailable: IntOrPercent;
-  scaleDownDelaySeconds: number;
+  /** As written: Argo holds old ReplicaSets while post-promotion analysis runs only when unset. */
+  scaleDownDelaySeconds?: number;
   scaleDownDelayRevisionLimit?: number;
   abortScaleDownDelaySeconds: number;
   prePromotionAnalysis?: RolloutAnalysis;

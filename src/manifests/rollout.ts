@@ -113,7 +113,7 @@ function blueGreenStrategy(b: Obj, doc: ManifestDoc): BlueGreenStrategy {
     autoPromotionEnabled: asBool(b.autoPromotionEnabled) ?? DEFAULTS.autoPromotionEnabled,
     autoPromotionSeconds: asInt(b.autoPromotionSeconds) ?? 0,
     maxUnavailable: intOrPercent(b.maxUnavailable) ?? DEFAULTS.maxUnavailable,
-    scaleDownDelaySeconds: asInt(b.scaleDownDelaySeconds) ?? DEFAULTS.scaleDownDelaySeconds,
+    ...opt('scaleDownDelaySeconds', asInt(b.scaleDownDelaySeconds)),
     ...opt('scaleDownDelayRevisionLimit', asInt(b.scaleDownDelayRevisionLimit)),
     abortScaleDownDelaySeconds: asInt(b.abortScaleDownDelaySeconds) ?? DEFAULTS.abortScaleDownDelaySeconds,
     ...opt('prePromotionAnalysis', rolloutAnalysis(b.prePromotionAnalysis)),

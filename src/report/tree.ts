@@ -1,5 +1,5 @@
 import { currentSetWeight } from '../engine/replicas.ts';
-import { canaryOf, describeStep, type EngineRollout } from '../engine/spec.ts';
+import { canaryOf, describeStep, stepsOf, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 
 export interface TreePod {
@@ -50,7 +50,7 @@ export function age(from: string, now: Date): string {
  */
 export function renderTree(input: TreeInput): string {
   const { rollout, status, now } = input;
-  const steps = canaryOf(rollout).steps;
+  const steps = stepsOf(rollout);
   const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs: TreeReplicaSet): string => {
@@ -136,8 +136,8 @@ function weightLines(
   sub: (k: string) => string,
 ): string[] {
   const canary = canaryOf(rollout);
-  const routing = canary.trafficRouting;
-  if (routing !== undefined) {
+  const routing = canary?.trafficRouting;
+  if (canary !== undefined && routing !== undefined) {
     const set = currentSetWeight({
       steps: canary.steps,
       currentStepIndex: status.currentStepIndex,

@@ -32,7 +32,9 @@ const rolloutText = (trafficRouting: string[]): string =>
 function keeperOf(trafficRouting: string[]): ReturnType<typeof routingKeeper> {
   const doc = parseManifestText('rollout.yaml', rolloutText(trafficRouting)).docs[0];
   assert.ok(doc);
-  return routingKeeper({ name: 'web', namespace: 'shop' }, canaryOf(engineRollout(toRollout(doc))));
+  const canary = canaryOf(engineRollout(toRollout(doc)));
+  assert.ok(canary);
+  return routingKeeper({ name: 'web', namespace: 'shop' }, canary);
 }
 
 const ISTIO_AND_GATEWAY = [

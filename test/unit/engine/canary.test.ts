@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EngineRollout, RolloutBasics } from '../../../src/engine/spec.ts';
+import type { CanaryEngineRollout, RolloutBasics } from '../../../src/engine/spec.ts';
 import { drive, SimCluster } from './sim.ts';
 
 function rollout(
-  overrides: Partial<EngineRollout['canary']> = {},
+  overrides: Partial<CanaryEngineRollout['canary']> = {},
   top: Partial<RolloutBasics> = {},
-): EngineRollout {
+): CanaryEngineRollout {
   return {
     name: 'web',
     namespace: 'ns',

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TickInput } from '../../../src/engine/actions.ts';
+import { decideBlueGreen } from '../../../src/engine/bluegreen.ts';
 import { decideCanary } from '../../../src/engine/canary.ts';
 import { decide } from '../../../src/engine/decide.ts';
-import type { EngineRollout } from '../../../src/engine/spec.ts';
+import type { BlueGreenEngineRollout, CanaryEngineRollout, EngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type ObservedReplicaSet } from '../../../src/engine/state.ts';
 
-const canary: EngineRollout = {
+const canary: CanaryEngineRollout = {
   name: 'web',
   namespace: 'ns',
   replicas: 4,
@@ -32,11 +33,24 @@ function rs(hash: string, replicas: number, revision: number): ObservedReplicaSe
   };
 }
 
-function input(
-  rollout: EngineRollout,
+const blueGreen: BlueGreenEngineRollout = {
+  ...canary,
+  strategy: 'blueGreen',
+  blueGreen: {
+    activeService: 'web-active',
+    autoPromotionEnabled: false,
+    autoPromotionSeconds: 0,
+    scaleDownDelaySeconds: 30,
+    scaleDownDelayWritten: false,
+    abortScaleDownDelaySeconds: 30,
+  },
+};
+
+function input<R extends EngineRollout>(
+  rollout: R,
   replicaSets: ObservedReplicaSet[],
   stableRS?: string,
-): TickInput<EngineRollout> {
+): TickInput<R> {
   return {
     rollout,
     templateHash: 'new',
@@ -52,24 +66,26 @@ function input(
 const table: {
   name: string;
   input: TickInput<EngineRollout>;
-  decider: (i: TickInput<EngineRollout>) => ReturnType<typeof decide>;
+  /** The strategy's own decider on a copy of the same input. */
+  direct: () => ReturnType<typeof decide>;
 }[] = [
-  { name: 'canary, first deploy', input: input(canary, []), decider: decideCanary },
-  {
-    name: 'canary, update from a stable revision',
-    input: input(canary, [rs('old', 4, 1)], 'old'),
-    decider: decideCanary,
-  },
-  {
-    name: 'canary, paused by the spec',
-    input: input({ ...canary, paused: true }, [rs('old', 4, 1)], 'old'),
-    decider: decideCanary,
-  },
+  ...[
+    { name: 'canary, first deploy', input: input(canary, []) },
+    { name: 'canary, update from a stable revision', input: input(canary, [rs('old', 4, 1)], 'old') },
+    {
+      name: 'canary, paused by the spec',
+      input: input({ ...canary, paused: true }, [rs('old', 4, 1)], 'old'),
+    },
+  ].map((row) => ({ ...row, direct: () => decideCanary(structuredClone(row.input)) })),
+  ...[
+    { name: 'blue-green, first deploy', input: input(blueGreen, []) },
+    { name: 'blue-green, update from a stable revision', input: input(blueGreen, [rs('old', 4, 1)], 'old') },
+  ].map((row) => ({ ...row, direct: () => decideBlueGreen(structuredClone(row.input)) })),
 ];
 
 for (const row of table) {
   test(`decide: ${row.name}`, () => {
-    assert.deepEqual(decide(row.input), row.decider(structuredClone(row.input)));
+    assert.deepEqual(decide(row.input), row.direct());
   });
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Action } from '../../../src/engine/actions.ts';
 import { decideCanary } from '../../../src/engine/canary.ts';
 import { replicaSetRole, type ReplicaSetRole, type RoleContext } from '../../../src/engine/roles.ts';
-import type { EngineRollout } from '../../../src/engine/spec.ts';
+import type { CanaryEngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type ObservedReplicaSet, type RolloutStatus } from '../../../src/engine/state.ts';
 
 const roleCases: [string, { hash: string; experiment?: string }, RoleContext, ReplicaSetRole][] = [
@@ -45,7 +45,7 @@ for (const [name, rs, context, role] of roleCases) {
   });
 }
 
-const rollout: EngineRollout = {
+const rollout: CanaryEngineRollout = {
   strategy: 'canary',
   name: 'web',
   namespace: 'ns',

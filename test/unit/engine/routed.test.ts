@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CanaryRouting, EngineRollout, EngineStep } from '../../../src/engine/spec.ts';
+import type { CanaryRouting, CanaryEngineRollout, EngineStep } from '../../../src/engine/spec.ts';
 import { drive, SimCluster } from './sim.ts';
 
 function routing(overrides: Partial<CanaryRouting> = {}): CanaryRouting {
@@ -17,7 +17,7 @@ function rollout(
   steps: EngineStep[],
   trafficRouting: CanaryRouting = routing(),
   replicas = 5,
-): EngineRollout {
+): CanaryEngineRollout {
   return {
     name: 'web',
     namespace: 'ns',

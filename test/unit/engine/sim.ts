@@ -1,7 +1,7 @@
 import { drive as driveRollout } from '../../../src/controller/driver.ts';
 import type { KubeObject, StoredState } from '../../../src/controller/ports.ts';
 import { podTemplateHash } from '../../../src/engine/hash.ts';
-import type { EngineRollout } from '../../../src/engine/spec.ts';
+import { strategyServices, type EngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../../../src/engine/state.ts';
 import { MemoryLogger } from '../../../src/util/logger.ts';
 import { FakeCluster, FakeWorld } from '../../support/fake-cluster.ts';
@@ -28,9 +28,7 @@ export class SimCluster {
   constructor(rollout: EngineRollout) {
     this.rollout = rollout;
     this.world.wakeEveryMs = WAKE_EVERY_MS;
-    for (const svc of [rollout.canary.stableService, rollout.canary.canaryService]) {
-      if (svc !== undefined) this.world.services.set(svc, undefined);
-    }
+    for (const svc of strategyServices(rollout)) this.world.services.set(svc, undefined);
     this.cluster = new SimPort(this, 'sim');
   }
 
@@ -48,7 +46,10 @@ export class SimCluster {
       spec: {
         replicas: this.rollout.replicas,
         template,
-        strategy: { canary: { steps: this.rollout.canary.steps } },
+        strategy:
+          this.rollout.strategy === 'canary'
+            ? { canary: { steps: this.rollout.canary.steps } }
+            : { blueGreen: this.rollout.blueGreen },
       },
     };
   }
@@ -103,9 +104,12 @@ export class SimCluster {
     );
   }
 
-  /** Samples the stable Service's endpoints (after every action and at every observation). */
+  /** Samples the stable (blue-green: active) Service's endpoints, after every action and observation. */
   sampleStableEndpoints(): void {
-    const svc = this.rollout.canary.stableService;
+    const svc =
+      this.rollout.strategy === 'canary'
+        ? this.rollout.canary.stableService
+        : this.rollout.blueGreen.activeService;
     const hash = svc === undefined ? undefined : this.world.services.get(svc);
     const rs = [...this.world.replicaSets.values()].find((r) => r.hash === hash);
     const endpoints = rs === undefined ? 0 : this.world.available(rs);
@@ -121,6 +125,7 @@ class SimPort extends FakeCluster {
   /** Decision lines logged since the tick began. */
   tickLog: string[] = [];
   onTick: ((status: RolloutStatus, log: string[]) => void) | undefined;
+  onApply: (() => void) | undefined;
 
   constructor(sim: SimCluster, me: string) {
     super(sim.world, me);
@@ -140,6 +145,7 @@ class SimPort extends FakeCluster {
   override async apply(...args: Parameters<FakeCluster['apply']>): Promise<void> {
     await super.apply(...args);
     this.sim.sampleStableEndpoints();
+    this.onApply?.();
   }
 
   override async writeState(...args: Parameters<FakeCluster['writeState']>): Promise<string> {
@@ -165,7 +171,11 @@ export async function drive(
   sim: SimCluster,
   label: string,
   status: RolloutStatus = initialStatus(),
-  opts: { until?: (d: { status: RolloutStatus; log: string[] }, s: SimCluster) => boolean } = {},
+  opts: {
+    until?: (d: { status: RolloutStatus; log: string[] }, s: SimCluster) => boolean;
+    /** Checked after each change to the cluster: the run hands over after that tick. */
+    untilCluster?: (s: SimCluster) => boolean;
+  } = {},
 ): Promise<Driven> {
   const world = sim.world;
   world.state = { rollout: sim.kubeRollout(label), status, requests: [], templates: [], analysis: [] };
@@ -183,6 +193,9 @@ export async function drive(
     // Stop here: the driver hands over right after this tick, as at max-runtime.
     if (opts.until?.({ status: s, log: lines }, sim) === true) deadline.setTime(0);
   };
+  port.onApply = () => {
+    if (opts.untilCluster?.(sim) === true) deadline.setTime(0);
+  };
   const result = await driveRollout(port, world.clock, logger, {
     namespace: sim.rollout.namespace,
     name: sim.rollout.name,
@@ -191,6 +204,7 @@ export async function drive(
     toEngine: () => sim.rollout,
   });
   port.onTick = undefined;
+  port.onApply = undefined;
   const done = result.stoppedBecause === 'done' ? { exitCode: result.exitCode } : undefined;
   return { status: result.status, done, log: logger.lines, ticks: result.ticks };
 }

@@ -13,38 +13,6 @@ const GATEWAY = 'argoproj-labs/gatewayAPI';
 /** `also`: gates that the feature cannot be used without (their own rows test them). */
 const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
   {
-    id: 'blueGreen.prePromotionAnalysis',
-    docs: [
-      baseTemplate(),
-      patch(baseRollout(), {
-        'spec.strategy': {
-          blueGreen: {
-            activeService: 'a',
-            prePromotionAnalysis: { templates: [{ templateName: 'error-rate' }], args: supplied },
-          },
-        },
-      }),
-    ],
-    path: 'spec.strategy.blueGreen.prePromotionAnalysis',
-    also: ['blueGreen'],
-  },
-  {
-    id: 'blueGreen.postPromotionAnalysis',
-    docs: [
-      baseTemplate(),
-      patch(baseRollout(), {
-        'spec.strategy': {
-          blueGreen: {
-            activeService: 'a',
-            postPromotionAnalysis: { templates: [{ templateName: 'error-rate' }], args: supplied },
-          },
-        },
-      }),
-    ],
-    path: 'spec.strategy.blueGreen.postPromotionAnalysis',
-    also: ['blueGreen'],
-  },
-  {
     id: 'step.experiment',
     docs: [
       patch(baseRollout(), {
@@ -86,13 +54,6 @@ const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
       }),
     ],
     path: `${C}.steps[1].plugin`,
-  },
-  {
-    id: 'blueGreen',
-    docs: [
-      patch(baseRollout(), { 'spec.strategy': { blueGreen: { activeService: 'a', previewService: 'b' } } }),
-    ],
-    path: 'spec.strategy.blueGreen',
   },
   ...(
     [

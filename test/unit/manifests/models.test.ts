@@ -96,7 +96,7 @@ describe('toRollout(): Argo defaults', () => {
       expected: 0,
     },
     {
-      rule: 'blue-green defaults: autoPromotionEnabled, delays 30 s, maxUnavailable 25%',
+      rule: 'blue-green defaults: autoPromotionEnabled, abort delay 30 s, maxUnavailable 25%; the scale-down delay as written',
       actual: (() => {
         const bg = toRollout(
           docFromObject(patch(baseRollout(), { 'spec.strategy': { blueGreen: { activeService: 'a' } } })),
@@ -111,7 +111,7 @@ describe('toRollout(): Argo defaults', () => {
           ]
         );
       })(),
-      expected: [true, 0, 30, 30, '25%'],
+      expected: [true, 0, undefined, 30, '25%'],
     },
     {
       rule: 'background analysis startingStep defaults to 0',
