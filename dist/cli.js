@@ -16,7 +16,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-ZDTXXLQD.js";
+} from "./chunks/chunk-WYWTXGDF.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

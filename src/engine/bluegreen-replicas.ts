@@ -57,7 +57,8 @@ export function reconcileBlueGreenReplicaSets(tick: BlueGreenTick): void {
 
 function reconcileNewReplicaSet(tick: BlueGreenTick): void {
   const { newRS, stableRS, rollout, now } = tick;
-  const role: ReplicaSetRole = stableRS?.hash === newRS.hash ? 'stable' : 'preview';
+  // The first revision is the stable one from the start (Argo's "Initial deploy").
+  const role: ReplicaSetRole = stableRS === undefined || stableRS.hash === newRS.hash ? 'stable' : 'preview';
   let target = newReplicaSetTarget(tick);
   if (delaysAbortScaleDown(tick)) {
     if (newRS.scaleDownDeadline !== undefined) {

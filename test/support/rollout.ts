@@ -61,6 +61,44 @@ export function canaryManifests(o: CanaryOptions = {}): unknown[] {
   ];
 }
 
+export interface BlueGreenOptions {
+  name?: string;
+  replicas?: number;
+  image?: string;
+  /** Merged into `strategy.blueGreen` (activeService and previewService are `<name>-active`, `-preview`). */
+  blueGreen?: Record<string, unknown>;
+}
+
+/** A blue-green Rollout with its active and preview Services. */
+export function blueGreenManifests(o: BlueGreenOptions = {}): unknown[] {
+  const name = o.name ?? 'web';
+  const labels = { app: name };
+  return [
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name },
+      spec: {
+        replicas: o.replicas ?? 5,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name, image: o.image ?? 'example/web:1' }] },
+        },
+        strategy: {
+          blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, ...o.blueGreen },
+        },
+      },
+    },
+    ...['active', 'preview'].map((role) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${name}-${role}` },
+      spec: { selector: labels, ports: [{ port: 80 }] },
+    })),
+  ];
+}
+
 /** Writes manifests into a fresh directory (the "repository") and returns it. */
 export async function writeManifests(docs: unknown[], file = 'rollout.yaml'): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rp-repo-'));

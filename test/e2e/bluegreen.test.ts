@@ -1,0 +1,215 @@
+/**
+ * Seed 4 (blue-green, workloadRef, an active and a preview Service, a plain Istio VirtualService in
+ * its own namespace, manual promotion, post-promotion analysis) end to end on the local cluster,
+ * with a real Prometheus whose series the test controls. The seed's 2m intervals and 300 s
+ * scale-down delay become seconds so the test takes one minute, not twenty.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
+import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
+import { adminKubeConfig, eventually, namespaceWithRole, testNamespace } from '../support/cluster.ts';
+import { actionIn, readyEndpoints, replicaSets, serviceHash, storedStatus } from '../support/rollout.ts';
+
+const SEED = path.resolve(import.meta.dirname, '../fixtures/manifests/seeds/4-bluegreen-istio.yaml');
+const SUCCESS_RATE = `(sum(rate(http_requests_total{version="canary",code!~"5.."}[4s])) / sum(rate(http_requests_total{version="canary"}[4s]))) or vector(1)`;
+
+let app: DemoApp;
+let prom: PrometheusHandle;
+
+before(async () => {
+  app = await startDemoApp({ versions: { stable: { rps: 50 }, canary: { rps: 50 } } });
+  prom = await startPrometheus({ targets: [app.target] });
+  await prom.waitForTargetsUp();
+});
+after(async () => {
+  await prom.close();
+  await app.close();
+});
+
+type Doc = Record<string, unknown> & {
+  kind: string;
+  metadata: Record<string, unknown>;
+  spec: Record<string, unknown>;
+};
+
+/** Seed 4 as written, with its times shortened, Prometheus ours, and the plain objects it runs beside. */
+async function seedManifests(gatewayNamespace: string): Promise<string> {
+  const docs = parseAllDocuments(await readFile(SEED, 'utf8')).map((d) => d.toJS() as Doc);
+  for (const doc of docs) {
+    if (doc.kind === 'Rollout') {
+      const bg = (doc.spec.strategy as { blueGreen: Record<string, unknown> }).blueGreen;
+      bg.scaleDownDelaySeconds = 5;
+    }
+    if (doc.kind === 'AnalysisTemplate') {
+      const metric = (doc.spec.metrics as Record<string, unknown>[])[0] as Record<string, unknown>;
+      Object.assign(metric, { interval: '2s', count: 3, failureLimit: 1 });
+      metric.provider = { prometheus: { address: prom.url, query: SUCCESS_RATE } };
+    }
+    if (doc.kind === 'VirtualService') doc.metadata.namespace = gatewayNamespace;
+  }
+  const labels = { app: 'grpc-server' };
+  const plain = [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'grpc-server' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'grpc-server', image: 'example/grpc:1' }] },
+        },
+      },
+    },
+    ...['service', 'service-preview'].map((name) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { selector: labels, ports: [{ port: 5050 }] },
+    })),
+  ];
+  const repo = await mkdtemp(path.join(tmpdir(), 'rp-seed4-'));
+  await writeFile(
+    path.join(repo, 'rollout.yaml'),
+    [...docs, ...plain].map((d) => stringify(d)).join('---\n'),
+  );
+  return repo;
+}
+
+/** The Role docs/security.md asks for in the gateway namespace: the VirtualService only. */
+async function grantVirtualServices(gateway: string, namespace: string): Promise<void> {
+  const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({
+    namespace: gateway,
+    body: {
+      metadata: { name: 'rollout-pilot-objects' },
+      rules: [
+        {
+          apiGroups: ['networking.istio.io'],
+          resources: ['virtualservices'],
+          verbs: ['get', 'create', 'patch'],
+        },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: gateway,
+    body: {
+      metadata: { name: 'rollout-pilot-objects' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rollout-pilot-objects' },
+      subjects: [{ kind: 'ServiceAccount', name: 'rollout-pilot', namespace }],
+    },
+  });
+}
+
+/** Samples the active Service's ready endpoints until stopped: the smallest count seen once it had some. */
+function watchActive(namespace: string): { stop: () => Promise<number> } {
+  let min = Infinity;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const ready = await readyEndpoints(namespace, 'service').catch(() => 0);
+      if (ready > 0 || min !== Infinity) min = Math.min(min, ready);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return min;
+    },
+  };
+}
+
+test('seed 4: preview beside active, promote, post-promotion analysis passes, old stack gone; then a failing one rolls back', async (t) => {
+  app.setVersion('canary', { errorRate: 0 });
+  const { namespace, kubeconfig } = await namespaceWithRole(t);
+  const gateway = await testNamespace(t, 'gw');
+  await grantVirtualServices(gateway, namespace);
+  const repo = await seedManifests(gateway);
+  const run = (inputs: Record<string, string>) =>
+    actionIn(repo, namespace, { 'allow-namespaces': gateway, ...inputs }, { kubeconfig });
+  const watcher = watchActive(namespace);
+
+  const first = await run({ manifests: 'rollout.yaml' });
+  assert.equal(first.exitCode, 0, first.stdout);
+  assert.equal(first.outputs.phase, 'Healthy');
+  const v1 = (await replicaSets(namespace, 'rollout'))[0];
+  assert.equal(await serviceHash(namespace, 'service'), v1?.hash);
+
+  // v2: the preview comes up beside the active revision and waits for a person.
+  const paused = await run({ manifests: 'rollout.yaml', image: 'grpc-server=example/grpc:2' });
+  assert.equal(paused.exitCode, 0, paused.stdout);
+  assert.equal(paused.outputs.phase, 'Paused');
+  let sets = await replicaSets(namespace, 'rollout');
+  assert.deepEqual(
+    sets.map((rs) => [rs.image, rs.spec, rs.available]),
+    [
+      ['example/grpc:1', 1, 1],
+      ['example/grpc:2', 1, 1],
+    ],
+  );
+  assert.equal(await serviceHash(namespace, 'service'), sets[0]?.hash, 'active stays on v1');
+  assert.equal(await serviceHash(namespace, 'service-preview'), sets[1]?.hash, 'preview on v2');
+
+  // promote: the switch, post-promotion analysis on real measurements, then v1 scaled away after the delay.
+  const promoted = await run({ command: 'promote', rollout: 'rollout' });
+  assert.equal(promoted.exitCode, 0, promoted.stdout);
+  assert.equal(promoted.outputs.phase, 'Healthy', promoted.stdout);
+  const analysis = JSON.parse(promoted.outputs.analysis ?? '[]') as { kind: string; phase: string }[];
+  assert.deepEqual(
+    analysis.map((a) => [a.kind, a.phase]),
+    [['PostPromotion', 'Successful']],
+  );
+  sets = await replicaSets(namespace, 'rollout');
+  assert.deepEqual(
+    sets.map((rs) => [rs.image, rs.spec]),
+    [
+      ['example/grpc:1', 0],
+      ['example/grpc:2', 1],
+    ],
+  );
+  assert.equal(await serviceHash(namespace, 'service'), sets[1]?.hash);
+  assert.equal((await storedStatus(namespace, 'rollout'))?.stableRS, sets[1]?.hash);
+
+  // v3 measures badly after the switch: aborted, the active Service back on v2, v3 scaled away.
+  app.setVersion('canary', { errorRate: 0.6 });
+  await prom.waitForValue(SUCCESS_RATE, (v) => v < 0.9, { timeoutMs: 20_000 });
+  const paused3 = await run({ manifests: 'rollout.yaml', image: 'grpc-server=example/grpc:3' });
+  assert.equal(paused3.outputs.phase, 'Paused', paused3.stdout);
+  const abortStarted = Date.now();
+  const failed = await run({ command: 'promote', rollout: 'rollout' });
+  assert.equal(failed.exitCode, 1, failed.stdout);
+  assert.equal(failed.outputs.aborted, 'true');
+  assert.match(
+    failed.outputs.message ?? '',
+    /RolloutAborted: .*post-promotion.*Failed: .*measured \[0\.\d+\]/,
+  );
+  sets = await replicaSets(namespace, 'rollout');
+  assert.deepEqual(
+    sets.map((rs) => [rs.image, rs.spec]),
+    [
+      ['example/grpc:1', 0],
+      ['example/grpc:2', 1],
+      ['example/grpc:3', 0],
+    ],
+  );
+  assert.equal(await serviceHash(namespace, 'service'), sets[1]?.hash, 'active back on v2');
+  assert.ok(
+    Date.now() - abortStarted >= 30_000,
+    'the aborted revision kept its pods for abortScaleDownDelaySeconds',
+  );
+  const min = await watcher.stop();
+  assert.ok(min > 0, `the active Service had ready endpoints throughout (fewest seen: ${min})`);
+  await eventually('the stored state names the abort', async () =>
+    (await storedStatus(namespace, 'rollout'))?.abort === true ? true : undefined,
+  );
+});
