@@ -123,8 +123,14 @@ async function snapshot(namespace: string): Promise<string[]> {
   const list = async (apiVersion: string, kind: string, ns?: string): Promise<void> => {
     const items = (await api.list(apiVersion, kind, ns)).items;
     for (const o of items) {
-      // Namespaces of other tests come and go; only ours and the hostile ones matter.
-      if (kind === 'Namespace' && !/^(other-team|hostile)/.test(o.metadata?.name ?? '')) continue;
+      // Namespaces of other tests come and go (one deleted by an earlier test may vanish halfway
+      // through this one); only ours and the ones hostile manifests name matter.
+      const otherTest =
+        o.metadata?.name !== namespace &&
+        (o.metadata?.labels?.['rollout-pilot.dev/test'] === 'true' ||
+          o.metadata?.deletionTimestamp !== undefined);
+      if (kind === 'Namespace' && (otherTest || !/^(other-team|hostile)/.test(o.metadata?.name ?? '')))
+        continue;
       out.push(`${kind} ${ns ?? ''}/${o.metadata?.name ?? ''}`);
     }
   };
