@@ -12,9 +12,11 @@ import { evaluateCondition } from '../analysis/expr/index.ts';
 import { analysisJobName } from '../analysis/providers/job-naming.ts';
 import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
 import {
+  buildFirstDeployRun,
   buildRun,
   resolveProvider,
   type AnalysisRecord,
+  type BuiltRun,
   type StoredTemplate,
 } from '../analysis/templates.ts';
 import type { AnalysisAction } from '../engine/actions.ts';
@@ -70,16 +72,28 @@ interface RunContext {
   now: Date;
 }
 
-/** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
-function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: RunContext): AnalysisRecord {
-  // The analysis block as stored (buildRun reads Argo's JSON as written).
+type StartAnalysis = Extract<AnalysisAction, { kind: 'startAnalysis' }>;
+
+/** The run `a` starts, built from the analysis block(s) as stored (Argo's JSON as written). */
+function buildFor(a: StartAnalysis, ctx: RunContext): ReturnType<typeof buildFirstDeployRun> | BuiltRun {
   const canary = dig(ctx.rollout.spec, 'strategy', 'canary');
+  const args = {
+    rollout: ctx.rollout,
+    stableHash: ctx.status.stableRS,
+    latestHash: ctx.status.currentPodHash ?? '',
+  };
+  if (a.analysis === 'FirstDeploy') return buildFirstDeployRun(asObj(canary) ?? {}, ctx.templates, args);
   const block =
     asObj(
       a.analysis === 'Background'
         ? dig(canary, 'analysis')
         : dig(asList(dig(canary, 'steps'))[a.stepIndex ?? 0], 'analysis'),
     ) ?? {};
+  return buildRun(block, ctx.templates, args);
+}
+
+/** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
+function newRecord(a: StartAnalysis, ctx: RunContext): AnalysisRecord {
   const run = {
     id: a.id,
     kind: a.analysis,
@@ -88,11 +102,7 @@ function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: R
   };
   let built;
   try {
-    built = buildRun(block, ctx.templates, {
-      rollout: ctx.rollout,
-      stableHash: ctx.status.stableRS,
-      latestHash: ctx.status.currentPodHash ?? '',
-    });
+    built = buildFor(a, ctx);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const state: RunState = {
@@ -104,7 +114,8 @@ function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: R
     return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state };
   }
   const { args, secretArgs, spec } = built;
-  return { ...run, args, secretArgs, spec, state: newRun(spec, ctx.now) };
+  const note = 'note' in built ? { note: built.note } : {};
+  return { ...run, args, secretArgs, spec, state: newRun(spec, ctx.now), ...note };
 }
 
 /**

@@ -34,7 +34,13 @@ export type RouterCall =
 
 /** Starts or stops an analysis run: the controller's analysis runner acts on these, not the cluster. */
 export type AnalysisAction =
-  | { kind: 'startAnalysis'; analysis: 'Step' | 'Background'; stepIndex: number | undefined; id: string }
+  | {
+      kind: 'startAnalysis';
+      /** FirstDeploy: rollout-pilot's first-deploy analysis, all the rollout's analysis in one run. */
+      analysis: 'Step' | 'Background' | 'FirstDeploy';
+      stepIndex: number | undefined;
+      id: string;
+    }
   | { kind: 'terminateAnalysis'; id: string };
 
 /** One tick's input; a strategy's decider narrows `R` to its own member of EngineRollout. */

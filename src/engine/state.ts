@@ -57,6 +57,21 @@ export interface RolloutStatus {
   trafficWeights?: RouterWeights | undefined;
   /** The header and mirror routes set by steps and not removed yet, by name. */
   managedRoutes?: string[] | undefined;
+  /** rollout-pilot only: the first deploy whose analysis was asked for, and its verdict. */
+  firstDeploy?: FirstDeployStatus | undefined;
+}
+
+/**
+ * A revision deployed with no stable ReplicaSet before it, on a Rollout that opted in to the
+ * first-deploy analysis (`rollout-pilot.dev/first-deploy-analysis: "true"`).
+ */
+export interface FirstDeployStatus {
+  /** Its pod-template hash. */
+  podHash: string;
+  /** Unset until its analysis run ends: Passed (Successful, or Inconclusive and promoted) or Failed. */
+  verdict?: 'Passed' | 'Failed' | undefined;
+  /** Why it failed: `analysis <id> <phase>: <the run's message>`. */
+  message?: string | undefined;
 }
 
 /** The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it. */
