@@ -21,6 +21,7 @@ import {
 } from '../analysis/templates.ts';
 import type { AnalysisAction } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
+import { FIRST_DEPLOY_ANALYSIS_ANNOTATION } from '../manifests/first-deploy-rules.ts';
 import { asList, asObj, dig } from '../manifests/values.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
@@ -111,7 +112,11 @@ function newRecord(a: StartAnalysis, ctx: RunContext): AnalysisRecord {
       message,
       completedAt: ctx.now.toISOString(),
     };
-    return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state };
+    const note =
+      a.analysis === 'FirstDeploy'
+        ? { note: `First-deploy analysis (${FIRST_DEPLOY_ANALYSIS_ANNOTATION}): the run could not be built.` }
+        : {};
+    return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state, ...note };
   }
   const { args, secretArgs, spec } = built;
   const note = 'note' in built ? { note: built.note } : {};
