@@ -16,7 +16,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-WYWTXGDF.js";
+} from "./chunks/chunk-LAPYDYV4.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

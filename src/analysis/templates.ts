@@ -6,7 +6,14 @@
  * args and the Secret values (`resolveProvider`), so no secret is ever stored in the rollout's state
  * and no arg value is expanded twice.
  */
-import { metricSpecFromArgo, type MetricSpec, type RunSpec, type RunState } from './engine/index.ts';
+import { argSource, firstDeployBlocks } from '../manifests/first-deploy-rules.ts';
+import {
+  effectiveCount,
+  metricSpecFromArgo,
+  type MetricSpec,
+  type RunSpec,
+  type RunState,
+} from './engine/index.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -39,14 +46,19 @@ export interface BuiltRun {
 /** One analysis run as kept in the rollout's state. Holds no secret: their placeholders stay. */
 export interface AnalysisRecord {
   id: string;
-  /** A canary step's, the canary's background, or blue-green's pre- or post-promotion analysis. */
-  kind: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion';
+  /**
+   * A canary step's, the canary's background, blue-green's pre- or post-promotion analysis, or
+   * FirstDeploy: rollout-pilot's first-deploy analysis (the rollout's analysis, merged).
+   */
+  kind: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion' | 'FirstDeploy';
   stepIndex?: number | undefined;
   podHash: string;
   args: Record<string, string>;
   secretArgs: SecretArg[];
   spec: RunSpec;
   state: RunState;
+  /** For people: what this run is when it is not one of Argo's (the first-deploy analysis). */
+  note?: string | undefined;
 }
 
 export interface ArgContext {
@@ -267,4 +279,78 @@ function metricSpec(name: string, raw: Obj): MetricSpec {
   });
   if ('error' in converted) throw new AnalysisSetupError(`metric "${name}": ${converted.error}`);
   return converted.spec;
+}
+
+/**
+ * rollout-pilot's first-deploy run, from `strategy.canary` as stored: the background analysis
+ * (without `startingStep`) and every analysis step merged into one block, built as `buildRun` builds
+ * any run, with each metric that would measure until stopped given a count (`boundIndefinite`).
+ */
+export function buildFirstDeployRun(
+  canary: Obj,
+  templates: readonly StoredTemplate[],
+  ctx: ArgContext,
+): BuiltRun & { note: string } {
+  const built = buildRun(firstDeployBlock(canary), templates, ctx);
+  const { spec, bounded } = boundIndefinite(built.spec);
+  const counts = bounded.map((b) => `${b.metric} ${b.count}×`).join(', ');
+  const note =
+    'First-deploy analysis (rollout-pilot.dev/first-deploy-analysis): Argo Rollouts runs no analysis on a first deploy; rollout-pilot ran the background analysis and the analysis steps once the revision was fully up' +
+    (bounded.length === 0
+      ? '.'
+      : `. Metrics without a count measured a bounded number of times (the fewest in which their limits can decide): ${counts}.`);
+  return { ...built, spec, note };
+}
+
+/** The blocks of `strategy.canary` merged: their templates, their args (one value each), dry runs and retention. */
+export function firstDeployBlock(canary: Obj): Obj {
+  const blocks = firstDeployBlocks(canary);
+  if (blocks.length === 0)
+    throw new AnalysisSetupError('the Rollout has no analysis to run on its first deploy');
+  const args = new Map<string, Obj>();
+  for (const { path, block } of blocks) {
+    for (const a of list(block.args)) {
+      const arg = obj(a);
+      const name = str(arg.name) ?? '';
+      const before = args.get(name);
+      if (before !== undefined && argSource(before) !== argSource(arg)) {
+        throw new AnalysisSetupError(
+          `arg "${name}" is given differently in ${path} and an earlier analysis block; the first-deploy analysis needs one value`,
+        );
+      }
+      args.set(name, arg);
+    }
+  }
+  const all = (key: string): unknown[] => blocks.flatMap((b) => list(b.block[key]));
+  return {
+    templates: all('templates'),
+    args: [...args.values()],
+    dryRun: all('dryRun'),
+    measurementRetention: all('measurementRetention'),
+  };
+}
+
+/**
+ * A metric with an interval and no count measures until stopped (Argo stops a background run at
+ * promotion). A first-deploy run has no promotion to wait for, so such a metric is measured the
+ * fewest times in which each of its limits can decide: max(failureLimit + 1, inconclusiveLimit + 1,
+ * consecutiveSuccessLimit, 1). Errors do not count, so consecutiveErrorLimit still applies.
+ */
+export function boundIndefinite(spec: RunSpec): {
+  spec: RunSpec;
+  bounded: { metric: string; count: number }[];
+} {
+  const bounded: { metric: string; count: number }[] = [];
+  const metrics = spec.metrics.map((m) => {
+    if (effectiveCount(m) !== undefined) return m;
+    const count = Math.max(
+      1,
+      (m.failureLimit ?? 0) + 1,
+      (m.inconclusiveLimit ?? 0) + 1,
+      m.consecutiveSuccessLimit ?? 0,
+    );
+    bounded.push({ metric: m.name, count });
+    return { ...m, count };
+  });
+  return { spec: { ...spec, metrics }, bounded };
 }

@@ -17,6 +17,7 @@ export function analysisOutput(records: readonly AnalysisRecord[]): unknown[] {
     message: r.state.message,
     startedAt: r.state.startedAt,
     completedAt: r.state.completedAt,
+    ...(r.note === undefined ? {} : { note: r.note }),
     metrics: r.state.metrics.map((m) => {
       const spec = r.spec.metrics.find((x) => x.name === m.name);
       return {

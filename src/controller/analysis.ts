@@ -12,13 +12,16 @@ import { evaluateCondition } from '../analysis/expr/index.ts';
 import { analysisJobName } from '../analysis/providers/job-naming.ts';
 import { ProviderError, redact, type MetricProvider } from '../analysis/providers/index.ts';
 import {
+  buildFirstDeployRun,
   buildRun,
   resolveProvider,
   type AnalysisRecord,
+  type BuiltRun,
   type StoredTemplate,
 } from '../analysis/templates.ts';
 import type { AnalysisAction } from '../engine/actions.ts';
 import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
+import { FIRST_DEPLOY_ANALYSIS_ANNOTATION } from '../manifests/first-deploy-rules.ts';
 import { asList, asObj, dig } from '../manifests/values.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
 import type { KubeObject } from './ports.ts';
@@ -70,26 +73,30 @@ interface RunContext {
   now: Date;
 }
 
-/** The analysis block a run is built from, as stored (buildRun reads Argo's JSON as written). */
-function analysisBlock(
-  a: Extract<AnalysisAction, { kind: 'startAnalysis' }>,
-  rollout: KubeObject,
-): Record<string, unknown> {
-  const strategy = dig(rollout.spec, 'strategy');
+type StartAnalysis = Extract<AnalysisAction, { kind: 'startAnalysis' }>;
+
+/** The run `a` starts, built from the analysis block(s) as stored (Argo's JSON as written). */
+function buildFor(a: StartAnalysis, ctx: RunContext): ReturnType<typeof buildFirstDeployRun> | BuiltRun {
+  const strategy = dig(ctx.rollout.spec, 'strategy');
   const canary = dig(strategy, 'canary');
   const blueGreen = dig(strategy, 'blueGreen');
+  const args = {
+    rollout: ctx.rollout,
+    stableHash: ctx.status.stableRS,
+    latestHash: ctx.status.currentPodHash ?? '',
+  };
+  if (a.analysis === 'FirstDeploy') return buildFirstDeployRun(asObj(canary) ?? {}, ctx.templates, args);
   const block = {
     Background: () => dig(canary, 'analysis'),
     Step: () => dig(asList(dig(canary, 'steps'))[a.stepIndex ?? 0], 'analysis'),
     PrePromotion: () => dig(blueGreen, 'prePromotionAnalysis'),
     PostPromotion: () => dig(blueGreen, 'postPromotionAnalysis'),
   }[a.analysis]();
-  return asObj(block) ?? {};
+  return buildRun(asObj(block) ?? {}, ctx.templates, args);
 }
 
 /** The new run `a` starts; a run that cannot even start is an Error run: the rollout aborts and says why. */
-function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: RunContext): AnalysisRecord {
-  const block = analysisBlock(a, ctx.rollout);
+function newRecord(a: StartAnalysis, ctx: RunContext): AnalysisRecord {
   const run = {
     id: a.id,
     kind: a.analysis,
@@ -98,11 +105,7 @@ function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: R
   };
   let built;
   try {
-    built = buildRun(block, ctx.templates, {
-      rollout: ctx.rollout,
-      stableHash: ctx.status.stableRS,
-      latestHash: ctx.status.currentPodHash ?? '',
-    });
+    built = buildFor(a, ctx);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const state: RunState = {
@@ -111,10 +114,15 @@ function newRecord(a: Extract<AnalysisAction, { kind: 'startAnalysis' }>, ctx: R
       message,
       completedAt: ctx.now.toISOString(),
     };
-    return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state };
+    const note =
+      a.analysis === 'FirstDeploy'
+        ? { note: `First-deploy analysis (${FIRST_DEPLOY_ANALYSIS_ANNOTATION}): the run could not be built.` }
+        : {};
+    return { ...run, args: {}, secretArgs: [], spec: { metrics: [] }, state, ...note };
   }
   const { args, secretArgs, spec } = built;
-  return { ...run, args, secretArgs, spec, state: newRun(spec, ctx.now) };
+  const note = 'note' in built ? { note: built.note } : {};
+  return { ...run, args, secretArgs, spec, state: newRun(spec, ctx.now), ...note };
 }
 
 /**

@@ -62,6 +62,12 @@ export async function buildReport(
         stable: r.stable,
       })),
     analysis: state.analysis,
+    ...(engine.strategy !== 'canary' || engine.canary.analysis === undefined
+      ? {}
+      : { backgroundTemplates: engine.canary.analysis.templates.map((t) => t.templateName) }),
+    ...(engine.firstDeployAnalysis === true && s.firstDeploy?.podHash === s.currentPodHash
+      ? { firstDeploy: true }
+      : {}),
     controlWorkflow,
     updatedAt: now.toISOString(),
     ...(state.github?.revertPr === undefined ? {} : { revertPr: state.github.revertPr }),

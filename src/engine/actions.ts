@@ -32,8 +32,11 @@ export type RouterCall =
   | { call: 'setMirrorRoute'; route: SetMirrorRoute }
   | { call: 'removeManagedRoutes' };
 
-/** Where an analysis run comes from: a canary step, the canary's background, or blue-green's promotion. */
-export type AnalysisKind = 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion';
+/**
+ * Where an analysis run comes from: a canary step, the canary's background, blue-green's promotion,
+ * or FirstDeploy: rollout-pilot's first-deploy analysis, all the rollout's analysis in one run.
+ */
+export type AnalysisKind = 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion' | 'FirstDeploy';
 
 /** Starts or stops an analysis run: the controller's analysis runner acts on these, not the cluster. */
 export type AnalysisAction =

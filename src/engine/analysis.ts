@@ -1,4 +1,5 @@
 import type { AnalysisAction, TickInput } from './actions.ts';
+import { isFirstDeployRun } from './first-deploy.ts';
 import { describeStep, type CanaryEngineRollout } from './spec.ts';
 import type { AnalysisView, RolloutStatus } from './state.ts';
 
@@ -11,7 +12,8 @@ const ANALYSIS_DONE = new Set(['Successful', 'Failed', 'Error', 'Inconclusive'])
 
 /**
  * Promoted or aborted: whatever still measures stops (a background run ends Successful unless a
- * limit was already crossed, as Argo's termination does).
+ * limit was already crossed, as Argo's termination does). The first-deploy run is not Argo's: its
+ * own reconcile (`first-deploy.ts`) decides when it stops.
  */
 export function terminateRunning(
   input: TickInput<CanaryEngineRollout>,
@@ -20,7 +22,7 @@ export function terminateRunning(
   log: string[],
 ): void {
   for (const [id, run] of input.analysis ?? new Map<string, AnalysisView>()) {
-    if (!ANALYSIS_DONE.has(run.phase)) {
+    if (!ANALYSIS_DONE.has(run.phase) && !isFirstDeployRun(id)) {
       actions.push({ kind: 'terminateAnalysis', id });
       log.push(`analysis ${id}: terminated (${why})`);
     }

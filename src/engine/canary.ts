@@ -1,5 +1,6 @@
 import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
 import { reconcileAnalysis, terminateRunning } from './analysis.ts';
+import { markFirstDeploy, reconcileFirstDeploy } from './first-deploy.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
 import { finish } from './phase.ts';
@@ -90,6 +91,7 @@ export function decideCanary(tickInput: TickInput<CanaryEngineRollout>): Decisio
     s.currentStepIndex = stepCount;
     stableRS = newRS;
     log.push(`initial deploy of revision ${newRS.revision}: no stable ReplicaSet, steps skipped`);
+    markFirstDeploy(rollout, s, templateHash);
   }
   const stableIsNew = s.stableRS === templateHash;
   const older = olderReplicaSets(observed, templateHash, s.stableRS);
@@ -146,6 +148,7 @@ function resetOnNewRevision(
   s.currentStepIndex = 0;
   s.stepStartedAt = iso(now);
   s.stepHistory = [];
+  if (templateChanged) s.firstDeploy = undefined;
   if (prev.stableRS !== undefined && prev.stableRS === templateHash && stepCount > 0) {
     s.currentStepIndex = stepCount;
     log.push(`revision ${templateHash} is the stable ReplicaSet: rollback to stable, steps skipped`);
@@ -220,6 +223,7 @@ function reconcileCanary(tick: CanaryTick): Decision {
 
   if (!scaled) reconcilePause(rollout, s, now, log);
   const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, analysis, log);
+  reconcileFirstDeploy({ input, s, newRS, analysis, log, scaled });
   advance(tick, atTarget, weight, scaled, analysisDone);
   deleteExcessHistory(tick);
 

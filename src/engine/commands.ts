@@ -79,6 +79,9 @@ export function applyControlRequest<R extends RolloutObject>(
         message: 'aborted: traffic and replicas go back to stable',
       };
     case 'retry':
+      if (!s.abort && s.firstDeploy?.verdict === 'Failed' && s.firstDeploy.podHash === s.currentPodHash) {
+        return retryFirstDeploy(rollout, s, now);
+      }
       if (!s.abort)
         return { rollout, status, applied: false, message: 'nothing to retry: the rollout is not aborted' };
       s.abort = false;
@@ -101,4 +104,18 @@ export function applyControlRequest<R extends RolloutObject>(
         message: 'paused: promote to continue',
       };
   }
+}
+
+/** A failed first-deploy analysis measured again: a new attempt gets a fresh run; nothing is scaled. */
+function retryFirstDeploy<R extends RolloutObject>(
+  rollout: R,
+  s: RolloutStatus,
+  now: Date,
+): CommandOutcome<R> {
+  s.firstDeploy = { podHash: s.firstDeploy?.podHash ?? '' };
+  s.attempt = (s.attempt ?? 0) + 1;
+  s.inconclusivePending = undefined;
+  s.pauseConditions = [];
+  s.progressAt = now.toISOString();
+  return { rollout, status: s, applied: true, message: 'retrying the first-deploy analysis' };
 }

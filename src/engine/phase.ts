@@ -6,6 +6,13 @@ import {
   type TickInput,
 } from './actions.ts';
 import { analysisId } from './analysis.ts';
+import {
+  activeFirstDeploy,
+  FIRST_DEPLOY_RUNNING,
+  firstDeployFailed,
+  firstDeployFailedMessage,
+  firstDeployPending,
+} from './first-deploy.ts';
 import { missingService } from './services.ts';
 import type { CanaryEngineRollout } from './spec.ts';
 import type { ObservedReplicaSet, Observation, Phase, RolloutStatus } from './state.ts';
@@ -46,6 +53,7 @@ export function finish(
     if (phase === 'Healthy') done = { exitCode: 0 };
     else if (settledAbort) done = { exitCode: 1 };
     else if (s.progressDeadlineExceeded === true && !s.abort) done = { exitCode: 1 };
+    else if (firstDeployFailed(rollout, s)) done = { exitCode: 1 };
     else if (phase === 'Paused') {
       const step = rollout.canary.steps[s.currentStepIndex ?? 0];
       const cond = s.pauseConditions.find((c) => c.reason === 'CanaryPauseStep');
@@ -101,6 +109,10 @@ export function computePhase(
       message: `ProgressDeadlineExceeded: ReplicaSet "${newRS?.name ?? '?'}" has timed out progressing${issues}`,
     };
   }
+  const firstDeploy = activeFirstDeploy(rollout, s);
+  if (firstDeploy?.verdict === 'Failed') {
+    return { phase: 'Degraded', message: firstDeployFailedMessage(rollout, firstDeploy, revision) };
+  }
   if (rollout.paused) return { phase: 'Paused', message: 'manually paused' };
   const cond = s.pauseConditions[0];
   if (cond !== undefined) return { phase: 'Paused', message: cond.reason };
@@ -124,5 +136,6 @@ export function computePhase(
       message: `waiting for Service ${stableSvc} to select the stable ReplicaSet`,
     };
   }
+  if (firstDeployPending(rollout, s)) return { phase: 'Progressing', message: FIRST_DEPLOY_RUNNING };
   return { phase: 'Healthy', message: '' };
 }

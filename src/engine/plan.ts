@@ -56,8 +56,13 @@ export function planRollout(
     return {
       ...base,
       kind: 'first-deploy',
-      summary: `first deploy: no stable ReplicaSet yet, so it goes straight to ${replicas} replicas without steps (as Argo Rollouts does)`,
-      rows: [{ ...full, action: 'deploy at full scale' }],
+      summary: `first deploy: no stable ReplicaSet yet, so it goes straight to ${replicas} replicas without steps (as Argo Rollouts does)${rollout.firstDeployAnalysis === true ? '; then its analysis runs once (rollout-pilot.dev/first-deploy-analysis) and a failure fails the deploy' : ''}`,
+      rows: [
+        { ...full, action: 'deploy at full scale' },
+        ...(rollout.firstDeployAnalysis === true
+          ? [{ ...full, action: 'first-deploy analysis: background and analysis steps, once' }]
+          : []),
+      ],
     };
   }
   if (status.currentPodHash === templateHash && status.stableRS === templateHash) {

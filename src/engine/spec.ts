@@ -11,6 +11,7 @@ import type {
   SetMirrorRoute,
   TrafficRouting,
 } from '../manifests/rollout.ts';
+import { FIRST_DEPLOY_ANALYSIS_ANNOTATION } from '../manifests/first-deploy-rules.ts';
 
 /** The parts of a canary step the engine acts on; durations already in seconds. */
 export type EngineStep =
@@ -54,6 +55,11 @@ export interface RolloutBasics {
   revisionHistoryLimit: number;
   /** workloadRef: the pod template comes from this Deployment, which is scaled down as configured. */
   workloadRef?: { name: string; scaleDown: 'never' | 'onsuccess' | 'progressively' } | undefined;
+  /**
+   * rollout-pilot only (`rollout-pilot.dev/first-deploy-analysis: "true"`): on a first deploy, run
+   * the rollout's analysis once the revision is fully up (Argo skips it). Unset: Argo's behaviour.
+   */
+  firstDeployAnalysis?: boolean | undefined;
 }
 
 /** `spec.strategy.canary` as the step engine drives it. */
@@ -160,6 +166,9 @@ export function engineRollout(model: Rollout): EngineRollout {
       spec.workloadRef === undefined
         ? undefined
         : { name: spec.workloadRef.name, scaleDown: spec.workloadRef.scaleDown ?? 'never' },
+    ...(model.metadata.annotations[FIRST_DEPLOY_ANALYSIS_ANNOTATION] === 'true'
+      ? { firstDeployAnalysis: true }
+      : {}),
   };
   const { canary, blueGreen } = spec.strategy;
   if (canary !== undefined) return { ...basics, strategy: 'canary', canary: canaryPart(canary) };

@@ -59,6 +59,8 @@ export interface RolloutStatus {
   managedRoutes?: string[] | undefined;
   /** Blue-green only (Argo's status.blueGreen). */
   blueGreen?: BlueGreenStatus | undefined;
+  /** rollout-pilot only: the first deploy whose analysis was asked for, and its verdict. */
+  firstDeploy?: FirstDeployStatus | undefined;
 }
 
 /** Where a blue-green rollout's Services point, as of the end of the last reconcile. */
@@ -72,6 +74,19 @@ export interface BlueGreenStatus {
    * it scales to full size before the switch (Argo's scaleUpPreviewCheckPoint, a one-way trip-wire).
    */
   scaleUpPreviewCheckPoint?: boolean | undefined;
+}
+
+/**
+ * A revision deployed with no stable ReplicaSet before it, on a Rollout that opted in to the
+ * first-deploy analysis (`rollout-pilot.dev/first-deploy-analysis: "true"`).
+ */
+export interface FirstDeployStatus {
+  /** Its pod-template hash. */
+  podHash: string;
+  /** Unset until its analysis run ends: Passed (Successful, or Inconclusive and promoted) or Failed. */
+  verdict?: 'Passed' | 'Failed' | undefined;
+  /** Why it failed: `analysis <id> <phase>: <the run's message>`. */
+  message?: string | undefined;
 }
 
 /** The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it. */

@@ -3,6 +3,11 @@
  * analysis steps, experiment-step analyses and blue-green pre/post-promotion analysis, and an
  * Experiment's analyses, each with the templates it names and the arguments its caller supplies. Pure.
  */
+import {
+  FIRST_DEPLOY_ANALYSIS_ANNOTATION,
+  firstDeployAnalysisEnabled,
+  firstDeployBlocks,
+} from './first-deploy-rules.ts';
 import type { ManifestDoc } from './parse.ts';
 import { asBool, asList, asObj, asStr, isSet, type Obj } from './values.ts';
 
@@ -25,6 +30,11 @@ export interface Site {
   refs: TemplateRef[];
   /** Names of the arguments the caller supplies. */
   supplied: Set<string>;
+  /**
+   * Set for a run that merges the templates of other sites (the first-deploy analysis): why they are
+   * combined, for messages. Each template and arg was checked at its own site already.
+   */
+  mergedBecause?: string | undefined;
 }
 
 export function refsAt(base: string, list: unknown): TemplateRef[] {
@@ -86,7 +96,25 @@ export function rolloutSites(doc: ManifestDoc): Site[] {
     'post-promotion analysis',
     true,
   );
+  const merged = firstDeploySite(doc, canary);
+  if (merged !== undefined) sites.push(merged);
   return sites;
+}
+
+/** The first-deploy analysis: one run of the background analysis and every analysis step together. */
+function firstDeploySite(doc: ManifestDoc, canary: Obj | undefined): Site | undefined {
+  if (!firstDeployAnalysisEnabled(doc.object)) return undefined;
+  const blocks = firstDeployBlocks(canary);
+  if (blocks.length === 0) return undefined;
+  return {
+    doc,
+    path: `metadata.annotations.${FIRST_DEPLOY_ANALYSIS_ANNOTATION}`,
+    what: 'the first-deploy analysis',
+    mustFinish: false,
+    refs: blocks.flatMap((b) => refsAt(`${b.path}.templates`, b.block.templates)),
+    supplied: new Set(blocks.flatMap((b) => [...suppliedArgs(b.block.args, false)])),
+    mergedBecause: `the first-deploy analysis (${FIRST_DEPLOY_ANALYSIS_ANNOTATION}) merges the background analysis and every analysis step into one run`,
+  };
 }
 
 export function experimentSites(doc: ManifestDoc): Site[] {

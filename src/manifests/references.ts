@@ -119,8 +119,9 @@ function describe(t: TemplateDoc): string {
 /** The rules of one site: its templates exist, their metrics combine, their args are all supplied. */
 function siteRules(index: TemplateIndex, site: Site): Diagnostic[] {
   const { templates } = flatten(index, site);
+  // A merged run's templates and args were each checked at their own site: only what merging adds.
   return [
-    ...missingTemplateRules(index, site),
+    ...(site.mergedBecause === undefined ? missingTemplateRules(index, site) : []),
     ...metricRules(site, templates),
     ...argRules(site, templates),
   ];
@@ -154,7 +155,7 @@ function metricRules(site: Site, templates: Flattened['templates']): Diagnostic[
           diagnosticAt(
             site.doc,
             `${via.path}.templateName`,
-            `${describe(owner)} and ${describe(t)} both define a metric "${name}"; metrics combined in one analysis need distinct names`,
+            `${describe(owner)} and ${describe(t)} both define a metric "${name}"; metrics combined in one analysis need distinct names${site.mergedBecause === undefined ? '' : ` (${site.mergedBecause})`}`,
           ),
         );
       } else {
@@ -195,7 +196,7 @@ function argRules(site: Site, templates: Flattened['templates']): Diagnostic[] {
           diagnosticAt(
             site.doc,
             `${via.path}.templateName`,
-            `arg "${name}" has different values in ${describe(prev.t)} (${JSON.stringify(prev.value)}) and ${describe(t)} (${JSON.stringify(value)})`,
+            `arg "${name}" has different values in ${describe(prev.t)} (${JSON.stringify(prev.value)}) and ${describe(t)} (${JSON.stringify(value)})${site.mergedBecause === undefined ? '' : ` (${site.mergedBecause})`}`,
           ),
         );
         continue;
@@ -204,7 +205,7 @@ function argRules(site: Site, templates: Flattened['templates']): Diagnostic[] {
     }
   }
   for (const [name, arg] of args) {
-    if (arg.resolved || site.supplied.has(name)) continue;
+    if (arg.resolved || site.supplied.has(name) || site.mergedBecause !== undefined) continue;
     out.push(
       diagnosticAt(
         site.doc,

@@ -7,6 +7,7 @@
  * routers' in `router-rules.ts`. Pure.
  */
 import { CANARY, canaryRules } from './canary-rules.ts';
+import { firstDeployRules } from './first-deploy-rules.ts';
 import { checkIntOrPercent, checkPodTemplate, checkSelector } from './k8s-rules.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { analysisArgRules } from './rollout-arg-rules.ts';
@@ -84,6 +85,7 @@ export function rolloutRules(doc: ManifestDoc): Diagnostic[] {
   }
   if (canary) out.push(...canaryRules(doc, canary), ...routerRules(doc, canary));
   if (blueGreen) out.push(...blueGreenRules(doc, blueGreen));
+  out.push(...firstDeployRules(doc));
   return out;
 }
 

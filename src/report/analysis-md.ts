@@ -224,6 +224,7 @@ export function renderRun(r: AnalysisRecord, label: string, d: Detail): string[]
     '',
   ];
   if (s.message) lines.push(`**${s.phase}**: ${text(clip(scrub(s.message), 2_000))}`, '');
+  if (r.note !== undefined) lines.push(`_${text(clip(r.note, 1_000))}_`, '');
   const when = [`Started ${utc(s.startedAt)}`];
   if (s.completedAt !== undefined) {
     const took = between(s.startedAt, s.completedAt);

@@ -3,7 +3,7 @@ import type { AnalysisRecord } from '../analysis/templates.ts';
 import { scrubber } from './analysis-md.ts';
 import { clip } from './markdown.ts';
 import type { AnalysisAnnotation, LocateMetric, RolloutReport } from './report-model.ts';
-import { templatesOfStep } from './tables.ts';
+import { analysisTemplates, templatesOfStep } from './tables.ts';
 
 const ANNOTATED = new Set(['Failed', 'Error', 'Inconclusive']);
 
@@ -11,7 +11,12 @@ const ANNOTATED = new Set(['Failed', 'Error', 'Inconclusive']);
 function latestRuns(records: readonly AnalysisRecord[]): AnalysisRecord[] {
   const bySlot = new Map<string, AnalysisRecord>();
   for (const a of records) {
-    const slot = a.kind === 'Background' ? 'background' : `step${a.stepIndex ?? 0}`;
+    const slot =
+      a.kind === 'Background'
+        ? 'background'
+        : a.kind === 'FirstDeploy'
+          ? 'first-deploy'
+          : `step${a.stepIndex ?? 0}`;
     const before = bySlot.get(slot);
     if (before === undefined || a.state.startedAt.localeCompare(before.state.startedAt) >= 0)
       bySlot.set(slot, a);
@@ -27,16 +32,15 @@ function latestRuns(records: readonly AnalysisRecord[]): AnalysisRecord[] {
  * out: an annotation needs a place.
  */
 export function analysisAnnotations(r: RolloutReport, locate: LocateMetric): AnalysisAnnotation[] {
-  const everyTemplate = [
-    ...new Set([
-      ...r.plannedSteps.flatMap((p) => templatesOfStep(r, p.step)),
-      ...(r.backgroundTemplates ?? []),
-    ]),
-  ];
+  const everyTemplate = analysisTemplates(r);
   const out: AnalysisAnnotation[] = [];
   for (const a of latestRuns(r.analysis)) {
     const own =
-      a.kind === 'Background' ? (r.backgroundTemplates ?? []) : templatesOfStep(r, (a.stepIndex ?? 0) + 1);
+      a.kind === 'Background'
+        ? (r.backgroundTemplates ?? [])
+        : a.kind === 'FirstDeploy'
+          ? everyTemplate
+          : templatesOfStep(r, (a.stepIndex ?? 0) + 1);
     const candidates = [...new Set([...own, ...everyTemplate])];
     for (const m of a.state.metrics) {
       if (!ANNOTATED.has(m.phase)) continue;
@@ -53,7 +57,11 @@ export function analysisAnnotations(r: RolloutReport, locate: LocateMetric): Ana
         .slice(-5)
         .map((x) => x.value ?? (x.message === undefined ? x.phase : `${x.phase}: ${x.message}`));
       const where =
-        a.kind === 'Background' ? 'background analysis' : `step ${(a.stepIndex ?? 0) + 1} analysis`;
+        a.kind === 'Background'
+          ? 'background analysis'
+          : a.kind === 'FirstDeploy'
+            ? 'first-deploy analysis'
+            : `step ${(a.stepIndex ?? 0) + 1} analysis`;
       const conditions = [
         ...(spec?.successCondition === undefined
           ? []

@@ -61,6 +61,12 @@ export function nextSteps(r: RolloutReport, s: Situation): string[] {
       );
       break;
     case 'progressing':
+      if (r.firstDeploy === true && currentStep(r) === undefined) {
+        out.push(
+          'Nothing to do: this first deploy is at full scale and its first-deploy analysis (below) measures it. If the analysis fails, the deploy job fails; nothing is scaled down.',
+        );
+        break;
+      }
       out.push(
         'Nothing to do: the deploy job drives the rollout through its steps, and this report follows it.',
         '',
@@ -82,6 +88,10 @@ export function nextSteps(r: RolloutReport, s: Situation): string[] {
       );
       break;
     case 'degraded':
+      if (s.firstDeploy === true) {
+        out.push(...firstDeployFailedSteps(r));
+        break;
+      }
       out.push(
         'The rollout is stuck and was not aborted: the canary pods stay as they are.',
         '',
@@ -124,6 +134,15 @@ function pausedNextSteps(
       );
       break;
     case 'inconclusive':
+      if (r.firstDeploy === true && currentStep(r) === undefined) {
+        out.push(
+          'The first-deploy analysis was inconclusive: its measurements (below) met neither condition, so a person decides. There is no earlier revision to go back to.',
+          '',
+          ...command(r, 'promote', '**Promote** to accept this revision'),
+          '- To reject it, fix forward: push a fixed revision, which rolls out through the steps.',
+        );
+        break;
+      }
       out.push(
         'An analysis run was inconclusive: its measurements (below) met neither condition, so a person decides.',
         '',
@@ -142,4 +161,20 @@ function pausedNextSteps(
       break;
   }
   return out;
+}
+
+/** A first deploy that failed its analysis: nothing to roll back to, so forward, to zero, or again. */
+function firstDeployFailedSteps(r: RolloutReport): string[] {
+  return [
+    'The first-deploy analysis failed. There is no earlier revision to roll back to, so rollout-pilot scaled nothing down: this revision keeps serving.',
+    '',
+    '- **Fix forward**: fix the cause and push. The new revision rolls out through the steps and their analysis, with this one as the stable revision.',
+    `- **Scale to 0** to take it out of service: set ${code('spec.replicas: 0')} in the Rollout and run the deploy again.`,
+    ...command(
+      r,
+      'retry',
+      '**Retry** to measure it again (a new first-deploy run), for example after a metrics outage',
+    ),
+    `- To accept it as it is: set ${code('rollout-pilot.dev/first-deploy-analysis: "false"')} on the Rollout and run the deploy again.`,
+  ];
 }

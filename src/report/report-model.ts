@@ -30,6 +30,11 @@ export interface RolloutReport {
   phase: Phase;
   message: string;
   aborted: boolean;
+  /**
+   * The revision is a first deploy judged by rollout-pilot's first-deploy analysis
+   * (`rollout-pilot.dev/first-deploy-analysis: "true"`): there is no earlier revision to go back to.
+   */
+  firstDeploy?: boolean | undefined;
   /** At a pause without a duration: whether anything measures while it waits (one plain line). */
   pauseWatch?: string | undefined;
   images: ImageRow[];

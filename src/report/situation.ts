@@ -1,4 +1,5 @@
 /** Where the rollout stands, read from a RolloutReport: its situation and the report's verdict. Pure. */
+import { FIRST_DEPLOY_RUNNING } from '../engine/first-deploy.ts';
 import type { RolloutReport } from './report-model.ts';
 import { clip, code, text } from './markdown.ts';
 
@@ -9,7 +10,8 @@ export type Situation =
   | { kind: 'progressing' }
   | { kind: 'paused'; why: PauseWhy }
   | { kind: 'aborted'; reason: string }
-  | { kind: 'degraded'; reason: string };
+  /** `firstDeploy`: the first-deploy analysis failed; there is nothing to roll back to. */
+  | { kind: 'degraded'; reason: string; firstDeploy?: boolean };
 
 export function actionOf(r: RolloutReport, step: number): string | undefined {
   return r.plannedSteps.find((s) => s.step === step)?.action ?? r.steps.find((s) => s.step === step)?.action;
@@ -34,6 +36,8 @@ export function situation(r: RolloutReport): Situation {
     case 'Progressing':
       return { kind: 'progressing' };
     case 'Degraded': {
+      const first = /^FirstDeployAnalysisFailed:\s*([\s\S]*)$/.exec(r.message);
+      if (first !== null) return { kind: 'degraded', reason: first[1] ?? '', firstDeploy: true };
       const m = /^ProgressDeadlineExceeded:\s*([\s\S]*)$/.exec(r.message);
       return {
         kind: 'degraded',
@@ -102,6 +106,13 @@ export function verdict(r: RolloutReport, s: Situation): Verdict {
             plain: `Healthy: ${r.rollout} is fully rolled out`,
           };
     case 'progressing': {
+      if (r.message === FIRST_DEPLOY_RUNNING) {
+        const what = imgs.length > 0 ? imgsMd : code(r.rollout);
+        return {
+          markdown: `🔄 Progressing: first-deploy analysis of ${what} running`,
+          plain: `Progressing: first-deploy analysis of ${imgs.length > 0 ? imgsPlain : r.rollout} running`,
+        };
+      }
       if (step === undefined) {
         const what = r.stepCount === 0 ? 'rolling out' : `all ${r.stepCount} steps done, promoting`;
         return {

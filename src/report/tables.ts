@@ -117,8 +117,12 @@ export function stepTable(r: RolloutReport, s: Situation): string[] {
 
 export function runLabel(r: RolloutReport): (a: AnalysisRecord) => string {
   return (a) => {
-    const attempt = /-(\d+)-(?:background|step\d+)$/.exec(a.id)?.[1];
+    const attempt = /-(\d+)-(?:background|step\d+|first-deploy)$/.exec(a.id)?.[1];
     const retry = attempt !== undefined && attempt !== '0' ? `, retry ${attempt}` : '';
+    if (a.kind === 'FirstDeploy') {
+      const names = analysisTemplates(r);
+      return `First-deploy analysis${names.length > 0 ? ` (${names.join(', ')})` : ''}${retry}`;
+    }
     if (a.kind === 'Background') {
       const names = r.backgroundTemplates ?? [];
       return `Background analysis${names.length > 0 ? ` (${names.join(', ')})` : ''}${retry}`;
@@ -127,6 +131,16 @@ export function runLabel(r: RolloutReport): (a: AnalysisRecord) => string {
     const names = templatesOfStep(r, step);
     return `Step ${step} analysis${names.length > 0 ? ` (${names.join(', ')})` : ''}${retry}`;
   };
+}
+
+/** Every template the rollout's analysis names: the background's, then each analysis step's. */
+export function analysisTemplates(r: RolloutReport): string[] {
+  return [
+    ...new Set([
+      ...(r.backgroundTemplates ?? []),
+      ...r.plannedSteps.flatMap((p) => templatesOfStep(r, p.step)),
+    ]),
+  ];
 }
 
 /** The templates an analysis step names, from its `describeStep` text (`analysis a, b`). */

@@ -9,7 +9,7 @@ import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
 import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
@@ -55,19 +55,6 @@ async function seedManifests(gatewayNamespace: string): Promise<string> {
   }
   const labels = { app: 'grpc-server' };
   const plain = [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'grpc-server' },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: 'grpc-server', image: 'example/grpc:1' }] },
-        },
-      },
-    },
     ...['service', 'service-preview'].map((name) => ({
       apiVersion: 'v1',
       kind: 'Service',
@@ -81,6 +68,27 @@ async function seedManifests(gatewayNamespace: string): Promise<string> {
     [...docs, ...plain].map((d) => stringify(d)).join('---\n'),
   );
   return repo;
+}
+
+/** The Deployment the Rollout's workloadRef names: it exists before the first run, as in the seed's cluster. */
+async function createDeployment(namespace: string): Promise<void> {
+  const labels = { app: 'grpc-server' };
+  await adminKubeConfig()
+    .makeApiClient(AppsV1Api)
+    .createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'grpc-server' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'grpc-server', image: 'example/grpc:1' }] },
+          },
+        },
+      },
+    });
 }
 
 /** The Role docs/security.md asks for in the gateway namespace: the VirtualService only. */
@@ -134,10 +142,12 @@ test('seed 4: preview beside active, promote, post-promotion analysis passes, ol
   const { namespace, kubeconfig } = await namespaceWithRole(t);
   const gateway = await testNamespace(t, 'gw');
   await grantVirtualServices(gateway, namespace);
+  await createDeployment(namespace);
   const repo = await seedManifests(gateway);
   const run = (inputs: Record<string, string>) =>
     actionIn(repo, namespace, { 'allow-namespaces': gateway, ...inputs }, { kubeconfig });
   const watcher = watchActive(namespace);
+  t.after(() => watcher.stop());
 
   const first = await run({ manifests: 'rollout.yaml' });
   assert.equal(first.exitCode, 0, first.stdout);
