@@ -16,7 +16,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-LAPYDYV4.js";
+} from "./chunks/chunk-XFQIDYYZ.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-LAPYDYV4.js";
+} from "./chunks/chunk-XFQIDYYZ.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

@@ -101,7 +101,10 @@ export function finishBlueGreen(f: BlueGreenFinish): Decision {
   if (phase === 'Healthy') return decision(othersUp ? undefined : { exitCode: 0 });
   if (s.abort) return decision(settledAbort(rollout, s, newRS, observed) ? { exitCode: 1 } : undefined);
   if (s.progressDeadlineExceeded === true) return decision({ exitCode: 1 });
-  if (phase === 'Paused' && pauseDue(input, s) === undefined) return decision({ exitCode: 0 });
+  // Paused for a person: a superseded preview still within its delay is scaled down first, as
+  // Argo does while paused, so no later run has to come back for it.
+  if (phase === 'Paused' && pauseDue(input, s) === undefined)
+    return decision(othersUp && f.dueAt !== undefined ? undefined : { exitCode: 0 });
   return decision(undefined);
 }
 

@@ -151,11 +151,17 @@ test('a new revision during the pause: the new preview replaces the old one, whi
   const sim = new SimCluster(rollout());
   let r = await drive(sim, 'v1');
   r = await drive(sim, 'v2', r.status);
+  const before = sim.now;
   r = await drive(sim, 'v3', r.status);
+  assert.equal(r.done?.exitCode, 0);
   assert.equal(r.status.phase, 'Paused');
   assert.deepEqual(sim.services, { 'web-active': 'v1', 'web-preview': 'v3' });
-  assert.equal(sim.counts().v3, 3);
-  assert.equal(sim.counts().v1, 3);
+  assert.deepEqual(
+    sim.counts(),
+    { v1: 3, v2: 0, v3: 3 },
+    'the paused run stays until the superseded preview is scaled down',
+  );
+  assert.ok(sim.now - before >= 30_000, 'the superseded preview keeps its pods for scaleDownDelaySeconds');
   r = await drive(sim, 'v3', promoted(r.status));
   assert.equal(r.status.phase, 'Healthy');
   assert.deepEqual(sim.counts(), { v1: 0, v2: 0, v3: 3 });
