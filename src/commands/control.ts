@@ -1,5 +1,5 @@
 import type { Config } from '../config/inputs.ts';
-import { ConflictError, systemClock } from '../controller/ports.ts';
+import { ConflictError, systemClock, type ClusterPort } from '../controller/ports.ts';
 import { applyControlRequest } from '../engine/commands.ts';
 import type { ControlRequest } from '../engine/state.ts';
 import type { CommandContext, CommandResult } from './types.ts';
@@ -28,21 +28,8 @@ export async function control(
     return driveAndReport(config, ctx, cluster, namespace, name, identity, state.github);
   }
   if (other !== undefined) {
-    // A live driver acts on it at its next tick; recording is a compare-and-swap like any write.
-    for (;;) {
-      const current = (await cluster.readState(namespace, name)) ?? state;
-      const request: ControlRequest = {
-        command,
-        requestedBy: identity,
-        requestedAt: systemClock.now().toISOString(),
-      };
-      try {
-        await cluster.writeState(namespace, name, { ...current, requests: [...current.requests, request] });
-        break;
-      } catch (e) {
-        if (!(e instanceof ConflictError)) throw e;
-      }
-    }
+    // A live driver acts on it at its next tick.
+    await recordRequest(cluster, namespace, name, { command, requestedBy: identity });
     const message = `recorded ${command} for ${name}: the driving run (${other.holder}) acts on it`;
     ctx.log.info(message);
     return { exitCode: 0, outputs: { ...(await outputsFor(cluster, state.rollout, state)), message } };
@@ -58,4 +45,24 @@ export async function control(
   }
   await cluster.writeState(namespace, name, { ...state, rollout: outcome.rollout, status: outcome.status });
   return driveAndReport(config, ctx, cluster, namespace, name, identity, state.github);
+}
+
+/** Records a command for the driving run, compare-and-swap like any write; it acts at its next tick. */
+export async function recordRequest(
+  cluster: ClusterPort,
+  namespace: string,
+  name: string,
+  request: Omit<ControlRequest, 'requestedAt'>,
+): Promise<void> {
+  for (;;) {
+    const current = await cluster.readState(namespace, name);
+    if (current === undefined) return;
+    const requested: ControlRequest = { ...request, requestedAt: systemClock.now().toISOString() };
+    try {
+      await cluster.writeState(namespace, name, { ...current, requests: [...current.requests, requested] });
+      return;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
 }

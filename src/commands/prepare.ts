@@ -8,6 +8,7 @@ import { ConfigurationError, ManifestError, type Diagnostic } from '../util/erro
 import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
 import type { ManifestDoc } from '../manifests/parse.ts';
 import { toRollout, type Rollout } from '../manifests/rollout.ts';
+import { orderFromDocs } from '../manifests/rollout-order.ts';
 import { findRouterObject, routerObjectCheck, routerObjectRefs } from '../manifests/router-references.ts';
 import { asList, asObj, asStr, dig } from '../manifests/values.ts';
 import type { RouterObjectsToCheck } from './router-objects.ts';
@@ -66,6 +67,38 @@ export async function prepare(
   ctx: CommandContext,
   namespaceFor: (manifestNamespace: string | undefined) => string,
 ): Promise<PreparedRun> {
+  const { docs, missing } = await validated(config, ctx, namespaceFor);
+  return preparedFrom(config, selectRolloutDoc(docs, config.rollout), docs, missing);
+}
+
+/**
+ * As `prepare`, for every Rollout the run drives: the one the rollout input names, or all of them
+ * (in the manifests' order) when it names none. Also the order their annotations give.
+ */
+export async function prepareAll(
+  config: Config,
+  ctx: CommandContext,
+  namespaceFor: (manifestNamespace: string | undefined) => string,
+): Promise<{ runs: PreparedRun[]; order: Map<string, string[]> }> {
+  const { docs, missing } = await validated(config, ctx, namespaceFor);
+  const chosen = config.rollout === undefined ? rolloutDocs(docs) : [selectRolloutDoc(docs, config.rollout)];
+  if (chosen.length === 0) throw new ConfigurationError('manifests: no Rollout found');
+  return {
+    runs: chosen.map((doc) => preparedFrom(config, doc, docs, missing)),
+    order: orderFromDocs(chosen),
+  };
+}
+
+const rolloutDocs = (docs: ValidatedDocs): ManifestDoc[] =>
+  docs.filter((d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout');
+
+type ValidatedDocs = ReturnType<typeof validateManifests>['docs'];
+
+async function validated(
+  config: Config,
+  ctx: CommandContext,
+  namespaceFor: (manifestNamespace: string | undefined) => string,
+): Promise<{ docs: ValidatedDocs; missing: Diagnostic[] }> {
   if (config.manifests.length === 0)
     throw new ConfigurationError(`${config.command} needs the manifests input`);
   const files = await readManifestFiles(config.manifests, ctx.cwd);
@@ -81,7 +114,15 @@ export async function prepare(
     for (const d of diagnostics) ctx.log.error(d.message, d);
     throw new ManifestError(diagnostics);
   }
-  const rolloutDoc = selectRolloutDoc(docs, config.rollout);
+  return { docs, missing };
+}
+
+function preparedFrom(
+  config: Config,
+  rolloutDoc: ManifestDoc,
+  docs: ValidatedDocs,
+  missing: Diagnostic[],
+): PreparedRun {
   const model = toRollout(rolloutDoc);
   // Validated: a Rollout document is a Kubernetes object with a name.
   const rollout = structuredClone(rolloutDoc.object) as unknown as KubeObject;
@@ -104,7 +145,7 @@ export async function prepare(
   };
 }
 
-export function analysisTemplates(docs: ReturnType<typeof validateManifests>['docs']): StoredTemplate[] {
+export function analysisTemplates(docs: ValidatedDocs): StoredTemplate[] {
   return docs
     .filter(
       (d) =>
@@ -132,7 +173,7 @@ export function analysisTemplates(docs: ReturnType<typeof validateManifests>['do
     });
 }
 
-export function plainObjects(docs: ReturnType<typeof validateManifests>['docs']): KubeObject[] {
+export function plainObjects(docs: ValidatedDocs): KubeObject[] {
   return docs
     .filter((d) => d.object.apiVersion !== ARGO_API_VERSION)
     .map((d) => structuredClone(d.object) as unknown as KubeObject);

@@ -20,18 +20,15 @@ interface Connected {
   namespace: string;
 }
 
-/** The cluster each command connected to, so that `releaseHeldLease` can release its Lease. */
-const connected = new WeakMap<CommandContext, KubeCluster>();
+/** The clusters each command connected to, so that `releaseHeldLease` can release their Leases. */
+const connected = new WeakMap<CommandContext, KubeCluster[]>();
 
 /**
  * Releases the Lease if the command took it and still holds it: on every exit path, a handled
  * error included (best effort: a Lease that is not released lapses after LEASE_SECONDS).
  */
 export async function releaseHeldLease(ctx: CommandContext): Promise<void> {
-  await connected
-    .get(ctx)
-    ?.releaseHeld()
-    .catch(() => undefined);
+  await Promise.all((connected.get(ctx) ?? []).map((c) => c.releaseHeld().catch(() => undefined)));
 }
 
 export function connect(config: Config, ctx: CommandContext, manifestNamespace?: string): Connected {
@@ -43,7 +40,7 @@ export function connect(config: Config, ctx: CommandContext, manifestNamespace?:
   cluster.onRetry = (what, waitMs) => {
     ctx.log.info(`${what}; retrying in ${(waitMs / 1000).toFixed(1)}s (api-retry-budget)`);
   };
-  connected.set(ctx, cluster);
+  connected.set(ctx, [...(connected.get(ctx) ?? []), cluster]);
   return { cluster, namespace };
 }
 

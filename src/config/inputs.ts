@@ -12,6 +12,8 @@ export const Inputs = {
   maxRuntime: 'max-runtime',
   watchPauses: 'watch-pauses',
   onFailure: 'on-failure',
+  order: 'order',
+  whenOneFails: 'when-one-fails',
   comment: 'comment',
   checkRun: 'check-run',
   prNumber: 'pr-number',
@@ -45,6 +47,7 @@ export const Outputs = {
   analysis: 'analysis',
   commentUrl: 'comment-url',
   checkRunUrl: 'check-run-url',
+  results: 'results',
 } as const;
 
 export const Commands = [
@@ -74,6 +77,10 @@ export interface Config {
   /** Stay at a pause without a duration while background analysis measures (default true). */
   watchPauses: boolean;
   onFailure: 'abort' | 'revert-pr';
+  /** Several Rollouts: lines `c after a, b` (merged with their `rollout-pilot.dev/after`). */
+  order: string;
+  /** Several Rollouts: whether one failing aborts the others still in progress. */
+  whenOneFails: 'continue' | 'abort-others';
   comment: boolean;
   checkRun: boolean;
   prNumber: number | undefined;
@@ -184,6 +191,10 @@ export function parseInputs(get: (name: string) => string): Config {
   if (onFailure !== 'abort' && onFailure !== 'revert-pr') {
     throw new ConfigurationError(`input on-failure: "${onFailure}" is not abort or revert-pr`);
   }
+  const whenOneFails = opt(Inputs.whenOneFails) ?? 'continue';
+  if (whenOneFails !== 'continue' && whenOneFails !== 'abort-others') {
+    throw new ConfigurationError(`input when-one-fails: "${whenOneFails}" is not continue or abort-others`);
+  }
   const prText = opt(Inputs.prNumber);
   let prNumber: number | undefined;
   if (prText !== undefined) {
@@ -212,6 +223,8 @@ export function parseInputs(get: (name: string) => string): Config {
     maxRuntimeMs,
     watchPauses: parseBool(opt(Inputs.watchPauses) ?? 'true', Inputs.watchPauses),
     onFailure,
+    order: get(Inputs.order),
+    whenOneFails,
     comment: parseBool(opt(Inputs.comment) ?? 'true', Inputs.comment),
     checkRun: parseBool(opt(Inputs.checkRun) ?? 'true', Inputs.checkRun),
     prNumber,

@@ -7,6 +7,7 @@ import { limitDiagnostics } from './limits.ts';
 import { policyDiagnostics, type SafetyOptions } from './policy.ts';
 import { referenceRules } from './references.ts';
 import { routerReferenceRules } from './router-references.ts';
+import { rolloutOrderRules } from './rollout-order.ts';
 import { rolloutRules } from './rollout-rules.ts';
 import { checkSchema, closestMatch, type Schema } from './schema.ts';
 import { asObj, asStr } from './values.ts';
@@ -178,6 +179,7 @@ export function validateManifests(
   }
   diagnostics.push(...checkDuplicates(wellFormed));
   diagnostics.push(...referenceRules(wellFormed));
+  diagnostics.push(...rolloutOrderRules(wellFormed));
   diagnostics.push(...routerReferenceRules(wellFormed));
   diagnostics.push(...limitDiagnostics(wellFormed));
   if (options.policy !== undefined) {
