@@ -16,7 +16,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-XFQIDYYZ.js";
+} from "./chunks/chunk-IKTANOQK.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

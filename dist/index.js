@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-XFQIDYYZ.js";
+} from "./chunks/chunk-IKTANOQK.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
