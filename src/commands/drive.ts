@@ -116,7 +116,8 @@ export async function failedRun(
   const error = errorMessage(e);
   if (last === undefined) return { exitCode: 1, outputs: { message: error } };
   const s = last.status;
-  const steps = stepCount(toEngineRollout(last.rollout));
+  const engine = toEngineRollout(last.rollout);
+  const steps = stepCount(engine);
   const where = `${last.rollout.metadata.name} was ${s.phase} at step ${Math.min((s.currentStepIndex ?? 0) + 1, steps)}/${steps}, weight ${s.canaryWeight}`;
   const outputs: CommandResult['outputs'] = {
     phase: s.phase,
@@ -125,6 +126,8 @@ export async function failedRun(
     'step-index': String(s.currentStepIndex ?? 0),
     'step-count': String(steps),
     'canary-weight': String(s.canaryWeight),
+    // The cluster may be away: the revisions' numbers are not read again, only the strategy is told.
+    strategy: engine.strategy,
     analysis: JSON.stringify(analysisOutput(last.analysis)),
   };
   ctx.log.error(outputs.message ?? error);

@@ -2,7 +2,8 @@ import type { AnalysisRecord } from '../controller/analysis.ts';
 import type { DriveResult } from '../controller/driver.ts';
 import { toEngineRollout } from '../controller/engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from '../controller/ports.ts';
-import { stepCount } from '../engine/spec.ts';
+import { stepCount, type EngineRollout } from '../engine/spec.ts';
+import type { RolloutStatus } from '../engine/state.ts';
 import type { CommandContext, CommandResult, OutputName } from './types.ts';
 import { analysisOutput } from './analysis.ts';
 
@@ -26,7 +27,29 @@ export async function outputsFor(
     'canary-weight': String(s.canaryWeight),
     'stable-revision': revisionOf(s.stableRS),
     'canary-revision': revisionOf(s.currentPodHash),
+    ...strategyOutputs(engine, s, revisionOf),
     analysis: JSON.stringify(analysisOutput(state.analysis ?? [])),
+  };
+}
+
+/**
+ * `strategy`, and for blue-green the revisions behind its Services: `active-revision` is what the
+ * active Service selects; `preview-revision` what the preview Service selects (without a preview
+ * Service, the new revision until it is promoted).
+ */
+export function strategyOutputs(
+  engine: EngineRollout,
+  s: RolloutStatus,
+  revisionOf: (hash: string | undefined) => string,
+): Partial<Record<OutputName, string>> {
+  if (engine.strategy !== 'blueGreen') return { strategy: engine.strategy };
+  const bg = s.blueGreen;
+  const updating = s.currentPodHash !== s.stableRS ? s.currentPodHash : undefined;
+  const preview = engine.blueGreen.previewService === undefined ? updating : bg?.previewSelector;
+  return {
+    strategy: 'blueGreen',
+    'active-revision': revisionOf(bg?.activeSelector),
+    'preview-revision': revisionOf(preview),
   };
 }
 

@@ -1,7 +1,8 @@
 import { deployedSha, GitHubReporter, pullRequestFromEvent } from '../adapters/github/reporter.ts';
 import type { Config } from '../config/inputs.ts';
 import { containerImages, podTemplateOf, withImages } from '../controller/engine-rollout.ts';
-import type { StoredState } from '../controller/ports.ts';
+import type { ClusterPort, StoredState } from '../controller/ports.ts';
+import type { BlueGreenNow } from '../report/plan-bluegreen-md.ts';
 import { engineRollout, stepCount } from '../engine/spec.ts';
 import { planRollout } from '../engine/plan.ts';
 import { renderPlan } from '../report/plan.ts';
@@ -23,11 +24,13 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
   let rollout = prepared.rollout;
   let namespace = config.namespace ?? rollout.metadata.namespace ?? 'default';
   let stored: StoredState | undefined;
+  let now: BlueGreenNow | undefined;
   let offline = '';
   try {
     const connected = connect(config, ctx, rollout.metadata.namespace);
     namespace = connected.namespace;
     stored = await connected.cluster.readState(namespace, rollout.metadata.name);
+    if (stored !== undefined) now = await servicesNow(connected.cluster, stored);
     rollout = withImages(
       await connected.cluster.resolveWorkloadRef({
         ...rollout,
@@ -47,9 +50,10 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
   const changes = [...containerImages(podTemplateOf(rollout))]
     .filter(([c, image]) => before.get(c) !== image)
     .map(([container, to]) => ({ container, from: before.get(container), to }));
-  const summary = renderPlan(rollout.metadata.name, namespace, result, changes) + offline;
+  const summary = renderPlan(rollout.metadata.name, namespace, result, changes, now) + offline;
   const outputs: CommandResult['outputs'] = {
     message: result.summary,
+    strategy: engine.strategy,
     'step-count': String(stepCount(engine)),
   };
   // On a pull request, the plan goes on the pull request: what will happen, before anyone merges.
@@ -81,4 +85,17 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
     outputs,
     summary,
   };
+}
+
+/** Where a blue-green rollout's Services point now, with the revision of each hash. */
+async function servicesNow(cluster: ClusterPort, stored: StoredState): Promise<BlueGreenNow | undefined> {
+  const bg = stored.status.blueGreen;
+  if (bg === undefined) return undefined;
+  const revisions = await cluster.revisions(stored.rollout);
+  const at = (hash: string | undefined): BlueGreenNow['active'] => {
+    if (hash === undefined) return undefined;
+    const revision = [...revisions].find(([, r]) => r.hash === hash)?.[0];
+    return { hash, revision };
+  };
+  return { active: at(bg.activeSelector), preview: at(bg.previewSelector) };
 }

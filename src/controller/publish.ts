@@ -8,6 +8,7 @@ import { stepCount } from '../engine/spec.ts';
 import { containerImages, podTemplateOf, toEngineRollout } from './engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
 import { pauseWatchLine } from './tick.ts';
+import { buildBlueGreenReport } from './bluegreen-report.ts';
 
 /** The report model from the rollout's state: what the comment, the check run and the summary show. */
 export async function buildReport(
@@ -71,6 +72,9 @@ export async function buildReport(
     controlWorkflow,
     updatedAt: now.toISOString(),
     ...(state.github?.revertPr === undefined ? {} : { revertPr: state.github.revertPr }),
+    ...(engine.strategy === 'blueGreen'
+      ? { blueGreen: await buildBlueGreenReport(cluster, rollout, engine, s) }
+      : {}),
   };
 }
 
@@ -87,6 +91,8 @@ function pauseWatchNote(state: StoredState, watch: PauseWatch): string | undefin
   if (s.phase !== 'Paused' || s.abort) return undefined;
   const engine = toEngineRollout(state.rollout);
   const step = engine.strategy === 'canary' ? engine.canary.steps[s.currentStepIndex ?? 0] : undefined;
+  if (engine.strategy === 'blueGreen' && !engine.paused && engine.blueGreen.autoPromotionSeconds > 0)
+    if (s.pauseConditions.some((c) => c.reason === 'BlueGreenPause')) return undefined;
   const timed =
     !engine.paused &&
     step !== undefined &&

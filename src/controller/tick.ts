@@ -162,7 +162,10 @@ export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOu
   }
 }
 
-/** Calls `onProgress` (the PR report) when the step, the phase or the measurements changed. */
+/**
+ * Calls `onProgress` (the PR report) when the step, the phase, a Service's selector, the stable
+ * revision or the measurements changed.
+ */
 export async function publishProgress(
   onProgress: ((state: StoredState) => Promise<void>) | undefined,
   memory: TickMemory,
@@ -173,9 +176,17 @@ export async function publishProgress(
     decision.status.phase,
     decision.status.currentStepIndex,
     decision.status.abort,
+    // A blue-green switch moves a Service without a step: people see it at once.
+    decision.status.blueGreen?.activeSelector,
+    decision.status.blueGreen?.previewSelector,
+    decision.status.stableRS,
     records.map((r) => r.state.metrics.map((m) => m.measurements.length)),
   ]);
-  if (onProgress !== undefined && progressMark !== memory.lastProgress && !decision.done) {
+  // A scale-down deadline just set: the report shows the countdown to the old pods going.
+  const deadlineSet = decision.actions.some(
+    (a) => a.kind === 'setScaleDownDeadline' && a.deadline !== undefined,
+  );
+  if (onProgress !== undefined && (progressMark !== memory.lastProgress || deadlineSet) && !decision.done) {
     memory.lastProgress = progressMark;
     await onProgress({ ...working, status: decision.status, analysis: records, github });
   }

@@ -16,6 +16,31 @@ function withPaused<R extends RolloutObject>(rollout: R, paused: boolean): R {
   return { ...rollout, spec: { ...(rollout.spec ?? {}), paused } };
 }
 
+/** Whether the stored Rollout is blue-green: the commands' words then speak of its Services. */
+function isBlueGreen(rollout: RolloutObject): boolean {
+  const strategy = rollout.spec?.strategy;
+  return typeof strategy === 'object' && strategy !== null && 'blueGreen' in strategy;
+}
+
+/** What each command did, in the strategy's terms. */
+const WORDS = {
+  canary: {
+    promote: 'promoted: leaving the pause',
+    promoteFull: 'full promotion: skipping the remaining steps',
+    abort: 'aborted: traffic and replicas go back to stable',
+    retry: 'retrying the update from the first step',
+  },
+  blueGreen: {
+    promote:
+      'promoted: leaving the pause; the active Service switches to the preview once its pre-promotion analysis (if any) passed',
+    promoteFull:
+      'full promotion: the active Service switches to the new revision as soon as it runs at full size, skipping the pause and the pre- and post-promotion analysis',
+    abort:
+      'aborted: the active Service stays on (or goes back to) the stable revision; the preview is scaled away after abortScaleDownDelaySeconds',
+    retry: 'retrying the update: the preview comes up again, with fresh analysis runs',
+  },
+} as const;
+
 function refuseWhileAborted<R extends RolloutObject>(rollout: R, status: RolloutStatus): CommandOutcome<R> {
   return {
     rollout,
@@ -37,6 +62,7 @@ export function applyControlRequest<R extends RolloutObject>(
 ): CommandOutcome<R> {
   const s = structuredClone(status);
   const paused = rollout.spec?.paused === true;
+  const words = isBlueGreen(rollout) ? WORDS.blueGreen : WORDS.canary;
   switch (request.command) {
     case 'promote': {
       if (s.abort) {
@@ -52,7 +78,7 @@ export function applyControlRequest<R extends RolloutObject>(
         rollout: withPaused(rollout, false),
         status: s,
         applied: true,
-        message: 'promoted: leaving the pause',
+        message: words.promote,
       };
     }
     case 'promote-full':
@@ -64,7 +90,7 @@ export function applyControlRequest<R extends RolloutObject>(
         rollout: withPaused(rollout, false),
         status: s,
         applied: true,
-        message: 'full promotion: skipping the remaining steps',
+        message: words.promoteFull,
       };
     case 'abort':
       if (s.stableRS !== undefined && s.stableRS === s.currentPodHash) {
@@ -76,7 +102,7 @@ export function applyControlRequest<R extends RolloutObject>(
         rollout,
         status: s,
         applied: true,
-        message: 'aborted: traffic and replicas go back to stable',
+        message: words.abort,
       };
     case 'retry':
       if (!s.abort && s.firstDeploy?.verdict === 'Failed' && s.firstDeploy.podHash === s.currentPodHash) {
@@ -95,7 +121,7 @@ export function applyControlRequest<R extends RolloutObject>(
       s.progressDeadlineExceeded = false;
       s.currentStepIndex = 0;
       s.progressAt = now.toISOString();
-      return { rollout, status: s, applied: true, message: 'retrying the update from the first step' };
+      return { rollout, status: s, applied: true, message: words.retry };
     case 'pause':
       return {
         rollout: withPaused(rollout, true),

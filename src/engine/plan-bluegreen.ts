@@ -13,7 +13,12 @@ export function planBlueGreen(
 ): Plan {
   const { replicas } = rollout;
   const bg = rollout.blueGreen;
-  const base = { maxSurge: replicas, maxUnavailable: 0, router: undefined };
+  const base = {
+    maxSurge: replicas,
+    maxUnavailable: 0,
+    router: undefined,
+    blueGreen: { activeService: bg.activeService, previewService: bg.previewService },
+  };
   const row = (action: string, preview: number, active: number, weight = 0): PlanRow => ({
     step: undefined,
     action,

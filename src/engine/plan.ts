@@ -23,6 +23,8 @@ export interface Plan {
   maxUnavailable: number;
   /** With a traffic router: which one, the objects it changes, and the weight of all traffic. */
   router?: RouterPlan | undefined;
+  /** Blue-green: the Services; each row's `canary` is the preview's pods, `stable` the active's, and weight 100 means the active Service is on the new revision. */
+  blueGreen?: { activeService: string; previewService?: string | undefined } | undefined;
 }
 
 /**

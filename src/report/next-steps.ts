@@ -1,4 +1,5 @@
 /** "What to do next": the control commands that fit the rollout's situation. Pure. */
+import { blueGreenNextSteps } from './bluegreen-next-steps.ts';
 import { code, fence } from './markdown.ts';
 import type { RolloutReport } from './report-model.ts';
 import { actionOf, currentStep, type PauseWhy, type Situation } from './situation.ts';
@@ -32,7 +33,7 @@ export function command(r: RolloutReport, cmd: string, purpose: string): string[
   ];
 }
 
-function revertLine(r: RolloutReport): string[] {
+export function revertLine(r: RolloutReport): string[] {
   if (r.revertPr === undefined) return [];
   return [
     `- A revert pull request is open: [#${r.revertPr.number}](${r.revertPr.url}). Merge it so that main matches what runs.`,
@@ -40,6 +41,7 @@ function revertLine(r: RolloutReport): string[] {
 }
 
 export function nextSteps(r: RolloutReport, s: Situation): string[] {
+  if (r.blueGreen !== undefined) return ['### What to do next', '', ...blueGreenNextSteps(r, r.blueGreen, s)];
   const step = currentStep(r);
   const following = step === undefined ? undefined : step + 1;
   const followingAction = following === undefined ? undefined : actionOf(r, following);

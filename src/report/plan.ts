@@ -1,4 +1,5 @@
 import type { Plan } from '../engine/plan.ts';
+import { blueGreenPlan, imageRows, type BlueGreenNow } from './plan-bluegreen-md.ts';
 
 export interface ImageChange {
   container: string;
@@ -12,13 +13,11 @@ export function renderPlan(
   namespace: string,
   plan: Plan,
   images: readonly ImageChange[],
+  now?: BlueGreenNow,
 ): string {
   const lines = [`### Plan for Rollout \`${name}\` in \`${namespace}\``, '', plan.summary, ''];
-  if (images.length > 0) {
-    lines.push('| container | from | to |', '|---|---|---|');
-    for (const c of images) lines.push(`| ${c.container} | ${c.from ?? '(none)'} | ${c.to} |`);
-    lines.push('');
-  }
+  if (plan.blueGreen !== undefined) return [...lines, ...blueGreenPlan(plan, images, now)].join('\n');
+  lines.push(...imageRows(images));
   const router = plan.router;
   if (router !== undefined) {
     lines.push(`Traffic router: ${router.routers.join(' + ')}; it changes:`, '');

@@ -4,6 +4,7 @@
  * the cluster's state (times as data) and posts what these return.
  */
 import { renderAnalysisSection } from './analysis-md.ts';
+import { blueGreenSection } from './bluegreen-md.ts';
 import { clip, hardCap } from './markdown.ts';
 import { nextSteps } from './next-steps.ts';
 import type { CheckRunReport, RolloutReport } from './report-model.ts';
@@ -42,7 +43,7 @@ function head(r: RolloutReport, s: Situation): string[] {
     ...imageTable(r),
     ...(r.images.length > 0 ? [''] : []),
     ...routerSection(r),
-    ...stepTable(r, s),
+    ...(r.blueGreen === undefined ? stepTable(r, s) : blueGreenSection(r, r.blueGreen)),
   ];
 }
 

@@ -57,6 +57,44 @@ export interface RolloutReport {
   /** RFC 3339: when this report was made. */
   updatedAt: string;
   revertPr?: { number: number; url: string } | undefined;
+  /** Set for a blue-green rollout: its Services, revisions and promotion analysis (no steps). */
+  blueGreen?: BlueGreenReport | undefined;
+}
+
+/** One ReplicaSet of a blue-green rollout, as the report shows it. */
+export interface BlueGreenRevision {
+  revision: number;
+  /** Its pod-template hash, the value a Service's selector holds. */
+  hash: string;
+  images: string[];
+  /** Ready pods of `desired` (the ReplicaSet's spec.replicas). */
+  ready: number;
+  desired: number;
+  /** RFC 3339: when its pods are scaled down (Argo's `scale-down-deadline`), if a deadline is set. */
+  scaleDownAt?: string | undefined;
+}
+
+/** Where a blue-green rollout's Services point and what each revision runs. */
+export interface BlueGreenReport {
+  activeService: string;
+  previewService?: string | undefined;
+  /** The pod-template hash each Service selects, as of the last reconcile. */
+  activeSelector?: string | undefined;
+  previewSelector?: string | undefined;
+  /** The stable revision's hash and the new revision's (the pod template being rolled out). */
+  stableHash?: string | undefined;
+  newHash?: string | undefined;
+  /** Revisions that run pods, or that a Service or the status points at; newest first. */
+  revisions: BlueGreenRevision[];
+  /** Set when the pause before the switch ends by itself after this many seconds. */
+  autoPromotionSeconds?: number | undefined;
+  /** False when the switch needs no promote (autoPromotionEnabled without autoPromotionSeconds). */
+  waitsForPromote: boolean;
+  /** The templates of the pre- and post-promotion analysis; undefined when not configured. */
+  prePromotionTemplates?: string[] | undefined;
+  postPromotionTemplates?: string[] | undefined;
+  scaleDownDelaySeconds: number;
+  abortScaleDownDelaySeconds: number;
 }
 
 export interface RouterReport {

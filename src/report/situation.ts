@@ -1,5 +1,6 @@
 /** Where the rollout stands, read from a RolloutReport: its situation and the report's verdict. Pure. */
 import { FIRST_DEPLOY_RUNNING } from '../engine/first-deploy.ts';
+import { blueGreenVerdict } from './bluegreen-md.ts';
 import type { RolloutReport } from './report-model.ts';
 import { clip, code, text } from './markdown.ts';
 
@@ -47,11 +48,15 @@ export function situation(r: RolloutReport): Situation {
     case 'Paused': {
       const step = currentStep(r);
       const action = step === undefined ? undefined : actionOf(r, step);
+      const timed =
+        r.blueGreen === undefined
+          ? action !== undefined && /^pause \d+s$/.test(action)
+          : r.blueGreen.autoPromotionSeconds !== undefined;
       const why: PauseWhy = /Inconclusive/i.test(r.message)
         ? 'inconclusive'
         : /manually paused/i.test(r.message)
           ? 'manual'
-          : action !== undefined && /^pause \d+s$/.test(action)
+          : timed
             ? 'timed'
             : 'promote';
       return { kind: 'paused', why };
@@ -88,6 +93,8 @@ interface Verdict {
 }
 
 export function verdict(r: RolloutReport, s: Situation): Verdict {
+  const bg = r.blueGreen === undefined ? undefined : blueGreenVerdict(r, r.blueGreen, s);
+  if (bg !== undefined) return bg;
   const imgs = changedImages(r);
   const imgsMd = imgs.map((i) => code(i)).join(', ');
   const imgsPlain = imgs.join(', ');

@@ -1,5 +1,6 @@
 /** The facts line, the image and step tables, and the footer of the report. Pure. */
 import type { AnalysisRecord } from '../analysis/templates.ts';
+import { blueGreenFacts } from './bluegreen-md.ts';
 import { between, cellText, clip, code, text, utc } from './markdown.ts';
 import type { RolloutReport } from './report-model.ts';
 import { actionOf, currentStep, position, stoppedStep, type Situation } from './situation.ts';
@@ -9,21 +10,23 @@ export function factsLine(r: RolloutReport, s: Situation): string {
   const facts = [
     `Rollout ${code(r.rollout)} in namespace ${code(r.namespace)}`,
     `phase **${r.phase}**${(s.kind === 'progressing' || s.kind === 'paused') && r.message ? ` (${text(clip(r.message, 300))})` : ''}`,
-    ...(r.stepCount === 0
-      ? ['no canary steps']
-      : s.kind === 'aborted' || s.kind === 'degraded'
-        ? (() => {
-            const at = stoppedStep(r, s);
-            return at === undefined ? [] : [`stopped at ${position(r, at)}`];
-          })()
-        : step === undefined
-          ? [
-              r.steps.length === 0
-                ? `steps skipped (went to full scale at once)`
-                : `all ${r.stepCount} steps done`,
-            ]
-          : [position(r, step)]),
-    ...weightFacts(r),
+    ...(r.blueGreen !== undefined
+      ? blueGreenFacts(r.blueGreen)
+      : r.stepCount === 0
+        ? ['no canary steps']
+        : s.kind === 'aborted' || s.kind === 'degraded'
+          ? (() => {
+              const at = stoppedStep(r, s);
+              return at === undefined ? [] : [`stopped at ${position(r, at)}`];
+            })()
+          : step === undefined
+            ? [
+                r.steps.length === 0
+                  ? `steps skipped (went to full scale at once)`
+                  : `all ${r.stepCount} steps done`,
+              ]
+            : [position(r, step)]),
+    ...(r.blueGreen === undefined ? weightFacts(r) : []),
   ];
   return facts.join(' · ');
 }
@@ -117,8 +120,18 @@ export function stepTable(r: RolloutReport, s: Situation): string[] {
 
 export function runLabel(r: RolloutReport): (a: AnalysisRecord) => string {
   return (a) => {
-    const attempt = /-(\d+)-(?:background|step\d+|first-deploy)$/.exec(a.id)?.[1];
+    const attempt = /-(\d+)-(?:background|step\d+|first-deploy|pre-promotion|post-promotion)$/.exec(
+      a.id,
+    )?.[1];
     const retry = attempt !== undefined && attempt !== '0' ? `, retry ${attempt}` : '';
+    if (a.kind === 'PrePromotion' || a.kind === 'PostPromotion') {
+      const names =
+        (a.kind === 'PrePromotion'
+          ? r.blueGreen?.prePromotionTemplates
+          : r.blueGreen?.postPromotionTemplates) ?? [];
+      const which = a.kind === 'PrePromotion' ? 'Pre-promotion' : 'Post-promotion';
+      return `${which} analysis${names.length > 0 ? ` (${names.join(', ')})` : ''}${retry}`;
+    }
     if (a.kind === 'FirstDeploy') {
       const names = analysisTemplates(r);
       return `First-deploy analysis${names.length > 0 ? ` (${names.join(', ')})` : ''}${retry}`;

@@ -1,4 +1,5 @@
 import { currentSetWeight } from '../engine/replicas.ts';
+import { blueGreenRoles, blueGreenStrategyLines, scaleDownDelayInfo } from './bluegreen-tree.ts';
 import { canaryOf, describeStep, stepsOf, type EngineRollout } from '../engine/spec.ts';
 import type { RolloutStatus } from '../engine/state.ts';
 
@@ -20,6 +21,8 @@ export interface TreeReplicaSet {
   images: string[];
   createdAt: string;
   pods: TreePod[];
+  /** Argo's `scale-down-deadline` annotation (RFC 3339), if set. */
+  scaleDownDeadline?: string | undefined;
 }
 
 export interface TreeInput {
@@ -50,10 +53,9 @@ export function age(from: string, now: Date): string {
  */
 export function renderTree(input: TreeInput): string {
   const { rollout, status, now } = input;
-  const steps = stepsOf(rollout);
-  const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs: TreeReplicaSet): string => {
+    if (rollout.strategy === 'blueGreen') return blueGreenRoles(status, rs).join(',');
     const roles: string[] = [];
     if (rs.hash === status.stableRS) roles.push('stable');
     if (rs.hash === status.currentPodHash && rs.hash !== status.stableRS) roles.push('canary');
@@ -67,15 +69,13 @@ export function renderTree(input: TreeInput): string {
   const updated = sets.find((rs) => rs.hash === status.currentPodHash)?.pods.length ?? 0;
   const ready = sets.reduce((n, rs) => n + rs.pods.filter((p) => p.ready).length, 0);
   const pad = (k: string): string => `${k}:`.padEnd(17);
-  const sub = (k: string): string => `  ${`${k}:`.padEnd(15)}`;
+  const sub = (k: string): string => `  ${`${k}:`.padEnd(15)}`.padEnd(`  ${k}: `.length);
   const lines = [
     `${pad('Name')}${rollout.name}`,
     `${pad('Namespace')}${rollout.namespace}`,
     `${pad('Status')}${ICON[status.phase] ?? '?'} ${status.phase}`,
     ...(status.message ? [`${pad('Message')}${status.message}`] : []),
-    `${pad('Strategy')}Canary`,
-    `${sub('Step')}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ''}`,
-    ...weightLines(rollout, status, sets, sub),
+    ...strategyLines(rollout, status, sets, pad, sub),
     `${pad('Images')}${images[0] ?? ''}`,
     ...images.slice(1).map((i) => `${' '.repeat(17)}${i}`),
     'Replicas:',
@@ -99,7 +99,8 @@ export function renderTree(input: TreeInput): string {
         : rs.availableReplicas >= rs.specReplicas
           ? '✔ Healthy'
           : '◌ Progressing';
-    rows.push([`${stem}└──⧉ ${rs.name}`, 'ReplicaSet', rsState, age(rs.createdAt, now), role(rs)]);
+    const info = [role(rs), scaleDownDelayInfo(rs, now) ?? ''].filter((x) => x !== '').join(',');
+    rows.push([`${stem}└──⧉ ${rs.name}`, 'ReplicaSet', rsState, age(rs.createdAt, now), info]);
     rs.pods.forEach((p, j) => {
       const last = j === rs.pods.length - 1;
       const podState = p.ready ? '✔ Running' : p.reason !== undefined ? `✖ ${p.reason}` : `◌ ${p.phase}`;
@@ -122,6 +123,25 @@ export function renderTree(input: TreeInput): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The Strategy block: the canary's step and weights, or blue-green's Services. */
+function strategyLines(
+  rollout: EngineRollout,
+  status: RolloutStatus,
+  sets: readonly TreeReplicaSet[],
+  pad: (k: string) => string,
+  sub: (k: string) => string,
+): string[] {
+  if (rollout.strategy === 'blueGreen')
+    return [`${pad('Strategy')}BlueGreen`, ...blueGreenStrategyLines(rollout, status, sets, sub)];
+  const steps = stepsOf(rollout);
+  const index = status.currentStepIndex ?? 0;
+  return [
+    `${pad('Strategy')}Canary`,
+    `${sub('Step')}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ''}`,
+    ...weightLines(rollout, status, sets, sub),
+  ];
 }
 
 /**

@@ -163,6 +163,7 @@ export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeRe
       availableReplicas: rs.status?.availableReplicas ?? 0,
       images: (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
       createdAt: createdAtOf(rs),
+      scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
       pods: pods.items
         .filter(
           (pod) =>
