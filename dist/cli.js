@@ -16,10 +16,45 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-IKTANOQK.js";
+} from "./chunks/chunk-MQCI72UL.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
+
+// src/report/bluegreen-tree.ts
+function blueGreenRoles(status, rs) {
+  const roles = [];
+  const updating = status.currentPodHash !== void 0 && status.currentPodHash !== status.stableRS;
+  if (rs.hash === status.stableRS) roles.push("stable");
+  if (rs.hash === status.blueGreen?.activeSelector) roles.push("active");
+  if (updating && rs.hash === status.currentPodHash && rs.hash !== status.blueGreen?.activeSelector)
+    roles.push(status.abort ? "aborted" : "preview");
+  return roles;
+}
+function scaleDownDelayInfo(rs, now) {
+  if (rs.scaleDownDeadline === void 0 || rs.specReplicas === 0) return void 0;
+  const left = Math.ceil((Date.parse(rs.scaleDownDeadline) - now.getTime()) / 1e3);
+  if (Number.isNaN(left)) return void 0;
+  if (left <= 0) return "delay:passed";
+  return `delay:${left >= 60 ? `${Math.floor(left / 60)}m${left % 60}s` : `${left}s`}`;
+}
+function blueGreenStrategyLines(rollout, status, sets, sub) {
+  const bg = rollout.blueGreen;
+  const target = (hash) => {
+    if (hash === void 0) return "(none)";
+    const rs = sets.find((x) => x.hash === hash);
+    return rs === void 0 ? hash : `revision ${rs.revision} (${hash})`;
+  };
+  const analysis = [
+    ...bg.prePromotionAnalysis === void 0 ? [] : ["pre-promotion"],
+    ...bg.postPromotionAnalysis === void 0 ? [] : ["post-promotion"]
+  ];
+  return [
+    `${sub("ActiveService")}${bg.activeService} \u2192 ${target(status.blueGreen?.activeSelector)}`,
+    ...bg.previewService === void 0 ? [] : [`${sub("PreviewService")}${bg.previewService} \u2192 ${target(status.blueGreen?.previewSelector)}`],
+    ...analysis.length > 0 ? [`${sub("Analysis")}${analysis.join(", ")}`] : []
+  ];
+}
 
 // src/report/tree.ts
 var ICON = { Healthy: "\u2714", Progressing: "\u25CC", Paused: "\u0965", Degraded: "\u2716" };
@@ -35,10 +70,9 @@ function age(from, now) {
 }
 function renderTree(input) {
   const { rollout, status, now } = input;
-  const steps = stepsOf(rollout);
-  const index = status.currentStepIndex ?? 0;
   const sets = [...input.replicaSets].sort((a, b) => b.revision - a.revision);
   const role = (rs) => {
+    if (rollout.strategy === "blueGreen") return blueGreenRoles(status, rs).join(",");
     const roles = [];
     if (rs.hash === status.stableRS) roles.push("stable");
     if (rs.hash === status.currentPodHash && rs.hash !== status.stableRS) roles.push("canary");
@@ -50,15 +84,13 @@ function renderTree(input) {
   const updated = sets.find((rs) => rs.hash === status.currentPodHash)?.pods.length ?? 0;
   const ready = sets.reduce((n, rs) => n + rs.pods.filter((p) => p.ready).length, 0);
   const pad = (k) => `${k}:`.padEnd(17);
-  const sub = (k) => `  ${`${k}:`.padEnd(15)}`;
+  const sub = (k) => `  ${`${k}:`.padEnd(15)}`.padEnd(`  ${k}: `.length);
   const lines = [
     `${pad("Name")}${rollout.name}`,
     `${pad("Namespace")}${rollout.namespace}`,
     `${pad("Status")}${ICON[status.phase] ?? "?"} ${status.phase}`,
     ...status.message ? [`${pad("Message")}${status.message}`] : [],
-    `${pad("Strategy")}Canary`,
-    `${sub("Step")}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ""}`,
-    ...weightLines(rollout, status, sets, sub),
+    ...strategyLines(rollout, status, sets, pad, sub),
     `${pad("Images")}${images[0] ?? ""}`,
     ...images.slice(1).map((i) => `${" ".repeat(17)}${i}`),
     "Replicas:",
@@ -77,7 +109,8 @@ function renderTree(input) {
     const stem = lastRevision ? "   " : "\u2502  ";
     rows.push([`${branch}# revision:${rs.revision}`, "", "", "", ""]);
     const rsState = rs.specReplicas === 0 ? "\u2022 ScaledDown" : rs.availableReplicas >= rs.specReplicas ? "\u2714 Healthy" : "\u25CC Progressing";
-    rows.push([`${stem}\u2514\u2500\u2500\u29C9 ${rs.name}`, "ReplicaSet", rsState, age(rs.createdAt, now), role(rs)]);
+    const info = [role(rs), scaleDownDelayInfo(rs, now) ?? ""].filter((x) => x !== "").join(",");
+    rows.push([`${stem}\u2514\u2500\u2500\u29C9 ${rs.name}`, "ReplicaSet", rsState, age(rs.createdAt, now), info]);
     rs.pods.forEach((p, j) => {
       const last = j === rs.pods.length - 1;
       const podState = p.ready ? "\u2714 Running" : p.reason !== void 0 ? `\u2716 ${p.reason}` : `\u25CC ${p.phase}`;
@@ -97,6 +130,17 @@ function renderTree(input) {
     );
   }
   return lines.join("\n");
+}
+function strategyLines(rollout, status, sets, pad, sub) {
+  if (rollout.strategy === "blueGreen")
+    return [`${pad("Strategy")}BlueGreen`, ...blueGreenStrategyLines(rollout, status, sets, sub)];
+  const steps = stepsOf(rollout);
+  const index = status.currentStepIndex ?? 0;
+  return [
+    `${pad("Strategy")}Canary`,
+    `${sub("Step")}${Math.min(index, steps.length)}/${steps.length}${index < steps.length ? ` (${describeStep(steps[index])})` : ""}`,
+    ...weightLines(rollout, status, sets, sub)
+  ];
 }
 function weightLines(rollout, status, sets, sub) {
   const canary = canaryOf(rollout);
