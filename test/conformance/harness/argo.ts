@@ -11,7 +11,15 @@ export interface ArgoRolloutObject {
   metadata?: { generation?: number; name?: string };
   spec?: {
     paused?: boolean;
-    strategy?: { canary?: { stableService?: string; canaryService?: string; steps?: unknown[] } };
+    strategy?: {
+      canary?: { stableService?: string; canaryService?: string; steps?: unknown[] };
+      blueGreen?: {
+        activeService?: string;
+        previewService?: string;
+        autoPromotionEnabled?: boolean;
+        autoPromotionSeconds?: number;
+      };
+    };
   };
   status?: {
     phase?: string;
@@ -24,6 +32,7 @@ export interface ArgoRolloutObject {
     currentPodHash?: string;
     stableRS?: string;
     canary?: { weights?: { canary?: { weight?: number } } };
+    blueGreen?: { activeSelector?: string; previewSelector?: string; scaleUpPreviewCheckPoint?: boolean };
   };
 }
 
@@ -54,6 +63,16 @@ export class ArgoSide {
       if (doc.kind === 'Deployment') {
         await this.k.apps.createNamespacedDeployment({ namespace: this.namespace, body });
       }
+    }
+    for (const doc of docs as { kind: string; metadata: object }[]) {
+      if (doc.kind !== 'AnalysisTemplate') continue;
+      const body = { ...doc, metadata: { ...doc.metadata, namespace: this.namespace } };
+      await this.k.custom.createNamespacedCustomObject({
+        ...ROLLOUTS,
+        plural: 'analysistemplates',
+        namespace: this.namespace,
+        body,
+      });
     }
     const routed = ['Ingress', 'VirtualService', 'DestinationRule'];
     await createObjects(
@@ -120,12 +139,15 @@ export class ArgoSide {
     );
   }
 
-  /** `kubectl argo rollouts promote`: clear the pause conditions (or skip the step), unpause. */
+  /**
+   * `kubectl argo rollouts promote`: clear the pause conditions, or else skip the canary step (a
+   * blue-green Rollout without a pause condition gets no status patch), and unpause.
+   */
   async promote(): Promise<void> {
     const ro = await this.get();
     if ((ro.status?.pauseConditions ?? []).length > 0) {
       await this.patchStatus({ status: { pauseConditions: null } });
-    } else {
+    } else if ((ro.spec?.strategy?.canary?.steps?.length ?? 0) > 0) {
       const steps = ro.spec?.strategy?.canary?.steps?.length ?? 0;
       const index = Math.min(steps, (ro.status?.currentStepIndex ?? 0) + 1);
       await this.patchStatus({ status: { pauseConditions: null, currentStepIndex: index } });

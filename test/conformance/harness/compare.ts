@@ -77,7 +77,7 @@ const FIELDS: (keyof SettlePoint)[] = [
   'router',
 ];
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (v === undefined) return '-';
   if (Array.isArray(v)) return v.length === 0 ? '[]' : v.join(',');
   if (typeof v === 'object' && v !== null) {
@@ -92,16 +92,26 @@ function show(v: unknown): string {
 
 /** The fields that differ, by name. */
 export function differences(argo: SettlePoint, pilot: SettlePoint): (keyof SettlePoint)[] {
-  return FIELDS.filter((f) => show(argo[f]) !== show(pilot[f]));
+  return differencesIn(FIELDS, argo, pilot);
 }
 
 /** Both settle points side by side, the differing rows marked. */
 export function sideBySide(argo: SettlePoint, pilot: SettlePoint, known: (keyof SettlePoint)[] = []): string {
-  const rows = FIELDS.map((f) => {
+  return tableOf(FIELDS, argo, pilot, known);
+}
+
+/** The fields of any point shape that differ (blue-green's points have their own fields). */
+export function differencesIn<P>(fields: (keyof P)[], argo: P, pilot: P): (keyof P)[] {
+  return fields.filter((f) => show(argo[f]) !== show(pilot[f]));
+}
+
+/** Two points of any shape side by side, the differing rows marked (`~`: a known difference). */
+export function tableOf<P>(fields: (keyof P)[], argo: P, pilot: P, known: (keyof P)[] = []): string {
+  const rows = fields.map((f) => {
     const a = show(argo[f]);
     const p = show(pilot[f]);
     const mark = a === p ? ' ' : known.includes(f) ? '~' : '!';
-    return [mark, f, a, p];
+    return [mark, String(f), a, p];
   });
   const w1 = Math.max(5, ...rows.map((r) => (r[1] ?? '').length));
   const w2 = Math.max(18, ...rows.map((r) => (r[2] ?? '').length));

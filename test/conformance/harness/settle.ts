@@ -33,7 +33,7 @@ export function waiting(point: SettlePoint, steps: unknown[], paused: boolean): 
   return !(point.pauseReasons.includes('CanaryPauseStep') && step?.pause?.duration !== undefined);
 }
 
-function describe(point: SettlePoint | undefined, extra: string): string {
+function describe(point: unknown, extra: string): string {
   return `${JSON.stringify(point)}${extra}`;
 }
 
@@ -41,15 +41,15 @@ function describe(point: SettlePoint | undefined, extra: string): string {
  * Polls until `probe` returns the same settle point for `holdMs`, or throws after the timeout
  * with the last thing seen.
  */
-async function holdSteady(
+export async function holdSteady<P>(
   what: string,
-  probe: () => Promise<{ point: SettlePoint; ok: boolean; note: string }>,
+  probe: () => Promise<{ point: P; ok: boolean; note: string }>,
   holdMs: number,
-): Promise<SettlePoint> {
+): Promise<P> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let key: string | undefined;
   let since = 0;
-  let last: { point: SettlePoint; ok: boolean; note: string } | undefined;
+  let last: { point: P; ok: boolean; note: string } | undefined;
   for (;;) {
     try {
       last = await probe();
@@ -101,7 +101,7 @@ export function settleArgo(
   );
 }
 
-function observedLatest(ro: ArgoRolloutObject): boolean {
+export function observedLatest(ro: ArgoRolloutObject): boolean {
   return ro.status?.observedGeneration === String(ro.metadata?.generation ?? '');
 }
 
