@@ -6,6 +6,7 @@ import {
   Inputs,
   boundLines,
   canaryOf,
+  connect,
   currentSetWeight,
   describeStep,
   errorMessage,
@@ -16,7 +17,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-MQCI72UL.js";
+} from "./chunks/chunk-5PHC4SEE.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";
@@ -169,30 +170,37 @@ function weightLines(rollout, status, sets, sub) {
 
 // src/commands/get.ts
 async function get(config, ctx, options) {
-  const { cluster, namespace, name } = await stateFor(config, ctx);
+  const { cluster, namespace } = config.rollout === void 0 ? connect(config, ctx) : await stateFor(config, ctx);
   for (; ; ) {
-    const state = await cluster.readState(namespace, name);
-    if (state === void 0) throw new ConfigurationError(`rollout ${name} is gone from ${namespace}`);
-    const screen = renderTree({
-      rollout: toEngineRollout(state.rollout),
-      status: state.status,
-      replicaSets: await cluster.details(state.rollout),
-      now: systemClock.now()
-    });
-    options.write(screen);
-    if (!options.watch || options.signal?.aborted) {
-      return { exitCode: state.status.phase === "Degraded" ? 1 : 0, outputs: { phase: state.status.phase } };
-    }
+    const names = config.rollout === void 0 ? await cluster.managedRollouts(namespace) : [config.rollout];
+    if (names.length === 0)
+      throw new ConfigurationError(`no rollout in ${namespace} is managed by rollout-pilot`);
+    const trees = await Promise.all(names.map((name) => tree(cluster, namespace, name)));
+    options.write(trees.map((t) => t.screen).join("\n\n"));
+    const phase = trees.length === 1 ? trees[0]?.phase ?? "" : trees.map((t) => `${t.name}=${t.phase}`).join(" ");
+    const degraded = trees.some((t) => t.phase === "Degraded");
+    if (!options.watch || options.signal?.aborted) return { exitCode: degraded ? 1 : 0, outputs: { phase } };
     await systemClock.sleep(1e3, options.signal);
-    if (options.signal?.aborted) return { exitCode: 0, outputs: { phase: state.status.phase } };
+    if (options.signal?.aborted) return { exitCode: 0, outputs: { phase } };
   }
+}
+async function tree(cluster, namespace, name) {
+  const state = await cluster.readState(namespace, name);
+  if (state === void 0) throw new ConfigurationError(`rollout ${name} is gone from ${namespace}`);
+  const screen = renderTree({
+    rollout: toEngineRollout(state.rollout),
+    status: state.status,
+    replicaSets: await cluster.details(state.rollout),
+    now: systemClock.now()
+  });
+  return { name, phase: state.status.phase, screen };
 }
 
 // src/cli.ts
 var USAGE = `usage: rollout-pilot <command> [options]
 
 commands: ${Commands.join(", ")}
-          get [rollout] NAME [--watch]   the rollout as a live tree
+          get [rollout] [NAME] [--watch] the rollout as a live tree (no NAME: every one in the namespace)
 
 options (the same as the action's inputs):
   --manifests PATH       file, directory or glob (repeatable)

@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-MQCI72UL.js";
+} from "./chunks/chunk-5PHC4SEE.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";

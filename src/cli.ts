@@ -8,7 +8,7 @@ import { boundLines, type Logger } from './util/logger.ts';
 const USAGE = `usage: rollout-pilot <command> [options]
 
 commands: ${Commands.join(', ')}
-          get [rollout] NAME [--watch]   the rollout as a live tree
+          get [rollout] [NAME] [--watch] the rollout as a live tree (no NAME: every one in the namespace)
 
 options (the same as the action's inputs):
   --manifests PATH       file, directory or glob (repeatable)

@@ -4,6 +4,7 @@
  * run; the `results` output sums them up; a failing one fails the job and holds back checkout.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -193,4 +194,22 @@ test('three Rollouts in one run: two in parallel, one after them; a failing one 
     api.comments('acme', 'shop', 22).find((c) => c.body === paymentsComment)?.htmlUrl,
   );
   assert.match(second.summary, /3 Rollouts/);
+
+  // The CLI's `get` without a name shows every Rollout of the namespace (as `get --watch` does).
+  const cli = spawnSync(
+    process.execPath,
+    [
+      path.resolve(import.meta.dirname, '../../src/cli.ts'),
+      'get',
+      '--namespace',
+      namespace,
+      '--kubeconfig',
+      kubeconfig,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(cli.status, 1, 'payments is Degraded');
+  for (const name of ['cart', 'payments', 'checkout'])
+    assert.match(cli.stdout, new RegExp(`\\b${name}\\b`), cli.stdout + cli.stderr);
+  assert.match(cli.stdout, /Degraded/);
 });

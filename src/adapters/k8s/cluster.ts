@@ -17,7 +17,7 @@ import { DriverLease } from './lease.ts';
 import { details, observe, revisions, type ServiceCache } from './observe.ts';
 import { readSecret, resolveWorkloadRef, serviceExists, serviceHashes } from './references.ts';
 import { applyObjects } from './server-side-apply.ts';
-import { StateStore } from './state-store.ts';
+import { managedRollouts, StateStore } from './state-store.ts';
 import { Watches } from './watches.ts';
 
 // The commands import these names from here, with the adapter.
@@ -68,6 +68,11 @@ export class KubeCluster implements ClusterPort {
 
   writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
     return this.store.writeState(namespace, rollout, state);
+  }
+
+  /** The rollouts with a rollout-pilot state in the namespace, by name. */
+  managedRollouts(namespace: string): Promise<string[]> {
+    return managedRollouts(this.api, namespace);
   }
 
   readSecret(namespace: string, name: string, key: string): Promise<string | undefined> {

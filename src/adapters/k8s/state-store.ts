@@ -7,7 +7,7 @@ import {
   type StoredState,
 } from '../../controller/ports.ts';
 import { isTooLarge } from './api-errors.ts';
-import { read, statusCode, write, type KubeApi } from './api-call.ts';
+import { listCall, read, statusCode, write, type KubeApi } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
 
 /**
@@ -119,4 +119,18 @@ export class StateStore {
       throw e;
     }
   }
+}
+
+/** The rollouts rollout-pilot keeps a state for in the namespace, by name (for `get` of them all). */
+export async function managedRollouts(api: KubeApi, namespace: string): Promise<string[]> {
+  const list = await api.call(listCall('ConfigMap', namespace), () =>
+    api.core.listNamespacedConfigMap({
+      namespace,
+      labelSelector: `app.kubernetes.io/managed-by=${FIELD_MANAGER},${ROLLOUT_LABEL}`,
+    }),
+  );
+  return list.items
+    .map((cm) => cm.metadata?.labels?.[ROLLOUT_LABEL] ?? '')
+    .filter((n) => n !== '')
+    .sort();
 }
