@@ -19,10 +19,14 @@ mkdir -p "$PIDS" "$LOGS"
 log() { printf 'podnet: %s\n' "$*" >&2; }
 alive() { [ -f "$PIDS/$1" ] && kill -0 "$(cat "$PIDS/$1")" 2>/dev/null; }
 backend_ready() { curl -sf --max-time 2 "http://127.0.0.1:$BACKEND_CONTROL_PORT/healthz" >/dev/null 2>&1; }
+# Outputs are read whole before matching: with pipefail, `ip ... | grep -q` fails by SIGPIPE whenever
+# grep stops reading early.
 net_ready() {
-  ip netns list 2>/dev/null | grep -qw "$PODNET_NS" &&
-    ip link show "$PODNET_HOST_IF" 2>/dev/null | grep -q 'state UP' &&
-    ip route show "$POD_CIDR" 2>/dev/null | grep -q "dev $PODNET_HOST_IF"
+  local namespaces link routes
+  namespaces=$(ip netns list 2>/dev/null) link=$(ip link show "$PODNET_HOST_IF" 2>/dev/null) &&
+    routes=$(ip route show "$POD_CIDR" 2>/dev/null) || return 1
+  grep -qw "$PODNET_NS" <<<"$namespaces" && grep -q 'state UP' <<<"$link" &&
+    grep -q "dev $PODNET_HOST_IF" <<<"$routes"
 }
 
 stop_backend() {
@@ -46,7 +50,7 @@ down() {
 }
 
 up_network() {
-  ip netns list | grep -qw "$PODNET_NS" || ip netns add "$PODNET_NS"
+  grep -qw "$PODNET_NS" <<<"$(ip netns list)" || ip netns add "$PODNET_NS"
   if ! ip link show "$PODNET_HOST_IF" >/dev/null 2>&1; then
     ip link add "$PODNET_HOST_IF" type veth peer name "$PODNET_POD_IF" netns "$PODNET_NS"
   fi
