@@ -41,7 +41,7 @@ export function runTest(rule: MetricRule, baseline: number[], canary: number[]):
   };
 }
 
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+const fmt = (v: number): string => String(Number(v.toPrecision(4)));
 
 /** High, Low or Pass from the figures, with the reason. */
 function compare(rule: MetricRule, t: MetricTest): { cls: 'High' | 'Low' | 'Pass'; reason: string } {

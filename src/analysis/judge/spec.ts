@@ -16,7 +16,7 @@ import {
 type Obj = Record<string, unknown>;
 
 /** The measurement's value is stored within 4 KiB: this many metrics fit with their summaries. */
-export const MAX_JUDGE_METRICS = 8;
+export const MAX_JUDGE_METRICS = 6;
 
 /** `{{scope}}` in a metric's query: replaced by the baseline's hash, then by the canary's. */
 export const SCOPE_PLACEHOLDER = /\{\{\s*scope\s*\}\}/g;

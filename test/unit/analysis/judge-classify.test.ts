@@ -8,27 +8,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { classifyMetric, judge, scoreMetrics, verdictOf } from '../../../src/analysis/judge/index.ts';
 import type { Classification, MetricResult, MetricRule } from '../../../src/analysis/judge/index.ts';
+import { judgeRule } from './judge-fixtures.ts';
 
-function rule(over: Partial<MetricRule> = {}, effect: Partial<MetricRule['effectSize']> = {}): MetricRule {
-  return {
-    name: 'm',
-    group: 'm',
-    direction: 'either',
-    nanStrategy: 'remove',
-    critical: false,
-    mustHaveData: false,
-    muted: false,
-    ...over,
-    effectSize: {
-      measure: 'meanRatio',
-      allowedIncrease: 1,
-      allowedDecrease: 1,
-      criticalIncrease: 1,
-      criticalDecrease: 1,
-      ...effect,
-    },
-  };
-}
+const rule = judgeRule;
 
 /** Kayenta's ClassifierSuite runs these with tolerance 0.10 and confidence 0.95. */
 const SUITE = { tolerance: 0.1, confidence: 0.95 };

@@ -8,6 +8,7 @@ import { readJudgeSpec } from '../../../src/analysis/judge/spec.ts';
 import { stringify } from 'yaml';
 import { SAFE_DEFAULTS } from '../../../src/manifests/policy.ts';
 import { validateManifests } from '../../../src/manifests/validate.ts';
+import { judgeRule } from '../analysis/judge-fixtures.ts';
 import { lintObjects, lintText } from './helpers.ts';
 
 function template(judge: Record<string, unknown>, metric: Record<string, unknown> = {}): unknown {
@@ -145,9 +146,9 @@ describe('judge provider at lint', () => {
     ],
     [
       'too many metrics',
-      judgeBlock({ metrics: Array.from({ length: 9 }, (_, i) => ({ name: `m${i}`, query: '{{scope}}' })) }),
+      judgeBlock({ metrics: Array.from({ length: 7 }, (_, i) => ({ name: `m${i}`, query: '{{scope}}' })) }),
       `${J}.metrics`,
-      /at most 8 metrics/,
+      /at most 6 metrics/,
     ],
     [
       'a bad boolean',
@@ -227,21 +228,8 @@ describe('readJudgeSpec at measurement time', () => {
     assert.equal(m?.canaryQuery, 'sum(rate(errors_total{rollouts_pod_template_hash="bbb"}[1m]))');
     assert.deepEqual(spec.thresholds, { pass: 90, marginal: 75 });
     assert.deepEqual(m?.rule, {
-      name: 'errors',
-      group: 'errors',
-      direction: 'increase',
-      nanStrategy: 'remove',
+      ...judgeRule({ name: 'errors', group: 'errors', direction: 'increase' }),
       outlierFactor: undefined,
-      critical: false,
-      mustHaveData: false,
-      muted: false,
-      effectSize: {
-        measure: 'meanRatio',
-        allowedIncrease: 1,
-        allowedDecrease: 1,
-        criticalIncrease: 1,
-        criticalDecrease: 1,
-      },
     });
   });
   test('args arrive as strings: numbers and booleans are read from them', () => {
