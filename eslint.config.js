@@ -8,6 +8,7 @@ const PURE_CORE = [
   'src/manifests/**',
   'src/analysis/engine/**',
   'src/analysis/expr/**',
+  'src/analysis/judge/**',
   'src/analysis/templates.ts',
   'src/report/**',
 ];

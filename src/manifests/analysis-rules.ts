@@ -5,6 +5,7 @@
  * placeholders) live in references.ts. Pure.
  */
 import { checkCondition } from '../analysis/expr/index.ts';
+import { judgeMetricRules } from './judge-rules.ts';
 import { checkPodTemplate, checkSelector } from './k8s-rules.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { asList, asObj, asStr, isSet, type Obj } from './values.ts';
@@ -147,6 +148,7 @@ function metricRules(doc: ManifestDoc, base: string, metric: Obj): Diagnostic[] 
       `must name exactly one metric plugin; found ${Object.keys(plugin).length === 0 ? 'none' : Object.keys(plugin).join(', ')}`,
     );
   }
+  out.push(...judgeMetricRules(doc, base, metric));
   return out;
 }
 

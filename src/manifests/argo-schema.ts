@@ -20,6 +20,7 @@ import {
   type ObjectSchema,
   type Schema,
 } from './schema.ts';
+import { judgeProviderSchema } from './judge-rules.ts';
 
 // ---- value checks -----------------------------------------------------------------------------------
 
@@ -444,6 +445,7 @@ export const METRIC_PROVIDERS = [
   'influxdb',
   'skywalking',
   'plugin',
+  'judge', // rollout-pilot's own (judge-rules.ts)
 ] as const;
 
 const metricProvider = object(
@@ -547,6 +549,7 @@ const metricProvider = object(
     influxdb: object({ profile: str(), query: str() }),
     skywalking: object({ address: str(), query: str(), interval: goDuration() }),
     plugin: mapOf(anything()),
+    judge: judgeProviderSchema,
   },
   { exactlyOneOf: [METRIC_PROVIDERS] },
 );

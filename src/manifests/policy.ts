@@ -223,6 +223,7 @@ const METRIC_URL_FIELDS: readonly (readonly string[])[] = [
   ['web', 'authentication', 'oauth2', 'tokenUrl'],
   ['prometheus', 'address'],
   ['prometheus', 'authentication', 'oauth2', 'tokenUrl'],
+  ['judge', 'prometheus', 'address'],
 ];
 
 /** Metric URLs that name a link-local metadata address (one built from args is checked when measured). */

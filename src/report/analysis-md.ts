@@ -6,6 +6,7 @@
 import type { AnalysisPhase, Measurement, MetricResult, MetricSpec } from '../analysis/engine/types.ts';
 import type { AnalysisRecord } from '../analysis/templates.ts';
 import { between, cellCode, cellText, clip, clock, code, dayOf, fence, html, text, utc } from './markdown.ts';
+import { judgeSection } from './judge-md.ts';
 import { metricChart } from './metric-chart.ts';
 
 export const PHASE_ICON: Record<AnalysisPhase, string> = {
@@ -135,6 +136,7 @@ function metricSection(
   lines.push(...queryDetails(stored, spec, d, scrub));
   const chart = metricChart(m.name, stored, spec, d.chartPoints);
   if (chart.length > 0) lines.push(...chart, '');
+  if (d.chartPoints > 0) lines.push(...judgeSection(stored));
   return lines;
 }
 

@@ -4,6 +4,7 @@
  */
 
 import { DatadogProvider, type DatadogProviderOptions } from './datadog.ts';
+import { JudgeProvider } from './judge.ts';
 import { NewRelicProvider, type NewRelicProviderOptions } from './newrelic.ts';
 import { OAuth2TokenCache } from './oauth2.ts';
 import { PrometheusProvider } from './prometheus.ts';
@@ -17,14 +18,16 @@ export interface ProvidersConfig {
   newRelic?: NewRelicProviderOptions;
 }
 
-/** `prometheus`, `datadog`, `newRelic`, `web` → provider. */
+/** `prometheus`, `datadog`, `newRelic`, `web`, `judge` → provider. */
 export function createMetricProviders(config: ProvidersConfig = {}): ReadonlyMap<string, MetricProvider> {
   const tokens = new OAuth2TokenCache();
+  const prometheus = new PrometheusProvider({ defaultAddress: config.prometheusAddress, tokens });
   const list: MetricProvider[] = [
-    new PrometheusProvider({ defaultAddress: config.prometheusAddress, tokens }),
+    prometheus,
     new DatadogProvider(config.datadog),
     new NewRelicProvider(config.newRelic),
     new WebProvider({ tokens }),
+    new JudgeProvider(prometheus),
   ];
   return new Map(list.map((p) => [p.kind, p]));
 }

@@ -54,7 +54,7 @@ const rows: Row[] = [
     expect: [
       [
         `${M}.provider`,
-        'must set exactly one of prometheus, datadog, newRelic, web, job, kayenta, wavefront, cloudWatch, graphite, influxdb, skywalking, plugin; found prometheus and web together',
+        'must set exactly one of prometheus, datadog, newRelic, web, job, kayenta, wavefront, cloudWatch, graphite, influxdb, skywalking, plugin, judge; found prometheus and web together',
       ],
     ],
   },
