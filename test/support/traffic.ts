@@ -206,6 +206,37 @@ export async function askMany(
   return answers;
 }
 
+/**
+ * Steady load, as real users send: about `perSecond` requests a second for `host` (in ten bursts a
+ * second) until `stop` aborts or `maxMs` passes, whichever is first. Bounded in time and so in count.
+ * A request that fails outright (no answer within 5 s) counts as status 0.
+ */
+export async function steadyLoad(
+  host: string,
+  o: { perSecond: number; maxMs: number; stop: AbortSignal; headers?: Record<string, string> },
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  const burst = Math.max(1, Math.round(o.perSecond / 10));
+  const deadline = Date.now() + o.maxMs;
+  while (!o.stop.aborted && Date.now() < deadline) {
+    const tick = new Promise((r) => setTimeout(r, 100));
+    const sent = Array.from({ length: burst }, () =>
+      ask(host, o.headers).catch(() => ({ status: 0, pod: '', revision: '' })),
+    );
+    answers.push(...(await Promise.all(sent)));
+    await tick;
+  }
+  return answers;
+}
+
+/** The revision the backend answers with for each pod it has bound, by pod name. */
+export async function backendRevisions(namespace: string): Promise<Map<string, string>> {
+  const bound = (await (await fetch(`${BACKEND_CONTROL}/pods`)).json()) as {
+    pods: { pod: string; namespace: string; revision: string }[];
+  };
+  return new Map(bound.pods.filter((p) => p.namespace === namespace).map((p) => [p.pod, p.revision]));
+}
+
 /** Waits until a probe request for `host` is answered by a pod of `revision` (the route is live). */
 export async function untilAnsweredBy(
   host: string,
