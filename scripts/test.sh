@@ -56,11 +56,14 @@ if selects "*conformance*"; then
   start_once scripts/conformance/up.sh scripts/conformance/down.sh
   export ROLLOUT_PILOT_ARGO_KUBECONFIG=$started_out
 fi
-# Real traffic: the pod network and Traefik (built on first use; the pod network needs root), started
-# only when a selected test/{integration,e2e}/traffic*.test.ts sends requests through them. Off CI a machine that
-# cannot run it still tests the rest: those files skip and say why. On CI they must run.
+# Real traffic: the pod network and Traefik (built on first use; the pod network needs root),
+# started only when a selected test/{integration,e2e}/traffic*.test.ts sends requests through them.
+# Off CI a machine that cannot run it still tests the rest: those files skip and say why. On CI
+# they must run.
 if selects "*/@(integration|e2e)/traffic*.test.ts"; then
-  if ! start_once scripts/traffic/up.sh scripts/traffic/down.sh; then
+  if [ "$(id -u)" != 0 ] && [ "${CI:-}" != true ]; then
+    echo "test: the traffic setup needs root (a network namespace, routes); the traffic tests skip" >&2
+  elif ! start_once scripts/traffic/up.sh scripts/traffic/down.sh; then
     [ "${CI:-}" = true ] && exit 1
     echo "test: the traffic setup did not start; the traffic tests skip" >&2
   fi

@@ -52,12 +52,19 @@ down() {
 # `ip` (iproute2) makes the namespace, the veth pair and the routes; a fresh machine may lack it.
 ensure_ip() {
   command -v ip >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 || { log "needs ip (iproute2), and apt-get is missing"; exit 1; }
+  command -v apt-get >/dev/null 2>&1 || { log "needs ip (iproute2); apt-get is missing"; exit 1; }
   log "installing iproute2"
-  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300)
-  "${apt[@]}" install --no-install-recommends iproute2 >"$LOGS/apt.log" 2>&1 ||
-    { "${apt[@]}" update >>"$LOGS/apt.log" 2>&1 && "${apt[@]}" install --no-install-recommends iproute2 >>"$LOGS/apt.log" 2>&1; } ||
-    { log "could not install iproute2:"; tail -n 20 "$LOGS/apt.log" >&2; exit 1; }
+  apt() {
+    env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 "$@" >>"$LOGS/apt.log" 2>&1
+  }
+  if ! apt install --no-install-recommends iproute2; then
+    # Stale or missing package lists: update once, then try again.
+    if ! apt update || ! apt install --no-install-recommends iproute2; then
+      log "could not install iproute2; apt-get said:"
+      tail -n 20 "$LOGS/apt.log" >&2
+      exit 1
+    fi
+  fi
 }
 
 up_network() {
