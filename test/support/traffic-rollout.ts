@@ -166,6 +166,22 @@ export async function assertCanaryShare(
   return got / N;
 }
 
+/**
+ * Asserts that `canary` answers none of N requests while its pods still run (after an abort the
+ * router goes back to stable at once; the pods go after abortScaleDownDelaySeconds, 30 s by
+ * default): 0 % is then the router's doing, not the want of canary pods.
+ */
+export async function assertNoShareWhilePodsRun(
+  namespace: string,
+  host: string,
+  canary: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  await assertCanaryShare(namespace, host, canary, 0, headers);
+  const running = [...(await livePods(namespace)).values()].filter((hash) => hash === canary).length;
+  assert.ok(running > 0, `the canary's pods still ran while it got 0 %`);
+}
+
 /** A Rollout `web` deployed by rollout-pilot (the built dist) in its own namespace, host and repo. */
 export interface TrafficRollout {
   readonly namespace: string;
@@ -181,7 +197,7 @@ export interface TrafficRollout {
   run(inputs: Record<string, string>, phase: string): Promise<ActionRun>;
   /** Starts the update to example/web:2, asserts it paused and returns the new revision's hash. */
   update(): Promise<string>;
-  /** `abort`, asserted to have aborted. */
+  /** `abort`, asserted to have aborted (the run ends once the canary is scaled down). */
   abort(): Promise<ActionRun>;
 }
 
