@@ -1,6 +1,9 @@
 // The demo's manifests, unchanged Argo Rollouts objects: a Rollout routed by the NGINX canary
 // annotations (which Traefik's Ingress NGINX provider honours), its two Services, the stable Ingress,
 // and an AnalysisTemplate over the 5xx share Traefik measured for the canary Service.
+// NGINX rather than Gateway API: it is Argo Rollouts' built-in router (Gateway API is a plugin
+// there), the setup most Argo users have, and the canary Ingress becomes a Traefik service of its
+// own, whose request metrics are the canary's alone: the analysis needs no join on pod labels.
 
 export const ROLLOUT = 'shop';
 export const STABLE_SERVICE = 'shop';
