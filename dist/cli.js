@@ -17,7 +17,7 @@ import {
   stepsOf,
   systemClock,
   toEngineRollout
-} from "./chunks/chunk-5PHC4SEE.js";
+} from "./chunks/chunk-J7LTKG7S.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

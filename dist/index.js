@@ -8,7 +8,7 @@ import {
   parseInputs,
   require_tunnel,
   require_undici
-} from "./chunks/chunk-5PHC4SEE.js";
+} from "./chunks/chunk-J7LTKG7S.js";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
