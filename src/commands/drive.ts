@@ -13,6 +13,28 @@ import { analysisOutput, analysisRunner } from './analysis.ts';
 import { finish } from './outputs.ts';
 import { CONTROL_WORKFLOW, runUrl } from './github.ts';
 
+/** The GitHub reporter of the run, when it has a link and something to report to. */
+function reporterFor(
+  config: Config,
+  ctx: CommandContext,
+  link: GitHubLink | undefined,
+  rollout: string,
+): GitHubReporter | undefined {
+  const token = config.githubToken;
+  if (link === undefined || token === undefined) return undefined;
+  if (!config.comment && !config.checkRun && !config.environment) return undefined;
+  return new GitHubReporter({
+    token,
+    apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+    link: { ...link, runUrl: runUrl(ctx.env) ?? link.runUrl },
+    log: ctx.log,
+    environment: config.environment,
+    checkName: `rollout-pilot ${rollout}`,
+    comment: config.comment,
+    checkRun: config.checkRun,
+  });
+}
+
 /**
  * Drives the rollout and tells people about it: the pull request comment and check run follow every
  * step; the job summary and the outputs say where it ended.
@@ -25,21 +47,10 @@ export async function driveAndReport(
   name: string,
   identity: string,
   link: GitHubLink | undefined,
+  /** Renew the Lease at the quiet pace while paused (a run of several Rollouts). */
+  quietWhenPaused = false,
 ): Promise<CommandResult> {
-  const token = config.githubToken;
-  const reporter =
-    link === undefined || token === undefined || (!config.comment && !config.checkRun && !config.environment)
-      ? undefined
-      : new GitHubReporter({
-          token,
-          apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
-          link: { ...link, runUrl: runUrl(ctx.env) ?? link.runUrl },
-          log: ctx.log,
-          environment: config.environment,
-          checkName: `rollout-pilot ${namespace}/${name}`,
-          comment: config.comment,
-          checkRun: config.checkRun,
-        });
+  const reporter = reporterFor(config, ctx, link, `${namespace}/${name}`);
   await reporter?.resolvePullRequest(ctx.env);
   const runDeadline = deadline(config);
   // While driving, the run watches paused rollouts (watch-pauses); once it stopped, nothing does.
@@ -56,6 +67,7 @@ export async function driveAndReport(
       analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
       deadline: runDeadline,
       watchPauses: config.watchPauses,
+      quietWhenPaused,
       toEngine: toEngineRollout,
       github: () => reporter?.link ?? link,
       onProgress: async (state) => {

@@ -121,6 +121,7 @@ async function driveOne(
       d.name,
       plan.identity,
       link,
+      true,
     );
     const ending: Ending =
       r.exitCode === 1 ? 'failed' : r.outputs.phase === 'Healthy' ? 'healthy' : 'stopped';

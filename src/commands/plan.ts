@@ -9,14 +9,14 @@ import { renderPlan } from '../report/plan.ts';
 import { podTemplateHash } from '../engine/hash.ts';
 import { initialStatus } from '../engine/state.ts';
 import type { CommandContext, CommandResult } from './types.ts';
-import { connect } from './wiring.ts';
+import { connect, namespaceOf } from './wiring.ts';
 import { prepare } from './prepare.ts';
 
 /** `plan`: what `run` would do from the cluster's current state. Changes nothing. */
 export async function plan(config: Config, ctx: CommandContext): Promise<CommandResult> {
   const prepared = await prepare(config, ctx, (ns) => {
     try {
-      return connect(config, ctx, ns).namespace;
+      return namespaceOf(config, ctx, ns);
     } catch {
       return config.namespace ?? ns ?? 'default';
     }

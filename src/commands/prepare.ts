@@ -83,8 +83,10 @@ export async function prepareAll(
   const { docs, missing } = await validated(config, ctx, namespaceFor);
   const chosen = config.rollout === undefined ? rolloutDocs(docs) : [selectRolloutDoc(docs, config.rollout)];
   if (chosen.length === 0) throw new ConfigurationError('manifests: no Rollout found');
+  // The plain objects and templates are the same for every Rollout: one parsed copy for them all.
+  const shared = { plain: plainObjects(docs), templates: analysisTemplates(docs) };
   return {
-    runs: chosen.map((doc) => preparedFrom(config, doc, docs, missing)),
+    runs: chosen.map((doc) => preparedFrom(config, doc, docs, missing, shared)),
     order: orderFromDocs(chosen),
   };
 }
@@ -122,6 +124,7 @@ function preparedFrom(
   rolloutDoc: ManifestDoc,
   docs: ValidatedDocs,
   missing: Diagnostic[],
+  shared?: Pick<PreparedRun, 'plain' | 'templates'>,
 ): PreparedRun {
   const model = toRollout(rolloutDoc);
   // Validated: a Rollout document is a Kubernetes object with a name.
@@ -137,8 +140,9 @@ function preparedFrom(
   return {
     rollout: model.spec.workloadRef === undefined ? withImages(rollout, config.images) : rollout,
     model,
-    plain: plainObjects(docs),
-    templates: analysisTemplates(docs),
+    plain: shared?.plain ?? plainObjects(docs),
+    // A list of its own: run adds the templates it finds in the cluster for this Rollout.
+    templates: shared === undefined ? analysisTemplates(docs) : [...shared.templates],
     missing,
     references,
     routerObjects,

@@ -1,3 +1,5 @@
+import type { KubeCluster } from '../adapters/k8s/cluster.ts';
+import type { SharedKube } from '../adapters/k8s/namespace-cache.ts';
 import type { Config } from '../config/inputs.ts';
 import { LeaseKeeper } from '../controller/lease-keeper.ts';
 import { systemClock } from '../controller/ports.ts';
@@ -5,7 +7,7 @@ import { mergeOrders, parseOrderInput } from '../controller/rollout-schedule.ts'
 import { findCycle } from '../manifests/rollout-order.ts';
 import { ConfigurationError } from '../util/errors.ts';
 import type { CommandContext, CommandResult } from './types.ts';
-import { connect, driverIdentity } from './wiring.ts';
+import { connect, driverIdentity, sharedKube } from './wiring.ts';
 import type { PreparedRun } from './prepare.ts';
 import { takeLease } from './lease.ts';
 import { storeRollout } from './store.ts';
@@ -45,31 +47,63 @@ export async function runMany(
   const plain = runs[0]?.plain ?? [];
   await keepServiceHashes(main.cluster, namespace, plain, [...new Set(settled.flatMap((s) => s.managed))]);
   await dryRun(ctx, main.cluster, namespace, plain, settled);
+  // One list+watch per kind for all the drivers, which read from and wake on it (namespace-cache.ts).
+  const shared = sharedKube(config, ctx);
+  try {
+    await shared.ready(namespace);
+    return await leaseAndDrive(config, ctx, { namespace, order, settled, plain, main: main.cluster, shared });
+  } finally {
+    shared.stop();
+  }
+}
+
+/** Takes every Rollout's Lease, applies the plain objects under them all, and drives. */
+async function leaseAndDrive(
+  config: Config,
+  ctx: CommandContext,
+  run: {
+    namespace: string;
+    order: Map<string, string[]>;
+    settled: readonly Settled[];
+    plain: PreparedRun['plain'];
+    main: KubeCluster;
+    shared: SharedKube;
+  },
+): Promise<CommandResult> {
+  const { namespace, plain } = run;
   const driven: Driven[] = [];
-  for (const one of settled) {
-    // Its own connection: a cluster adapter fences its writes with the one Lease it holds.
-    const { cluster } = connect(config, ctx, namespace);
+  for (const one of run.settled) {
+    // Its own adapter on the shared clients: it fences its writes with the one Lease it holds.
+    const { cluster } = connect(config, ctx, namespace, run.shared);
     driven.push({ ...one, cluster, takeover: await takeoverOf(cluster, namespace, one) });
   }
   const identity = driverIdentity(ctx.env);
   const others = await takeLeases(ctx, namespace, driven, identity);
   if (others.size > 0) return handOver(ctx, namespace, driven, others);
-  // Until its turn, each Lease is renewed as a driver renews it: no other run takes a waiting Rollout.
+  // Until its turn, each Lease is renewed (at the quiet pace): no other run takes a waiting Rollout.
   const keepers = new Map(
-    driven.map((d) => [
-      d.name,
-      new LeaseKeeper(d.cluster, ctx.log, { namespace, name: d.name, identity }, systemClock),
-    ]),
+    driven.map((d) => {
+      const keeper = new LeaseKeeper(d.cluster, ctx.log, { namespace, name: d.name, identity }, systemClock);
+      void keeper.setQuiet(true);
+      return [d.name, keeper];
+    }),
   );
   try {
     await applyPlain(
       ctx,
-      main.cluster,
+      run.main,
       namespace,
       plain,
       driven.map((d) => d.keeper),
     );
-    return await driveAll(config, ctx, { namespace, identity, order, driven, keepers, main: main.cluster });
+    return await driveAll(config, ctx, {
+      namespace,
+      identity,
+      order: run.order,
+      driven,
+      keepers,
+      main: run.main,
+    });
   } finally {
     for (const k of keepers.values()) k.stop();
   }

@@ -15,7 +15,7 @@ import {
   preflightObjects,
 } from './preflight.ts';
 import type { CommandContext, CommandResult } from './types.ts';
-import { driverIdentity, connect } from './wiring.ts';
+import { driverIdentity, connect, namespaceOf } from './wiring.ts';
 import { outputsFor } from './outputs.ts';
 import { prepareAll, type PreparedRun } from './prepare.ts';
 import { runMany } from './run-many.ts';
@@ -30,7 +30,7 @@ import { control } from './control.ts';
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it (or several: run-many.ts). */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
   if (config.manifests.length === 0 && config.rollout !== undefined) return control(config, ctx, undefined);
-  const { runs, order } = await prepareAll(config, ctx, (ns) => connect(config, ctx, ns).namespace);
+  const { runs, order } = await prepareAll(config, ctx, (ns) => namespaceOf(config, ctx, ns));
   const prepared = runs[0];
   if (runs.length > 1 || prepared === undefined) return runMany(config, ctx, runs, order);
   const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
+import { KubeClients } from '../adapters/k8s/api-call.ts';
 import { KubeCluster, loadKubeConfig } from '../adapters/k8s/cluster.ts';
+import { SharedKube } from '../adapters/k8s/namespace-cache.ts';
 import type { Config } from '../config/inputs.ts';
 import { systemClock, type StoredState } from '../controller/ports.ts';
 import { ConfigurationError } from '../util/errors.ts';
@@ -31,17 +33,49 @@ export async function releaseHeldLease(ctx: CommandContext): Promise<void> {
   await Promise.all((connected.get(ctx) ?? []).map((c) => c.releaseHeld().catch(() => undefined)));
 }
 
-export function connect(config: Config, ctx: CommandContext, manifestNamespace?: string): Connected {
-  const kc = loadKubeConfig(config.kubeconfig, ctx.env);
+/** One kubeconfig and one set of API clients (one HTTP agent) per command, however many connect. */
+const clientsOf = new WeakMap<CommandContext, KubeClients>();
+
+function clients(config: Config, ctx: CommandContext): KubeClients {
+  let found = clientsOf.get(ctx);
+  if (found === undefined) {
+    found = new KubeClients(loadKubeConfig(config.kubeconfig, ctx.env));
+    clientsOf.set(ctx, found);
+  }
+  return found;
+}
+
+/** The namespace a command works in: the input, the manifests', the kubeconfig context's, default. */
+export function namespaceOf(config: Config, ctx: CommandContext, manifestNamespace?: string): string {
+  // The kubeconfig is loaded first whatever the answer: a broken one fails here, as before.
+  const kc = clients(config, ctx).kubeConfig;
   const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
-  const namespace = config.namespace ?? manifestNamespace ?? contextNamespace ?? 'default';
-  const cluster = new KubeCluster(kc);
+  return config.namespace ?? manifestNamespace ?? contextNamespace ?? 'default';
+}
+
+/**
+ * A cluster adapter of its own (its Lease, its fence) on the command's shared API clients; with
+ * `shared`, it reads from and wakes on the run's shared caches (run-many.ts).
+ */
+export function connect(
+  config: Config,
+  ctx: CommandContext,
+  manifestNamespace?: string,
+  shared?: SharedKube,
+): Connected {
+  const namespace = namespaceOf(config, ctx, manifestNamespace);
+  const cluster = new KubeCluster(clients(config, ctx), shared);
   cluster.setRetryBudget(config.apiRetryBudgetMs);
   cluster.onRetry = (what, waitMs) => {
     ctx.log.info(`${what}; retrying in ${(waitMs / 1000).toFixed(1)}s (api-retry-budget)`);
   };
   connected.set(ctx, [...(connected.get(ctx) ?? []), cluster]);
   return { cluster, namespace };
+}
+
+/** The caches and watches every driver of a run of several Rollouts shares. */
+export function sharedKube(config: Config, ctx: CommandContext): SharedKube {
+  return new SharedKube(clients(config, ctx));
 }
 
 export function deadline(config: Config): Date {

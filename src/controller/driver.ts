@@ -43,6 +43,8 @@ export interface DriveOptions {
   watchPauses?: boolean | undefined;
   /** Where the rollout is reported; written with the state so later runs update the same things. */
   github?: () => StoredState['github'];
+  /** Renew the Lease at the quiet pace while the Rollout is Paused (lease-keeper.ts). */
+  quietWhenPaused?: boolean | undefined;
 }
 
 export interface DriveResult {
@@ -170,6 +172,7 @@ async function driveHeld(
     await publishProgress(opts.onProgress, memory, outcome);
     logStepLine(log, memory, rollout, decision);
     logPauseWatch(log, memory, decision, opts);
+    if (opts.quietWhenPaused === true) await keeper.setQuiet(decision.status.phase === 'Paused');
 
     const result = { status: decision.status, rollout: working.rollout, ticks, analysis: records };
     if (decision.done) {

@@ -4,6 +4,13 @@ import { LeaseLostError, type Clock, type ClusterPort } from './ports.ts';
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
 export const RENEW_EVERY_MS = 5000;
+/**
+ * The quiet pace, for a Rollout that only waits (paused, or waiting for its turn in a run of
+ * several): a third of the lease, as at the normal pace, so two renewals may fail before it lapses.
+ * A dead driver's quiet lease lapses after QUIET_LEASE_SECONDS: that is how long a takeover waits.
+ */
+export const QUIET_LEASE_SECONDS = 60;
+export const QUIET_RENEW_EVERY_MS = 20_000;
 
 const jobOf = (id: string): string => id.split('#')[0] ?? id;
 const attemptOf = (id: string): string => (id.split('#')[1] ?? '').split('@')[0] ?? '';
@@ -33,8 +40,10 @@ export function matrixSibling(identity: string, holder: string): boolean {
  */
 export class LeaseKeeper {
   private readonly controller = new AbortController();
-  private readonly stopTimer: () => void;
+  private stopTimer: () => void;
   private busy = false;
+  private quietPace = false;
+  private stopped = false;
   lostTo: string | undefined;
   readonly epoch: string | undefined;
 
@@ -52,9 +61,44 @@ export class LeaseKeeper {
     this.log = log;
     this.lease = lease;
     this.epoch = cluster.leaseEpoch?.();
-    this.stopTimer = clock.every(RENEW_EVERY_MS, () => {
+    this.clock = clock;
+    this.stopTimer = this.every(RENEW_EVERY_MS);
+  }
+
+  private readonly clock: Clock;
+
+  private every(ms: number): () => void {
+    return this.clock.every(ms, () => {
       void this.renew();
     });
+  }
+
+  /** Whether the Lease is renewed at the quiet pace. */
+  get quiet(): boolean {
+    return this.quietPace;
+  }
+
+  /**
+   * Switches between the normal and the quiet pace. The quiet pace starts only once a renewal has
+   * written the longer duration: until then the normal renewals go on, so the Lease never lapses.
+   */
+  async setQuiet(quiet: boolean): Promise<void> {
+    if (quiet === this.quietPace || this.stopped) return;
+    if (quiet) {
+      this.quietPace = true;
+      if (!(await this.renew())) {
+        this.quietPace = false;
+        return;
+      }
+      if (this.stopped) return;
+      this.stopTimer();
+      this.stopTimer = this.every(QUIET_RENEW_EVERY_MS);
+      return;
+    }
+    // Back to the normal pace: the Lease written last is the longer one, still safe until then.
+    this.quietPace = false;
+    this.stopTimer();
+    this.stopTimer = this.every(RENEW_EVERY_MS);
   }
 
   get signal(): AbortSignal {
@@ -71,22 +115,27 @@ export class LeaseKeeper {
     this.controller.abort();
   }
 
-  async renew(): Promise<void> {
-    if (this.busy || this.lostTo !== undefined) return;
+  /** Renews the Lease at the current pace's duration; true when it is still ours. */
+  async renew(): Promise<boolean> {
+    if (this.busy || this.lostTo !== undefined) return false;
     this.busy = true;
     try {
       const { namespace, name, identity } = this.lease;
-      const other = await this.cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, () => false);
+      const seconds = this.quietPace ? QUIET_LEASE_SECONDS : LEASE_SECONDS;
+      const other = await this.cluster.acquireLease(namespace, name, identity, seconds, () => false);
       if (other !== undefined) this.lose(other.holder);
+      return other === undefined;
     } catch (e) {
       // The API server is away (each request already retried): writes stay fenced meanwhile.
       this.log.info(`renewing the lease failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
     } finally {
       this.busy = false;
     }
   }
 
   stop(): void {
+    this.stopped = true;
     this.stopTimer();
   }
 }

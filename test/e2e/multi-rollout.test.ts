@@ -24,13 +24,16 @@ import {
 const TOKEN = 'ghs_test_token_0123456789';
 const PROGRESS = { progressDeadlineSeconds: 8, progressDeadlineAbort: true };
 
-/** The three services at a version; `crashing` names the one whose pods crash-loop. */
-function shop(version: number, crashing?: string): unknown[] {
+/**
+ * The three services at a version; `crashing` names the one whose pods crash-loop; `cartPause`
+ * holds cart at its pause that long (so that another Rollout's failure finds it still running).
+ */
+function shop(version: number, crashing?: string, cartPause = '1s'): unknown[] {
   const service = (name: string, after?: string) => {
     const docs = canaryManifests({
       name,
       image: `example/${name}:${version}`,
-      steps: [{ setWeight: 40 }, { pause: { duration: '1s' } }],
+      steps: [{ setWeight: 40 }, { pause: { duration: name === 'cart' ? cartPause : '1s' } }],
       spec: PROGRESS,
       ...(crashing === name ? { podAnnotations: { 'rollout-pilot.dev/pod-behaviour': 'crashloop' } } : {}),
     });
@@ -212,4 +215,38 @@ test('three Rollouts in one run: two in parallel, one after them; a failing one 
   for (const name of ['cart', 'payments', 'checkout'])
     assert.match(cli.stdout, new RegExp(`\\b${name}\\b`), cli.stdout + cli.stderr);
   assert.match(cli.stdout, /Degraded/);
+});
+
+test('when-one-fails: abort-others aborts the Rollouts still running and starts none after the failure', async (t) => {
+  const { namespace, kubeconfig } = await namespaceWithRole(t, 'multi-abort');
+  const run = async (docs: unknown[], inputs: Record<string, string> = {}) =>
+    actionIn(await writeManifests(docs), namespace, { manifests: 'rollout.yaml', ...inputs }, { kubeconfig });
+  const first = await run(shop(1));
+  assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+  const v1 = new Map<string, string | undefined>();
+  for (const name of ['cart', 'payments']) {
+    v1.set(name, (await replicaSets(namespace, name)).find((rs) => rs.image === `example/${name}:1`)?.hash);
+  }
+
+  // v2: payments crash-loops and times out; cart sits at a 120 s pause meanwhile and is aborted.
+  const started = Date.now();
+  const second = await run(shop(2, 'payments', '120s'), { 'when-one-fails': 'abort-others' });
+  const log = second.stdout + second.stderr;
+  assert.equal(second.exitCode, 1, log);
+  assert.ok(Date.now() - started < 90_000, "the run did not wait out cart's pause");
+  const r = byName(second.outputs.results);
+  assert.equal(r.get('payments')?.phase, 'Degraded', log);
+  assert.equal(r.get('cart')?.started, true);
+  assert.equal(r.get('cart')?.phase, 'Degraded', log);
+  assert.equal(r.get('cart')?.aborted, true);
+  assert.match(log, /aborting cart: /);
+  assert.equal(r.get('checkout')?.started, false);
+  assert.equal(r.get('checkout')?.phase, 'Healthy', 'checkout stays Healthy on v1');
+  // Both aborted Rollouts are back on v1: all its pods available, the stable Service on it.
+  for (const name of ['cart', 'payments']) {
+    const sets = await replicaSets(namespace, name);
+    assert.equal(sets.find((rs) => rs.image === `example/${name}:1`)?.available, 5, name);
+    assert.equal(await serviceHash(namespace, `${name}-stable`), v1.get(name), name);
+    assert.equal((await storedStatus(namespace, name))?.abort, true, name);
+  }
 });

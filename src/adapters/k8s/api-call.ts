@@ -53,6 +53,31 @@ export function statusCode(e: unknown): number | undefined {
 export interface CallHooks {
   fence: () => Promise<void>;
   onRetry: (what: string, waitMs: number) => void;
+  /** Told of every write that succeeded, with what the API server answered (read-your-writes). */
+  onWritten?: (call: ApiCall, answer: unknown) => void;
+}
+
+/**
+ * The generated API clients of one kubeconfig. Every driver of a run shares one set: they hold
+ * nothing per driver, and the kubeconfig keeps one HTTP agent (keep-alive connections) for all.
+ */
+export class KubeClients {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly objects: KubernetesObjectApi;
+  /** Objects of an API group by group, version and plural: the one client that sends JSON patches. */
+  readonly custom: CustomObjectsApi;
+  readonly kubeConfig: KubeConfig;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
 }
 
 /** The API clients and the one wrapper every request of the adapter goes through. */
@@ -61,22 +86,24 @@ export class KubeApi {
   readonly apps: AppsV1Api;
   readonly coordination: CoordinationV1Api;
   readonly objects: KubernetesObjectApi;
-  /** Objects of an API group by group, version and plural: the one client that sends JSON patches. */
   readonly custom: CustomObjectsApi;
   requests = 0;
   retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
 
   readonly kubeConfig: KubeConfig;
+  readonly clients: KubeClients;
   private readonly hooks: CallHooks;
 
-  constructor(kubeConfig: KubeConfig, hooks: CallHooks) {
-    this.kubeConfig = kubeConfig;
+  /** A wrapper of its own (its fence, its counters) around shared clients, or clients of its own. */
+  constructor(from: KubeConfig | KubeClients, hooks: CallHooks) {
+    this.clients = from instanceof KubeClients ? from : new KubeClients(from);
+    this.kubeConfig = this.clients.kubeConfig;
     this.hooks = hooks;
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = this.clients.core;
+    this.apps = this.clients.apps;
+    this.coordination = this.clients.coordination;
+    this.objects = this.clients.objects;
+    this.custom = this.clients.custom;
   }
 
   /**
@@ -90,7 +117,9 @@ export class KubeApi {
       if (spec.write) await this.hooks.fence();
       this.requests++;
       try {
-        return await fn();
+        const answer = await fn();
+        if (spec.write) this.hooks.onWritten?.(spec.call, answer);
+        return answer;
       } catch (e) {
         const wait = nextRetry(e, attempt, Date.now() - started, this.retryBudgetMs, Math.random());
         if (wait === undefined) {

@@ -3,7 +3,7 @@ import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
 import type { ClusterPort, KubeObject, LeaseInfo, StoredState } from '../../controller/ports.ts';
-import { KubeApi } from './api-call.ts';
+import { KubeApi, KubeClients } from './api-call.ts';
 import { applyAction } from './apply-actions.ts';
 import {
   adoptReplicaSet,
@@ -19,9 +19,12 @@ import { readSecret, resolveWorkloadRef, serviceExists, serviceHashes } from './
 import { applyObjects } from './server-side-apply.ts';
 import { managedRollouts, StateStore } from './state-store.ts';
 import { Watches } from './watches.ts';
+import type { SharedKube } from './namespace-cache.ts';
+import { SharedView } from './shared-view.ts';
 
 // The commands import these names from here, with the adapter.
 export { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
+import { parts } from './names.ts';
 
 /**
  * The Kubernetes adapter: every cluster read and write of the controller goes through here. Each
@@ -39,18 +42,39 @@ export class KubeCluster implements ClusterPort {
   private readonly serviceCache: ServiceCache = new Map();
 
   readonly kubeConfig: KubeConfig;
+  /** The run's shared caches and watches, when it drives several rollouts (namespace-cache.ts). */
+  private readonly shared: SharedKube | undefined;
+  private view: { namespace: string; view: SharedView } | undefined;
 
-  constructor(kc: KubeConfig) {
-    this.kubeConfig = kc;
-    this.api = new KubeApi(kc, {
+  /** `from`: a kubeconfig (clients of its own) or the clients every driver of the run shares. */
+  constructor(from: KubeConfig | KubeClients, shared?: SharedKube) {
+    this.shared = shared;
+    this.api = new KubeApi(shared?.clients ?? from, {
       fence: () => this.driverLease.fence(),
       onRetry: (what, waitMs) => {
         this.onRetry(what, waitMs);
       },
+      onWritten: (call, answer) => {
+        const view = this.view;
+        if (view !== undefined && call.namespace === view.namespace) view.view.written(call, answer);
+      },
     });
+    this.kubeConfig = this.api.kubeConfig;
     this.store = new StateStore(this.api);
     this.driverLease = new DriverLease(this.api);
     this.watches = new Watches(this.api, () => this.store.lastWrittenVersion);
+  }
+
+  /** The driver's view of the shared caches of `namespace` (none without shared caches). */
+  private viewOf(namespace: string): SharedView | undefined {
+    if (this.shared === undefined) return undefined;
+    if (this.view?.namespace === namespace) return this.view.view;
+    this.view?.view.stop();
+    const informers = this.shared.informers(namespace);
+    void this.shared.ready(namespace);
+    const view = new SharedView(informers, () => this.store.lastWrittenVersion);
+    this.view = { namespace, view };
+    return view;
   }
 
   requestCount(): number {
@@ -63,7 +87,7 @@ export class KubeCluster implements ClusterPort {
   }
 
   readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
-    return this.store.readState(namespace, rollout);
+    return this.store.readState(namespace, rollout, this.viewOf(namespace)?.state(rollout));
   }
 
   writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
@@ -115,7 +139,7 @@ export class KubeCluster implements ClusterPort {
   }
 
   observe(rollout: KubeObject, services: readonly string[]): Promise<Observation> {
-    return observe(this.api, this.serviceCache, rollout, services);
+    return observe(this.api, this.serviceCache, rollout, services, this.viewOf(parts(rollout).namespace));
   }
 
   /** ReplicaSets with their pods, for the `get` tree. */
@@ -191,11 +215,16 @@ export class KubeCluster implements ClusterPort {
   }
 
   waitForChange(rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
+    const p = parts(rollout);
+    const view = this.viewOf(p.namespace);
+    if (view !== undefined) return view.waitForChange(p.name, ms, signal);
     return this.watches.waitForChange(rollout, ms, signal);
   }
 
   stopWatching(): void {
     this.watches.stop();
+    this.view?.view.stop();
+    this.view = undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { V1Pod, V1PodList, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Pod, V1PodList, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { PodMetadata } from '../../engine/spec.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import {
@@ -42,8 +42,21 @@ function podIssue(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-async function listReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1ReplicaSet[]> {
+/** The shared caches' answers, when they are current (shared-view.ts): no request for these. */
+export interface ObserveCache {
+  replicaSets(rollout: string): V1ReplicaSet[] | undefined;
+  /** null: the Service does not exist; undefined: ask the API server. */
+  service(name: string): V1Service | null | undefined;
+}
+
+async function listReplicaSets(
+  api: KubeApi,
+  rollout: KubeObject,
+  cache?: ObserveCache,
+): Promise<V1ReplicaSet[]> {
   const p = parts(rollout);
+  const cached = cache?.replicaSets(p.name);
+  if (cached !== undefined) return cached;
   const list = await api.call(listCall('ReplicaSet', p.namespace), () =>
     api.apps.listNamespacedReplicaSet({
       namespace: p.namespace,
@@ -84,9 +97,10 @@ export async function observe(
   serviceCache: ServiceCache,
   rollout: KubeObject,
   services: readonly string[],
+  cache?: ObserveCache,
 ): Promise<Observation> {
   const p = parts(rollout);
-  const sets = await listReplicaSets(api, rollout);
+  const sets = await listReplicaSets(api, rollout, cache);
   const issues = new Map<string, string[]>();
   // Pods only matter while some ReplicaSet is short of available pods: then they say why.
   if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
@@ -118,7 +132,11 @@ export async function observe(
     const key = `${p.namespace}/${name}`;
     let cached = serviceCache.get(key);
     // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
-    if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
+    const shared = cache?.service(name);
+    if ((cached === undefined || now - cached.at > SERVICE_REFRESH_MS) && shared !== undefined) {
+      cached = { hash: shared?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: shared !== null, at: now };
+      serviceCache.set(key, cached);
+    } else if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
       try {
         const svc = await api.call(read('Service', p.namespace, name), () =>
           api.core.readNamespacedService({ name, namespace: p.namespace }),

@@ -1,4 +1,4 @@
-import type { V1OwnerReference } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1OwnerReference } from '@kubernetes/client-node';
 import { initialStatus, type ControlRequest, type RolloutStatus } from '../../engine/state.ts';
 import {
   ConflictError,
@@ -39,6 +39,27 @@ function stateBytes(data: Record<string, string>): number {
   return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
 
+/** The stored state a state ConfigMap holds. */
+function stateOf(cm: V1ConfigMap): StoredState {
+  const data = cm.data ?? {};
+  return {
+    rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
+    status: {
+      ...initialStatus(),
+      ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
+    },
+    requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
+    templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
+    analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
+    github:
+      data['github.json'] === undefined
+        ? undefined
+        : (JSON.parse(data['github.json']) as StoredState['github']),
+    driver: data['driver'],
+    version: cm.metadata?.resourceVersion,
+  };
+}
+
 /** The rollout's state ConfigMap: read, and written by compare-and-swap on its resourceVersion. */
 export class StateStore {
   /** The state ConfigMap's resourceVersion we wrote last: its own watch event is no news. */
@@ -50,28 +71,18 @@ export class StateStore {
     this.api = api;
   }
 
-  async readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
+  /** The state as the API server has it, or as `cached` (the shared cache, when it is current) has it. */
+  async readState(
+    namespace: string,
+    rollout: string,
+    cached?: V1ConfigMap,
+  ): Promise<StoredState | undefined> {
+    if (cached !== undefined) return stateOf(cached);
     try {
       const cm = await this.api.call(read('ConfigMap', namespace, stateName(rollout)), () =>
         this.api.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
       );
-      const data = cm.data ?? {};
-      return {
-        rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
-        status: {
-          ...initialStatus(),
-          ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
-        },
-        requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
-        templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
-        analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
-        github:
-          data['github.json'] === undefined
-            ? undefined
-            : (JSON.parse(data['github.json']) as StoredState['github']),
-        driver: data['driver'],
-        version: cm.metadata?.resourceVersion,
-      };
+      return stateOf(cm);
     } catch (e) {
       if (statusCode(e) === 404) return undefined;
       throw e;

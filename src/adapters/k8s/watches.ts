@@ -6,11 +6,51 @@ import { parts, ROLLOUT_LABEL, stateName } from './names.ts';
 /** Events that arrive this close together wake the driver once. */
 const EVENT_DEBOUNCE_MS = 50;
 
+/**
+ * What a waiting driver sleeps on: `wake` ends the wait at once (or the next one, when nobody waits
+ * yet); events that come together wake it once.
+ */
+export class Wakeup {
+  private dirty = false;
+  private waiter: (() => void) | undefined;
+
+  wake(): void {
+    this.dirty = true;
+    this.waiter?.();
+  }
+
+  /** Forgets the events so far (they were not news). */
+  clear(): void {
+    this.dirty = false;
+  }
+
+  /** Sleeps until woken, `ms` passed or `signal` aborted. */
+  async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.dirty) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        this.waiter = done;
+        signal?.addEventListener('abort', done);
+      });
+    }
+    if (this.dirty) {
+      // Several events usually come together (a scale, then pods): take them as one.
+      this.dirty = false;
+      await sleep(EVENT_DEBOUNCE_MS, signal);
+      this.dirty = false;
+    }
+  }
+}
+
 /** Watches on the rollout's ReplicaSets and state ConfigMap; they wake a waiting driver. */
 export class Watches {
   private watches: { key: string; controllers: AbortController[]; alive: boolean } | undefined;
-  private dirty = false;
-  private waiter: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
 
   private readonly api: KubeApi;
   /** The state ConfigMap's resourceVersion we wrote last: its own watch event is no news. */
@@ -23,28 +63,7 @@ export class Watches {
 
   async waitForChange(rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
     await this.watch(rollout);
-    if (this.dirty) {
-      // Several events usually come together (a scale, then pods): take them as one.
-      this.dirty = false;
-      await sleep(EVENT_DEBOUNCE_MS, signal);
-      this.dirty = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiter = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiter = done;
-      signal?.addEventListener('abort', done);
-    });
-    if (this.dirty) {
-      this.dirty = false;
-      await sleep(EVENT_DEBOUNCE_MS, signal);
-      this.dirty = false;
-    }
+    await this.wakeup.wait(ms, signal);
   }
 
   /** Starts the watches once per rollout; one that ends is started again at the next wait. */
@@ -58,8 +77,7 @@ export class Watches {
     const onEvent = (_type: string, obj: unknown): void => {
       const version = (obj as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
       if (version !== undefined && version === this.lastWritten()) return;
-      this.dirty = true;
-      this.waiter?.();
+      this.wakeup.wake();
     };
     const onDone = (): void => {
       entry.alive = false;
@@ -83,7 +101,7 @@ export class Watches {
       );
       // The watches start with the current objects ("ADDED"): that is not news.
       await sleep(EVENT_DEBOUNCE_MS);
-      this.dirty = false;
+      this.wakeup.clear();
     } catch {
       // Without a watch the driver still wakes on its timers.
       entry.alive = false;

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { drive } from '../../../src/controller/driver.ts';
-import { LeaseKeeper, matrixSibling, sameJob } from '../../../src/controller/lease-keeper.ts';
+import {
+  LeaseKeeper,
+  matrixSibling,
+  QUIET_LEASE_SECONDS,
+  QUIET_RENEW_EVERY_MS,
+  sameJob,
+} from '../../../src/controller/lease-keeper.ts';
 import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
 import type { KubeObject } from '../../../src/controller/ports.ts';
 import { initialStatus } from '../../../src/engine/state.ts';
@@ -120,4 +126,50 @@ test('earlier attempts of a job may take over; matrix legs (same run, job and at
   assert.equal(matrixSibling(leg('a'), leg('a')), false, 'the same process');
   assert.equal(matrixSibling('o/r/actions/runs/7/other#1@a/1', leg('a')), false, 'another job');
   assert.equal(sameJob('test-ns#1', 'test-ns#1'), true, 'an explicit driver id');
+});
+
+test('the quiet pace writes a 60 s Lease and renews it every 20 s; the normal pace comes back at 15 s every 5 s', async () => {
+  const w = new FakeWorld();
+  const a = new FakeCluster(w, 'A');
+  assert.equal(await a.acquireLease('shop', 'web', 'A', 15, () => false), undefined);
+  const keeper = new LeaseKeeper(a, quiet, { namespace: 'shop', name: 'web', identity: 'A' }, w.clock);
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  try {
+    await keeper.setQuiet(true);
+    assert.equal(keeper.quiet, true);
+    // The longer duration is written at once, before the slower timer is trusted.
+    assert.equal(w.lease?.durationSeconds, QUIET_LEASE_SECONDS);
+    const quietFrom = w.lease?.renewedAt ?? 0;
+    w.clock.advance(QUIET_RENEW_EVERY_MS - 1);
+    await settle();
+    assert.equal(w.lease?.renewedAt, quietFrom, 'no renewal at the 5 s pace');
+    w.clock.advance(1);
+    await settle();
+    assert.equal(w.lease?.renewedAt, quietFrom + QUIET_RENEW_EVERY_MS);
+    // Renewed at a third of its duration: two renewals may fail before it lapses.
+    assert.ok(QUIET_RENEW_EVERY_MS * 3 <= QUIET_LEASE_SECONDS * 1000);
+    await keeper.setQuiet(false);
+    const normalFrom = w.lease?.renewedAt ?? 0;
+    w.clock.advance(5000);
+    await settle();
+    assert.equal(w.lease?.renewedAt, normalFrom + 5000);
+    assert.equal(w.lease?.durationSeconds, 15);
+  } finally {
+    keeper.stop();
+  }
+});
+
+test('the quiet pace does not start when its first renewal fails: the 5 s renewals go on', async () => {
+  const w = new FakeWorld();
+  const a = new FakeCluster(w, 'A');
+  assert.equal(await a.acquireLease('shop', 'web', 'A', 15, () => false), undefined);
+  const keeper = new LeaseKeeper(a, quiet, { namespace: 'shop', name: 'web', identity: 'A' }, w.clock);
+  try {
+    w.takeLease('B');
+    await keeper.setQuiet(true);
+    assert.equal(keeper.quiet, false);
+    assert.equal(keeper.signal.aborted, true, 'and the loss is seen');
+  } finally {
+    keeper.stop();
+  }
 });

@@ -1,0 +1,123 @@
+import { Watch, type V1ConfigMap, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { KubeApi, KubeClients, listCall } from './api-call.ts';
+import { FIELD_MANAGER, ROLLOUT_LABEL } from './names.ts';
+import { SharedInformer, type InformedObject, type ListWatchSource } from './shared-informer.ts';
+
+/** A watch the API server ends after this long, so it re-authenticates now and then. */
+const WATCH_TIMEOUT_SECONDS = 300;
+
+/** The three kinds the drivers of a namespace read from the shared caches. */
+export interface NamespaceInformers {
+  /** ReplicaSets rollout-pilot made (labelled with their rollout). */
+  replicaSets: SharedInformer<V1ReplicaSet>;
+  /** The rollouts' state ConfigMaps. */
+  states: SharedInformer<V1ConfigMap>;
+  /** Every Service of the namespace: the strategies' Services carry no label of ours. */
+  services: SharedInformer<V1Service>;
+}
+
+/**
+ * The objects of one kind in one namespace through the API: the list goes through `api` (retried,
+ * counted), the watch is the client's, with bookmarks so a quiet watch resumes where it stood.
+ */
+function apiSource<T extends InformedObject>(
+  api: KubeApi,
+  kind: string,
+  namespace: string,
+  path: string,
+  labelSelector: string | undefined,
+  list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+): ListWatchSource<T> {
+  return {
+    async list() {
+      const answer = await api.call(listCall(kind, namespace), list);
+      return { items: answer.items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
+    },
+    async watch(resourceVersion, onEvent, onDone) {
+      api.requests++;
+      return new Watch(api.kubeConfig).watch(
+        path,
+        {
+          resourceVersion,
+          labelSelector,
+          allowWatchBookmarks: true,
+          timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+        },
+        (type: string, obj: unknown) => {
+          onEvent(type, obj as T);
+        },
+        onDone,
+      );
+    },
+  };
+}
+
+/**
+ * One connection for every driver of a run: one kubeconfig, one set of API clients (one HTTP
+ * agent), and per namespace one list+watch of ReplicaSets, state ConfigMaps and Services that all
+ * drivers read from and wake on, instead of each driver watching and polling on its own.
+ */
+export class SharedKube {
+  readonly clients: KubeClients;
+  /** The lists' wrapper: it writes nothing, so it holds no Lease and fences nothing. */
+  readonly api: KubeApi;
+  private readonly namespaces = new Map<string, NamespaceInformers>();
+
+  constructor(clients: KubeClients) {
+    this.clients = clients;
+    this.api = new KubeApi(clients, { fence: () => Promise.resolve(), onRetry: () => undefined });
+  }
+
+  /** The namespace's informers, started on first use (their first list is awaited by `ready`). */
+  informers(namespace: string): NamespaceInformers {
+    let found = this.namespaces.get(namespace);
+    if (found !== undefined) return found;
+    const { apps, core } = this.clients;
+    const states = `app.kubernetes.io/managed-by=${FIELD_MANAGER},${ROLLOUT_LABEL}`;
+    found = {
+      replicaSets: new SharedInformer(
+        apiSource(
+          this.api,
+          'ReplicaSet',
+          namespace,
+          `/apis/apps/v1/namespaces/${namespace}/replicasets`,
+          ROLLOUT_LABEL,
+          () => apps.listNamespacedReplicaSet({ namespace, labelSelector: ROLLOUT_LABEL }),
+        ),
+      ),
+      states: new SharedInformer(
+        apiSource(
+          this.api,
+          'ConfigMap',
+          namespace,
+          `/api/v1/namespaces/${namespace}/configmaps`,
+          states,
+          () => core.listNamespacedConfigMap({ namespace, labelSelector: states }),
+        ),
+      ),
+      services: new SharedInformer(
+        apiSource(this.api, 'Service', namespace, `/api/v1/namespaces/${namespace}/services`, undefined, () =>
+          core.listNamespacedService({ namespace }),
+        ),
+      ),
+    };
+    this.namespaces.set(namespace, found);
+    return found;
+  }
+
+  /** Starts the namespace's informers and waits for their first lists. */
+  async ready(namespace: string): Promise<NamespaceInformers> {
+    const found = this.informers(namespace);
+    await Promise.all([found.replicaSets.start(), found.states.start(), found.services.start()]);
+    return found;
+  }
+
+  stop(): void {
+    for (const i of this.namespaces.values()) {
+      i.replicaSets.stop();
+      i.states.stop();
+      i.services.stop();
+    }
+    this.namespaces.clear();
+  }
+}

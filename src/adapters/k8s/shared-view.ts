@@ -1,0 +1,149 @@
+import type { V1ConfigMap, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { ApiCall } from './api-errors.ts';
+import { Wakeup } from './watches.ts';
+import type { NamespaceInformers } from './namespace-cache.ts';
+import { ROLLOUT_LABEL, stateName } from './names.ts';
+import type { InformedObject, InformerEvent } from './shared-informer.ts';
+
+/**
+ * A write the watch has not shown within this long is taken as shown: the watch lags by
+ * milliseconds, and a write that changed nothing (a scale to the same size) never shows at all.
+ * Until then the driver reads that kind from the API server, as without the shared caches.
+ */
+export const EXPECTATION_TTL_MS = 5000;
+
+type CachedKind = 'ReplicaSet' | 'ConfigMap';
+
+interface Expectation {
+  /** The resourceVersion the write answered with; undefined for a delete. */
+  version: string | undefined;
+  at: number;
+}
+
+/**
+ * One driver's view of the namespace's shared caches: it wakes the driver on a change of its
+ * rollout's objects, and reads from the caches only once they show the driver's own last writes
+ * (read-your-writes): until the watch has delivered the version a write answered with, that kind is
+ * read from the API server. Compare-and-swap on the state stays the guard against any stale read.
+ */
+export class SharedView {
+  private readonly expected = new Map<string, Expectation>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private watched: string | undefined;
+  private readonly wakeup = new Wakeup();
+
+  private readonly informers: NamespaceInformers;
+  /** The state ConfigMap's resourceVersion the driver wrote last: its own event is no news. */
+  private readonly lastWritten: () => string | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    informers: NamespaceInformers,
+    lastWritten: () => string | undefined,
+    now: () => number = Date.now,
+  ) {
+    this.informers = informers;
+    this.lastWritten = lastWritten;
+    this.now = now;
+    this.follow('ReplicaSet', informers.replicaSets);
+    this.follow('ConfigMap', informers.states);
+  }
+
+  private follow(
+    kind: CachedKind,
+    informer: NamespaceInformers['replicaSets'] | NamespaceInformers['states'],
+  ): void {
+    this.unsubscribe.push(
+      informer.subscribe({
+        event: (type, obj) => {
+          this.onEvent(kind, type, obj);
+        },
+        resync: (listedFrom) => {
+          // A list made after a write shows it (or what came after it).
+          for (const [key, e] of this.expected)
+            if (key.startsWith(`${kind}/`) && e.at < listedFrom) this.expected.delete(key);
+          this.wake();
+        },
+      }),
+    );
+  }
+
+  private onEvent(kind: CachedKind, type: InformerEvent, obj: InformedObject): void {
+    const key = `${kind}/${obj.metadata?.name ?? ''}`;
+    const e = this.expected.get(key);
+    const version = obj.metadata?.resourceVersion;
+    if (e !== undefined && (type === 'DELETED' || e.version === undefined || e.version === version)) {
+      this.expected.delete(key);
+    }
+    if (this.watched === undefined || obj.metadata?.labels?.[ROLLOUT_LABEL] !== this.watched) return;
+    if (kind === 'ConfigMap' && version !== undefined && version === this.lastWritten()) return;
+    this.wake();
+  }
+
+  private wake(): void {
+    this.wakeup.wake();
+  }
+
+  /** A write of the driver succeeded: reads of that kind wait for the watch to show it. */
+  written(call: ApiCall, answer: unknown): void {
+    if (call.kind !== 'ReplicaSet' && call.kind !== 'ConfigMap') return;
+    const name = call.name ?? '';
+    const key = `${call.kind}/${name}`;
+    const informer = call.kind === 'ReplicaSet' ? this.informers.replicaSets : this.informers.states;
+    const cached = informer.get(name);
+    if (call.verb === 'delete') {
+      if (cached === undefined) this.expected.delete(key);
+      else this.expected.set(key, { version: undefined, at: this.now() });
+      return;
+    }
+    const version = (answer as InformedObject | undefined)?.metadata?.resourceVersion;
+    // The watch may have delivered it before the answer came back.
+    if (version !== undefined && cached?.metadata?.resourceVersion === version) this.expected.delete(key);
+    else this.expected.set(key, { version, at: this.now() });
+  }
+
+  private fresh(kind: CachedKind, synced: boolean): boolean {
+    if (!synced) return false;
+    const now = this.now();
+    for (const [key, e] of this.expected) {
+      if (!key.startsWith(`${kind}/`)) continue;
+      if (now - e.at < EXPECTATION_TTL_MS) return false;
+      this.expected.delete(key);
+    }
+    return true;
+  }
+
+  /** The rollout's ReplicaSets from the cache; undefined when the API server must be asked. */
+  replicaSets(rollout: string): V1ReplicaSet[] | undefined {
+    const informer = this.informers.replicaSets;
+    if (!this.fresh('ReplicaSet', informer.synced)) return undefined;
+    return informer.withLabel(ROLLOUT_LABEL, rollout);
+  }
+
+  /** The rollout's state ConfigMap from the cache; undefined when the API server must be asked. */
+  state(rollout: string): V1ConfigMap | undefined {
+    const informer = this.informers.states;
+    if (!this.fresh('ConfigMap', informer.synced)) return undefined;
+    return informer.get(stateName(rollout));
+  }
+
+  /** A Service from the cache: null when it does not exist, undefined when the cache is not ready. */
+  service(name: string): V1Service | null | undefined {
+    const informer = this.informers.services;
+    if (!informer.synced) return undefined;
+    return informer.get(name) ?? null;
+  }
+
+  /** Sleeps until a change of the rollout's ReplicaSets or state (not the driver's own), or `ms`. */
+  async waitForChange(rollout: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.watched !== rollout) {
+      this.watched = rollout;
+      this.wakeup.clear();
+    }
+    await this.wakeup.wait(ms, signal);
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NamespaceInformers } from '../../../src/adapters/k8s/namespace-cache.ts';
+import { ROLLOUT_LABEL, stateName } from '../../../src/adapters/k8s/names.ts';
+import { SharedInformer } from '../../../src/adapters/k8s/shared-informer.ts';
+import { EXPECTATION_TTL_MS, SharedView } from '../../../src/adapters/k8s/shared-view.ts';
+import { FakeListWatch, settle } from '../../support/fake-list-watch.ts';
+
+interface Namespace {
+  replicaSets: FakeListWatch;
+  states: FakeListWatch;
+  services: FakeListWatch;
+  informers: NamespaceInformers;
+}
+
+async function namespace(): Promise<Namespace> {
+  const replicaSets = new FakeListWatch();
+  const states = new FakeListWatch();
+  const services = new FakeListWatch();
+  // The fake's objects carry the metadata the view reads; the rest of the kinds' fields it never does.
+  const informers = {
+    replicaSets: new SharedInformer(replicaSets),
+    states: new SharedInformer(states),
+    services: new SharedInformer(services),
+  } as unknown as NamespaceInformers;
+  await Promise.all([informers.replicaSets.start(), informers.states.start(), informers.services.start()]);
+  return { replicaSets, states, services, informers };
+}
+
+const of = (rollout: string): Record<string, string> => ({ [ROLLOUT_LABEL]: rollout });
+
+/** Waits as a driver does, and says whether it woke before the timeout. */
+async function woke(view: SharedView, rollout: string, ms: number, during: () => void): Promise<boolean> {
+  const started = Date.now();
+  const waiting = view.waitForChange(rollout, ms);
+  during();
+  await waiting;
+  return Date.now() - started < ms;
+}
+
+test('fifty drivers wake on their own rollout only, from one watch per kind', async () => {
+  const ns = await namespace();
+  const views = Array.from({ length: 50 }, () => new SharedView(ns.informers, () => undefined));
+  // Each driver waits once first, so the view knows its rollout (as the driver loop does).
+  await Promise.all(views.map((v, i) => v.waitForChange(`r${i}`, 1)));
+  const started = Date.now();
+  const waits = views.map((v, i) => v.waitForChange(`r${i}`, 400).then(() => Date.now() - started));
+  ns.replicaSets.put('r7-abc', of('r7'));
+  const times = await Promise.all(waits);
+  assert.ok((times[7] ?? 1000) < 300, `r7 woke after ${times[7]} ms`);
+  assert.ok(times.filter((t) => t >= 380).length === 49, 'the other 49 slept to their timeout');
+  assert.equal(ns.replicaSets.watches, 1);
+  assert.equal(ns.states.watches, 1);
+  for (const v of views) v.stop();
+});
+
+test("the driver's own state write does not wake it; another writer's does", async () => {
+  const ns = await namespace();
+  let lastWritten: string | undefined;
+  const view = new SharedView(ns.informers, () => lastWritten);
+  await view.waitForChange('app', 1);
+  assert.equal(
+    await woke(view, 'app', 300, () => {
+      lastWritten = ns.states.put(stateName('app'), of('app')).metadata.resourceVersion;
+    }),
+    false,
+  );
+  assert.equal(
+    await woke(view, 'app', 300, () => {
+      ns.states.put(stateName('app'), of('app'), { requests: 'abort' });
+    }),
+    true,
+  );
+  view.stop();
+});
+
+test('read-your-writes: after a write the cache is used only once the watch shows it', async () => {
+  const ns = await namespace();
+  let clock = 0;
+  const view = new SharedView(
+    ns.informers,
+    () => undefined,
+    () => clock,
+  );
+  ns.states.put(stateName('app'), of('app'), { step: '1' });
+  await settle();
+  assert.equal(view.state('app')?.data?.step, '1');
+  // The driver writes step 2; the answer comes back before the watch event does.
+  const answer = { metadata: { name: stateName('app'), resourceVersion: '999' } };
+  view.written({ verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name: stateName('app') }, answer);
+  assert.equal(view.state('app'), undefined, 'not yet seen: read from the API server');
+  const written = ns.states.put(stateName('app'), of('app'), { step: '2' });
+  view.written({ verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name: stateName('app') }, written);
+  assert.equal(view.state('app'), undefined);
+  await settle();
+  assert.equal(view.state('app')?.data?.step, '2');
+  // A write the watch never shows (nothing changed) stops holding reads back after the TTL.
+  view.written(
+    { verb: 'patch', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' },
+    { metadata: { resourceVersion: '1' } },
+  );
+  assert.equal(view.replicaSets('app'), undefined);
+  clock += EXPECTATION_TTL_MS;
+  assert.deepEqual(view.replicaSets('app'), []);
+  view.stop();
+});
+
+test('a delete is shown once the watch says DELETED; a write of the answer already cached is shown', async () => {
+  const ns = await namespace();
+  const view = new SharedView(
+    ns.informers,
+    () => undefined,
+    () => 0,
+  );
+  const rs = ns.replicaSets.put('app-1', of('app'));
+  await settle();
+  // The watch was faster than the answer: nothing to wait for.
+  view.written({ verb: 'create', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' }, rs);
+  assert.equal(view.replicaSets('app')?.length, 1);
+  view.written({ verb: 'delete', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' }, {});
+  assert.equal(view.replicaSets('app'), undefined);
+  ns.replicaSets.remove('app-1');
+  await settle();
+  assert.deepEqual(view.replicaSets('app'), []);
+  view.stop();
+});
+
+test('Services come from the cache: null for one that does not exist', async () => {
+  const ns = await namespace();
+  ns.services.put('app-stable');
+  await settle();
+  const view = new SharedView(ns.informers, () => undefined);
+  assert.equal(view.service('app-stable')?.metadata?.name, 'app-stable');
+  assert.equal(view.service('app-canary'), null);
+  ns.informers.services.stop();
+  assert.equal(view.service('app-stable'), undefined, 'a stopped cache sends the driver to the API server');
+  view.stop();
+});
