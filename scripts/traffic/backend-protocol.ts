@@ -8,7 +8,7 @@ export interface PodInfo {
   readonly uid: string;
   readonly pod: string;
   readonly namespace: string;
-  /** The pod-template-hash label: the revision a ReplicaSet's pods share. */
+  /** The rollouts-pod-template-hash (a Rollout's pods) or pod-template-hash label: the revision a ReplicaSet's pods share. */
   readonly revision: string;
 }
 

@@ -64,7 +64,10 @@ function answering(pod: V1Pod): PodInfo | undefined {
   const name = pod.metadata?.name;
   const namespace = pod.metadata?.namespace;
   if (pod.status?.phase !== 'Running' || !ip || !name || !namespace || !inCidr(ip, podCidr)) return undefined;
-  const revision = pod.metadata?.labels?.['pod-template-hash'] ?? '';
+  // A Rollout's pods carry rollouts-pod-template-hash (Argo's and rollout-pilot's), a Deployment's
+  // pod-template-hash.
+  const labels = pod.metadata?.labels ?? {};
+  const revision = labels['rollouts-pod-template-hash'] ?? labels['pod-template-hash'] ?? '';
   return { ip, uid: pod.metadata?.uid ?? '', pod: name, namespace, revision };
 }
 

@@ -49,6 +49,24 @@ down() {
   log "down"
 }
 
+# `ip` (iproute2) makes the namespace, the veth pair and the routes; a fresh machine may lack it.
+ensure_ip() {
+  command -v ip >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || { log "needs ip (iproute2); apt-get is missing"; exit 1; }
+  log "installing iproute2"
+  apt() {
+    env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 "$@" >>"$LOGS/apt.log" 2>&1
+  }
+  if ! apt install --no-install-recommends iproute2; then
+    # Stale or missing package lists: update once, then try again.
+    if ! apt update || ! apt install --no-install-recommends iproute2; then
+      log "could not install iproute2; apt-get said:"
+      tail -n 20 "$LOGS/apt.log" >&2
+      exit 1
+    fi
+  fi
+}
+
 up_network() {
   grep -qw "$PODNET_NS" <<<"$(ip netns list)" || ip netns add "$PODNET_NS"
   if ! ip link show "$PODNET_HOST_IF" >/dev/null 2>&1; then
@@ -96,6 +114,7 @@ case "${1:-}" in
       exit 0
     fi
     [ "$(id -u)" = 0 ] || { log "needs root (ip netns, veth, routes)"; exit 1; }
+    ensure_ip
     kubeconfig=${ROLLOUT_PILOT_KUBECONFIG:-$(bash "$root/scripts/cluster/up.sh" | tail -n 1)}
     up_network
     up_backend "$kubeconfig"

@@ -137,10 +137,13 @@ export interface ObservedReplicaSet {
   /** Adopted from Argo Rollouts: the rollout-pilot hash of the pod template it runs (same revision). */
   sameTemplateAs?: string | undefined;
   /**
-   * The Experiment that owns it (an ownerReference of kind Experiment, argoproj.io/v1alpha1): such
-   * a ReplicaSet has the role `experiment` and belongs to the experiment, not to the rollout.
+   * The Experiment it belongs to (Argo's ownerReference of kind Experiment, or the
+   * `experiment.argoproj.io/name` annotation): such a ReplicaSet has the role `experiment` and
+   * belongs to the experiment, not to the rollout.
    */
   experiment?: string | undefined;
+  /** The Experiment template it runs (`experiment.argoproj.io/template-name`), when it has one. */
+  experimentTemplate?: string | undefined;
   /**
    * Argo's `scale-down-deadline` annotation (RFC 3339): with a router, an old stable (or an aborted
    * canary) keeps its pods until then, as traffic may still drain to it.

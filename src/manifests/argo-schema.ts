@@ -193,7 +193,7 @@ const experimentStep = object(
       ),
     ),
     dryRun: arrayOf(dryRun),
-    measurementRetention: arrayOf(measurementRetention),
+    // Argo's RolloutExperimentStep has no measurementRetention (types.go, rollout-crd.yaml).
     analysisRunMetadata: extraMetadata,
     scaleDownDelaySeconds: int({ min: 0 }),
   },

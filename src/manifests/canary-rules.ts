@@ -5,6 +5,7 @@
  * defensively, as `rollout-rules.ts` does. Pure.
  */
 import { pauseDurationSeconds } from './duration.ts';
+import { experimentWeightProblem } from './experiment-rules.ts';
 import { checkIntOrPercent, intOrPercentValue } from './k8s-rules.ts';
 import { diagnosticAt, type ManifestDoc } from './parse.ts';
 import { analysisArgRules } from './rollout-arg-rules.ts';
@@ -293,11 +294,8 @@ function experimentRules({ c, step, at }: StepContext): void {
   const { tr } = c;
   asList(experiment.templates).forEach((t, j) => {
     if (!isSet(asObj(t)?.weight)) return;
-    const path = `${at}.experiment.templates[${j}].weight`;
-    if (!tr) c.d(path, 'an experiment template weight requires trafficRouting');
-    else if (!isSet(tr.alb) && !isSet(tr.smi) && !isSet(tr.istio)) {
-      c.d(path, 'an experiment template weight works only with the alb, smi or istio traffic routers');
-    }
+    const problem = experimentWeightProblem(tr);
+    if (problem !== undefined) c.d(`${at}.experiment.templates[${j}].weight`, problem);
   });
   asList(experiment.analyses).forEach((a, j) => {
     c.add(analysisArgRules(c.doc, `${at}.experiment.analyses[${j}]`, asObj(a)));

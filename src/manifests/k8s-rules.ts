@@ -54,12 +54,12 @@ export function intOrPercentValue(value: unknown): number | undefined {
   return undefined;
 }
 
-interface Requirement {
+export interface Requirement {
   text: string;
   ok: (labels: Readonly<Record<string, string>>) => boolean;
 }
 
-function requirements(selector: Record<string, unknown>): Requirement[] {
+export function requirements(selector: Record<string, unknown>): Requirement[] {
   const reqs: Requirement[] = [];
   for (const [k, v] of Object.entries(asStringMap(selector.matchLabels))) {
     reqs.push({ text: `${k}=${v}`, ok: (l) => l[k] === v });

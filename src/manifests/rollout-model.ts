@@ -122,6 +122,8 @@ export interface ExperimentStep {
   }[];
   dryRun: DryRun[];
   analysisRunMetadata: ExtraMetadata;
+  /** As written; unset: Argo's Experiment default (30). */
+  scaleDownDelaySeconds?: number;
 }
 
 export interface PluginStep {

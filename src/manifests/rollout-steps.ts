@@ -85,6 +85,7 @@ function experimentStep(exp: Obj): ExperimentStep {
     }),
     dryRun: dryRuns(exp.dryRun),
     analysisRunMetadata: extraMetadata(exp.analysisRunMetadata),
+    ...opt('scaleDownDelaySeconds', asInt(exp.scaleDownDelaySeconds)),
   };
 }
 

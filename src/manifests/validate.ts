@@ -1,5 +1,6 @@
 import { analysisTemplateRules, experimentRules } from './analysis-rules.ts';
 import { analysisTemplateSchema, experimentSchema, rolloutSchema } from './argo-schema.ts';
+import { experimentSpecRules, experimentStepRules } from './experiment-rules.ts';
 import { featureGateDiagnostics } from './features.ts';
 import { ARGO_API_VERSION, ARGO_KINDS, isArgoKind, type ArgoKind } from './kinds.ts';
 import { diagnosticAt, parseManifestText, type ManifestDoc } from './parse.ts';
@@ -28,7 +29,10 @@ function schemaDiagnostics(doc: ManifestDoc, schema: Schema): Diagnostic[] {
  * known (so it is no "unknown kind") but not validated: the controller creates those.
  */
 const KIND_VALIDATORS: ReadonlyMap<ArgoKind, KindValidator> = new Map<ArgoKind, KindValidator>([
-  ['Rollout', (doc) => [...schemaDiagnostics(doc, rolloutSchema), ...rolloutRules(doc)]],
+  [
+    'Rollout',
+    (doc) => [...schemaDiagnostics(doc, rolloutSchema), ...rolloutRules(doc), ...experimentStepRules(doc)],
+  ],
   [
     'AnalysisTemplate',
     (doc) => [...schemaDiagnostics(doc, analysisTemplateSchema), ...analysisTemplateRules(doc)],
@@ -37,7 +41,14 @@ const KIND_VALIDATORS: ReadonlyMap<ArgoKind, KindValidator> = new Map<ArgoKind, 
     'ClusterAnalysisTemplate',
     (doc) => [...schemaDiagnostics(doc, analysisTemplateSchema), ...analysisTemplateRules(doc)],
   ],
-  ['Experiment', (doc) => [...schemaDiagnostics(doc, experimentSchema), ...experimentRules(doc)]],
+  [
+    'Experiment',
+    (doc) => [
+      ...schemaDiagnostics(doc, experimentSchema),
+      ...experimentRules(doc),
+      ...experimentSpecRules(doc),
+    ],
+  ],
 ]);
 
 function checkEnvelope(doc: ManifestDoc): Diagnostic[] {

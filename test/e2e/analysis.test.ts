@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
-import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
+import { test } from 'node:test';
+import { errorRateQuery, useDemoMetrics } from '../support/demo-metrics.ts';
 import { eventually, namespaceWithRole } from '../support/cluster.ts';
 import {
   actionIn,
@@ -12,22 +11,9 @@ import {
   writeManifests,
 } from '../support/rollout.ts';
 
-let app: DemoApp;
-let prom: PrometheusHandle;
+const demo = useDemoMetrics();
 
-before(async () => {
-  app = await startDemoApp({ versions: { stable: { rps: 50 }, canary: { rps: 50 } } });
-  prom = await startPrometheus({ targets: [app.target] });
-  await prom.waitForTargetsUp();
-});
-after(async () => {
-  await prom.close();
-  await app.close();
-});
-
-// `or vector(0)`: before the first error there is no 5xx series, and the ratio must read 0, not [].
-const ERROR_RATE = (window: string) =>
-  `(sum(rate(http_requests_total{version="canary",code=~"5.."}[${window}])) or vector(0)) / sum(rate(http_requests_total{version="canary"}[${window}]))`;
+const ERROR_RATE = (window: string): string => errorRateQuery('canary', window);
 
 function template(name: string, metric: Record<string, unknown>): unknown {
   return {
@@ -41,7 +27,7 @@ function template(name: string, metric: Record<string, unknown>): unknown {
           name: 'error-rate',
           provider: {
             prometheus: {
-              address: prom.url,
+              address: demo.prom.url,
               query: ERROR_RATE('4s').replace('"canary"', '"{{args.version}}"'),
             },
           },
@@ -78,8 +64,8 @@ const background = (extra: Record<string, unknown> = {}) => ({
 });
 
 test('a canary whose error rate rises after the second step is aborted within two intervals, by itself', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
-  await prom.waitForValue(ERROR_RATE('4s'), (v) => v < 0.01, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0 });
+  await demo.prom.waitForValue(ERROR_RATE('4s'), (v) => v < 0.01, { timeoutMs: 20_000 });
   const docs = [
     ...canaryManifests({ steps: STEPS, canary: background() }),
     template('error-rate', { interval: '3s', successCondition: 'result[0] < 0.1', failureLimit: 0 }),
@@ -104,7 +90,7 @@ test('a canary whose error rate rises after the second step is aborted within tw
     50,
   );
   const raisedAt = Date.now();
-  app.setVersion('canary', { errorRate: 0.6 });
+  demo.app.setVersion('canary', { errorRate: 0.6 });
   const result = await run;
   const abortedAfter = Date.now() - raisedAt;
   assert.equal(result.exitCode, 1, result.stdout);
@@ -143,8 +129,8 @@ test('a canary whose error rate rises after the second step is aborted within tw
 });
 
 test('the same rollout with a healthy canary reaches Healthy without a person', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
-  await prom.waitForValue(ERROR_RATE('4s'), (v) => v < 0.01, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0 });
+  await demo.prom.waitForValue(ERROR_RATE('4s'), (v) => v < 0.01, { timeoutMs: 20_000 });
   const docs = [
     ...canaryManifests({
       steps: [...STEPS.slice(0, 2), { analysis: background().analysis }, ...STEPS.slice(2)],
@@ -170,7 +156,7 @@ test('the same rollout with a healthy canary reaches Healthy without a person', 
 });
 
 test('Inconclusive pauses for a person and promote continues; a dry-run metric never decides', async (t) => {
-  app.setVersion('canary', { errorRate: 0.2 });
+  demo.app.setVersion('canary', { errorRate: 0.2 });
   const docs = [
     ...canaryManifests({
       steps: [
@@ -195,18 +181,18 @@ test('Inconclusive pauses for a person and promote continues; a dry-run metric n
             name: 'error-rate',
             successCondition: 'result[0] < 0.1',
             failureCondition: 'result[0] > 0.4',
-            provider: { prometheus: { address: prom.url, query: ERROR_RATE('10s') } },
+            provider: { prometheus: { address: demo.prom.url, query: ERROR_RATE('10s') } },
           },
           {
             name: 'strict',
             successCondition: 'result[0] < 0.01',
-            provider: { prometheus: { address: prom.url, query: ERROR_RATE('10s') } },
+            provider: { prometheus: { address: demo.prom.url, query: ERROR_RATE('10s') } },
           },
         ],
       },
     },
   ];
-  await prom.waitForValue(ERROR_RATE('10s'), (v) => v > 0.15 && v < 0.25, { timeoutMs: 20_000 });
+  await demo.prom.waitForValue(ERROR_RATE('10s'), (v) => v > 0.15 && v < 0.25, { timeoutMs: 20_000 });
   const { namespace, kubeconfig, repo } = await deployed(t, docs);
   const paused = await actionIn(
     repo,

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { AppsV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
-import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
+import { useDemoMetrics } from '../support/demo-metrics.ts';
 import { startGitHubApi, type GitHubApi } from '../support/github-api/index.ts';
 import { adminKubeConfig, eventually, namespaceWithRole, testNamespace } from '../support/cluster.ts';
 import { actionIn, readyEndpoints, replicaSets, serviceHash, storedStatus } from '../support/rollout.ts';
@@ -20,18 +19,7 @@ import { actionIn, readyEndpoints, replicaSets, serviceHash, storedStatus } from
 const SEED = path.resolve(import.meta.dirname, '../fixtures/manifests/seeds/4-bluegreen-istio.yaml');
 const SUCCESS_RATE = `(sum(rate(http_requests_total{version="canary",code!~"5.."}[4s])) / sum(rate(http_requests_total{version="canary"}[4s]))) or vector(1)`;
 
-let app: DemoApp;
-let prom: PrometheusHandle;
-
-before(async () => {
-  app = await startDemoApp({ versions: { stable: { rps: 50 }, canary: { rps: 50 } } });
-  prom = await startPrometheus({ targets: [app.target] });
-  await prom.waitForTargetsUp();
-});
-after(async () => {
-  await prom.close();
-  await app.close();
-});
+const demo = useDemoMetrics();
 
 type Doc = Record<string, unknown> & {
   kind: string;
@@ -50,7 +38,7 @@ async function seedManifests(gatewayNamespace: string): Promise<string> {
     if (doc.kind === 'AnalysisTemplate') {
       const metric = (doc.spec.metrics as Record<string, unknown>[])[0] as Record<string, unknown>;
       Object.assign(metric, { interval: '2s', count: 3, failureLimit: 1 });
-      metric.provider = { prometheus: { address: prom.url, query: SUCCESS_RATE } };
+      metric.provider = { prometheus: { address: demo.prom.url, query: SUCCESS_RATE } };
     }
     if (doc.kind === 'VirtualService') doc.metadata.namespace = gatewayNamespace;
   }
@@ -178,7 +166,7 @@ function watchActive(namespace: string): { stop: () => Promise<number> } {
 }
 
 test('seed 4: preview beside active, promote, post-promotion analysis passes, old stack gone; then a failing one rolls back', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
+  demo.app.setVersion('canary', { errorRate: 0 });
   const { namespace, kubeconfig } = await namespaceWithRole(t);
   const gateway = await testNamespace(t, 'gw');
   await grantVirtualServices(gateway, namespace);
@@ -297,8 +285,8 @@ test('seed 4: preview beside active, promote, post-promotion analysis passes, ol
   assert.equal((await storedStatus(namespace, 'rollout'))?.stableRS, sets[1]?.hash);
 
   // v3 measures badly after the switch: aborted, the active Service back on v2, v3 scaled away.
-  app.setVersion('canary', { errorRate: 0.6 });
-  await prom.waitForValue(SUCCESS_RATE, (v) => v < 0.9, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0.6 });
+  await demo.prom.waitForValue(SUCCESS_RATE, (v) => v < 0.9, { timeoutMs: 20_000 });
   deployed = prs[2]?.headSha ?? '';
   const paused3 = await run({ manifests: 'rollout.yaml', image: 'grpc-server=example/grpc:3' });
   assert.equal(paused3.outputs.phase, 'Paused', paused3.stdout);

@@ -6,27 +6,15 @@
  * ends Healthy.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
-import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
+import { test } from 'node:test';
+import { errorRateQuery, useDemoMetrics } from '../support/demo-metrics.ts';
 import { namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, canaryManifests, replicaSets, storedStatus, writeManifests } from '../support/rollout.ts';
 
-let app: DemoApp;
-let prom: PrometheusHandle;
+const demo = useDemoMetrics();
 
-before(async () => {
-  app = await startDemoApp({ versions: { stable: { rps: 50 }, canary: { rps: 50 } } });
-  prom = await startPrometheus({ targets: [app.target] });
-  await prom.waitForTargetsUp();
-});
-after(async () => {
-  await prom.close();
-  await app.close();
-});
-
-const ERROR_RATE = `(sum(rate(http_requests_total{version="{{args.version}}",code=~"5.."}[4s])) or vector(0)) / sum(rate(http_requests_total{version="{{args.version}}"}[4s]))`;
-const CANARY_RATE = ERROR_RATE.replaceAll('{{args.version}}', 'canary');
+const ERROR_RATE = errorRateQuery('{{args.version}}', '4s');
+const CANARY_RATE = errorRateQuery('canary', '4s');
 
 function template(name: string, metric: Record<string, unknown>): unknown {
   return {
@@ -38,7 +26,7 @@ function template(name: string, metric: Record<string, unknown>): unknown {
       metrics: [
         {
           successCondition: 'result[0] < 0.1',
-          provider: { prometheus: { address: prom.url, query: ERROR_RATE } },
+          provider: { prometheus: { address: demo.prom.url, query: ERROR_RATE } },
           ...metric,
         },
       ],
@@ -76,8 +64,8 @@ function firstDeployRun(outputs: Record<string, string | undefined>): RunOutput 
 }
 
 test('a first deploy whose analysis fails fails the job with the value, keeps its pods, and a re-run does not measure again', async (t) => {
-  app.setVersion('canary', { errorRate: 0.6 });
-  await prom.waitForValue(CANARY_RATE, (v) => v > 0.3, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0.6 });
+  await demo.prom.waitForValue(CANARY_RATE, (v) => v > 0.3, { timeoutMs: 20_000 });
   const { namespace, kubeconfig } = await namespaceWithRole(t);
   const repo = await writeManifests(manifests());
   const first = await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig });
@@ -120,8 +108,8 @@ test('a first deploy whose analysis fails fails the job with the value, keeps it
 });
 
 test('a first deploy whose analysis passes ends Healthy, the indefinite metric measured a bounded number of times', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
-  await prom.waitForValue(CANARY_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0 });
+  await demo.prom.waitForValue(CANARY_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
   const { namespace, kubeconfig } = await namespaceWithRole(t);
   const repo = await writeManifests(manifests());
   const first = await actionIn(repo, namespace, { manifests: 'rollout.yaml' }, { kubeconfig });

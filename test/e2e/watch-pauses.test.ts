@@ -4,26 +4,14 @@
  * workflow_dispatch run is taken up by the waiting run.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startDemoApp, type DemoApp } from '../support/demo-app/server.ts';
-import { startPrometheus, type PrometheusHandle } from '../support/prometheus.ts';
+import { test } from 'node:test';
+import { errorRateQuery, useDemoMetrics } from '../support/demo-metrics.ts';
 import { eventually, namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, canaryManifests, replicaSets, storedStatus, writeManifests } from '../support/rollout.ts';
 
-let app: DemoApp;
-let prom: PrometheusHandle;
+const demo = useDemoMetrics();
 
-before(async () => {
-  app = await startDemoApp({ versions: { stable: { rps: 50 }, canary: { rps: 50 } } });
-  prom = await startPrometheus({ targets: [app.target] });
-  await prom.waitForTargetsUp();
-});
-after(async () => {
-  await prom.close();
-  await app.close();
-});
-
-const ERROR_RATE = `(sum(rate(http_requests_total{version="canary",code=~"5.."}[4s])) or vector(0)) / sum(rate(http_requests_total{version="canary"}[4s]))`;
+const ERROR_RATE = errorRateQuery('canary', '4s');
 
 function manifests(): unknown[] {
   return [
@@ -42,7 +30,7 @@ function manifests(): unknown[] {
             interval: '2s',
             successCondition: 'result[0] < 0.1',
             failureLimit: 0,
-            provider: { prometheus: { address: prom.url, query: ERROR_RATE } },
+            provider: { prometheus: { address: demo.prom.url, query: ERROR_RATE } },
           },
         ],
       },
@@ -81,11 +69,11 @@ async function pausedWithAnalysis(t: Parameters<typeof namespaceWithRole>[0]) {
 }
 
 test('at an indefinite pause the background analysis keeps measuring; a bad metric aborts the run by itself', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
-  await prom.waitForValue(ERROR_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0 });
+  await demo.prom.waitForValue(ERROR_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
   const { namespace, driving } = await pausedWithAnalysis(t);
   const raisedAt = Date.now();
-  app.setVersion('canary', { errorRate: 0.6 });
+  demo.app.setVersion('canary', { errorRate: 0.6 });
   const result = await driving;
   const abortedAfter = Date.now() - raisedAt;
   assert.equal(result.exitCode, 1, result.stdout);
@@ -121,8 +109,8 @@ test('at an indefinite pause the background analysis keeps measuring; a bad metr
 });
 
 test('a promote recorded by a second run is taken up by the waiting run, which finishes Healthy', async (t) => {
-  app.setVersion('canary', { errorRate: 0 });
-  await prom.waitForValue(ERROR_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
+  demo.app.setVersion('canary', { errorRate: 0 });
+  await demo.prom.waitForValue(ERROR_RATE, (v) => v < 0.01, { timeoutMs: 20_000 });
   const { repo, namespace, kubeconfig, driving } = await pausedWithAnalysis(t);
   const promote = await actionIn(
     repo,

@@ -1,9 +1,9 @@
 // Real requests through Traefik to kwok pods that answer (scripts/traffic/up.sh): the measured split
 // of Gateway API weights and header matches, and of the NGINX canary annotations Traefik honours.
-// Skipped, with the reason, when the traffic setup is not up.
+// Skipped, with the reason, when the traffic setup is not up; on CI (CI=true) that fails instead.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CustomObjectsApi, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
+import { CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, testNamespace } from '../support/cluster.ts';
 import {
   askMany,
@@ -11,16 +11,16 @@ import {
   binomialBounds,
   deployRevision,
   GATEWAY,
-  INGRESS_CLASS,
+  ingressFor,
   serviceFor,
   setFailureRate,
-  trafficUnavailable,
+  trafficSkip,
   untilAnsweredBy,
   type Answer,
   type Revision,
-} from './traffic-support.ts';
+} from '../support/traffic.ts';
 
-const skip = trafficUnavailable();
+const skip = trafficSkip();
 // 1000 requests at a true canary share of 10%: the count of canary answers falls outside
 // binomialBounds(1000, 0.1, 1e-6) = [57, 149] (5.7%..14.9%) with probability below 1e-6. Traefik's
 // weighted round robin is deterministic, so a correct split lands far inside; the binomial is the
@@ -241,37 +241,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-function ingress(
-  name: string,
-  host: string,
-  service: string,
-  annotations: Record<string, string>,
-): V1Ingress {
-  const prefixed = Object.fromEntries(
-    Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
-  );
-  return {
-    metadata: { name, annotations: prefixed },
-    spec: {
-      ingressClassName: INGRESS_CLASS,
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: service, port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-}
-
 test(
   'Ingress NGINX canary annotations through Traefik: weight, weight-total, header, header value and pattern, cookie',
   { skip },
@@ -289,10 +258,13 @@ test(
       // Traefik, like ingress-nginx, keys a canary by the stable Ingress's Service: one pair per Service.
       await serviceFor(kc, ns, `stable-${name}`, 'stable');
       await serviceFor(kc, ns, `canary-${name}`, 'canary');
-      await net.createNamespacedIngress({ namespace: ns, body: ingress(name, host, `stable-${name}`, {}) });
+      await net.createNamespacedIngress({ namespace: ns, body: ingressFor(name, host, `stable-${name}`) });
       await net.createNamespacedIngress({
         namespace: ns,
-        body: ingress(`${name}-canary`, host, `canary-${name}`, { canary: 'true', ...scenario.annotations }),
+        body: ingressFor(`${name}-canary`, host, `canary-${name}`, {
+          canary: 'true',
+          ...scenario.annotations,
+        }),
       });
     }
     for (const [name, scenario] of Object.entries(SCENARIOS)) {

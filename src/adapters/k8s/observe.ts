@@ -9,9 +9,9 @@ import {
   type ObservedReplicaSet,
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
-import { ARGO_API_VERSION } from '../../manifests/kinds.ts';
 import { asStr, dig } from '../../manifests/values.ts';
 import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
+import { experimentMarks } from './experiment-marks.ts';
 import {
   EPHEMERAL_ANNOTATION,
   parts,
@@ -40,13 +40,6 @@ function podIssue(pod: V1Pod): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The Experiment that owns the ReplicaSet, as Argo's experiment controller marks its own. */
-function experimentOwner(rs: V1ReplicaSet): string | undefined {
-  return rs.metadata?.ownerReferences?.find(
-    (o) => o.kind === 'Experiment' && o.apiVersion === ARGO_API_VERSION,
-  )?.name;
 }
 
 async function listReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1ReplicaSet[]> {
@@ -115,7 +108,7 @@ export async function observe(
       podIssues: (issues.get(basics.hash) ?? []).slice(0, 5),
       ephemeralMetadata: rs.metadata?.annotations?.[EPHEMERAL_ANNOTATION],
       sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
-      experiment: experimentOwner(rs),
+      ...experimentMarks(rs.metadata),
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
     };
   });

@@ -40,6 +40,9 @@ export interface ArgoRolloutObject {
  * The oracle: a Rollout object driven by the real Argo Rollouts controller. Commands are the
  * patches `kubectl argo rollouts` sends (pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry,undo}).
  */
+/** The CLI's commands that a scenario op may name. */
+export type ArgoCommand = 'promote' | 'promote-full' | 'abort' | 'retry' | 'undo';
+
 export class ArgoSide {
   readonly cluster: ClusterName = 'argo';
   readonly namespace: string;
@@ -137,6 +140,18 @@ export class ArgoSide {
       { ...ROLLOUTS, namespace: this.namespace, name: this.name, body },
       mergePatch,
     );
+  }
+
+  /** One of the CLI's commands, by the name scenarios use. */
+  async command(name: ArgoCommand): Promise<void> {
+    const run: Record<ArgoCommand, () => Promise<void>> = {
+      promote: () => this.promote(),
+      'promote-full': () => this.promoteFull(),
+      abort: () => this.abort(),
+      retry: () => this.retry(),
+      undo: () => this.undo(),
+    };
+    return run[name]();
   }
 
   /**

@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActionRun } from '../../support/action.ts';
 import { ArgoSide } from './argo.ts';
@@ -9,7 +8,7 @@ import {
   settlePilotBlueGreen,
   type BlueGreenPoint,
 } from './bluegreen-observe.ts';
-import { differencesIn, tableOf } from './compare.ts';
+import { assertSettlePoint, type KnownFieldDifference } from './compare.ts';
 import { freshNamespace, roleKubeconfig } from './kube.ts';
 import type { MetricServer, Verdicts } from './metric-server.ts';
 import { PilotSide } from './pilot.ts';
@@ -22,12 +21,9 @@ import type { Op } from './scenario.ts';
 export type BlueGreenOp = Op & { verdicts?: Verdicts; argoUndoes?: boolean };
 
 /** A difference from Argo that docs/compatibility.md documents, asserted as it is. */
-export interface KnownBlueGreenDifference {
+export interface KnownBlueGreenDifference extends KnownFieldDifference<BlueGreenPoint> {
   /** Index of the op after which it shows. */
   after: number;
-  field: keyof BlueGreenPoint;
-  argo: string;
-  pilot: string;
 }
 
 export interface BlueGreenScenario {
@@ -110,20 +106,8 @@ export interface BlueGreenResult {
 }
 
 async function argoOp(argo: ArgoSide, docs: unknown[], op: BlueGreenOp, first: boolean): Promise<void> {
-  switch (op.do) {
-    case 'deploy':
-      return first ? argo.create(docs) : argo.setTemplate(op.image, {});
-    case 'promote':
-      return argo.promote();
-    case 'promote-full':
-      return argo.promoteFull();
-    case 'abort':
-      return argo.abort();
-    case 'retry':
-      return argo.retry();
-    case 'undo':
-      return argo.undo();
-  }
+  if (op.do !== 'deploy') return argo.command(op.do);
+  return first ? argo.create(docs) : argo.setTemplate(op.image, {});
 }
 
 /**
@@ -162,27 +146,8 @@ export async function runBlueGreenScenario(
     ]);
     prevArgo = a;
     const known = (sc.known ?? []).filter((k) => k.after === i);
-    const table = tableOf(
-      BLUEGREEN_FIELDS,
-      a,
-      p.point,
-      known.map((k) => k.field),
-    );
     const where = `${sc.name}: after op ${i + 1} (${op.do}${op.do === 'deploy' ? ` ${op.image}` : ''})`;
-    const unexpected = differencesIn(BLUEGREEN_FIELDS, a, p.point).filter(
-      (f) => !known.some((k) => k.field === f),
-    );
-    assert.deepEqual(unexpected, [], `${where}: rollout-pilot differs from Argo Rollouts\n${table}`);
-    for (const k of known) {
-      assert.deepEqual(
-        [JSON.stringify(a[k.field]), JSON.stringify(p.point[k.field])],
-        [k.argo, k.pilot],
-        `${where}: the known difference in ${k.field} changed\n${table}`,
-      );
-    }
-    const wantExit = p.point.phase === 'Degraded' ? 1 : 0;
-    assert.equal(p.run.exitCode, wantExit, `${where}: exit code\n${p.run.stdout}\n${p.run.stderr}`);
-    t.diagnostic(`${where}\n${table}`);
+    assertSettlePoint(t, where, BLUEGREEN_FIELDS, { argo: a, pilot: p.point, run: p.run }, known);
     result.comparisons++;
     result.points.push({ op, argo: a, pilot: p.point });
   }

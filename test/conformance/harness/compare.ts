@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { ActionRun } from '../../support/action.ts';
 import type { RSFacts } from './kube.ts';
 
 /**
@@ -63,7 +66,7 @@ export function toSettlePoint(
   };
 }
 
-const FIELDS: (keyof SettlePoint)[] = [
+export const FIELDS: (keyof SettlePoint)[] = [
   'phase',
   'currentStepIndex',
   'pauseReasons',
@@ -95,11 +98,6 @@ export function differences(argo: SettlePoint, pilot: SettlePoint): (keyof Settl
   return differencesIn(FIELDS, argo, pilot);
 }
 
-/** Both settle points side by side, the differing rows marked. */
-export function sideBySide(argo: SettlePoint, pilot: SettlePoint, known: (keyof SettlePoint)[] = []): string {
-  return tableOf(FIELDS, argo, pilot, known);
-}
-
 /** The fields of any point shape that differ (blue-green's points have their own fields). */
 export function differencesIn<P>(fields: (keyof P)[], argo: P, pilot: P): (keyof P)[] {
   return fields.filter((f) => show(argo[f]) !== show(pilot[f]));
@@ -118,4 +116,44 @@ export function tableOf<P>(fields: (keyof P)[], argo: P, pilot: P, known: (keyof
   const line = (r: string[]): string =>
     `${r[0] ?? ' '} ${(r[1] ?? '').padEnd(w1)} | ${(r[2] ?? '').padEnd(w2)} | ${r[3] ?? ''}`;
   return [line([' ', 'field', 'Argo Rollouts v1.10.2', 'rollout-pilot']), ...rows.map(line)].join('\n');
+}
+
+/** A documented difference from Argo, asserted as it is, in any point shape. */
+export interface KnownFieldDifference<P> {
+  field: keyof P;
+  argo: string;
+  pilot: string;
+}
+
+/**
+ * Asserts one settle point of a side-by-side scenario: every field equal except the known
+ * differences (which must stay exactly as documented), and rollout-pilot's exit code matching its
+ * phase. The side-by-side table goes to the test's diagnostics either way.
+ */
+export function assertSettlePoint<P extends { phase: string }>(
+  t: TestContext,
+  where: string,
+  fields: (keyof P)[],
+  points: { argo: P; pilot: P; run: ActionRun },
+  known: KnownFieldDifference<P>[],
+): void {
+  const { argo, pilot, run } = points;
+  const table = tableOf(
+    fields,
+    argo,
+    pilot,
+    known.map((k) => k.field),
+  );
+  const unexpected = differencesIn(fields, argo, pilot).filter((f) => !known.some((k) => k.field === f));
+  assert.deepEqual(unexpected, [], `${where}: rollout-pilot differs from Argo Rollouts\n${table}`);
+  for (const k of known) {
+    assert.deepEqual(
+      [JSON.stringify(argo[k.field]), JSON.stringify(pilot[k.field])],
+      [k.argo, k.pilot],
+      `${where}: the known difference in ${String(k.field)} changed\n${table}`,
+    );
+  }
+  const wantExit = pilot.phase === 'Degraded' ? 1 : 0;
+  assert.equal(run.exitCode, wantExit, `${where}: exit code\n${run.stdout}\n${run.stderr}`);
+  t.diagnostic(`${where}\n${table}`);
 }

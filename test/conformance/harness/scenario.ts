@@ -1,24 +1,19 @@
-import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActionRun } from '../../support/action.ts';
-import { ArgoSide } from './argo.ts';
-import { differences, sideBySide, type SettlePoint } from './compare.ts';
+import { ArgoSide, type ArgoCommand } from './argo.ts';
+import { assertSettlePoint, FIELDS, type KnownFieldDifference, type SettlePoint } from './compare.ts';
 import { freshNamespace, roleKubeconfig, type ClusterName } from './kube.ts';
 import { PilotSide } from './pilot.ts';
 import { routerObjects, trafficRouting, type RouterSetup } from './routers.ts';
 import { settleArgo, settlePilot } from './settle.ts';
 
 export type Op =
-  | { do: 'deploy'; image: string; podAnnotations?: Record<string, string> }
-  | { do: 'promote' | 'promote-full' | 'abort' | 'retry' | 'undo' };
+  { do: 'deploy'; image: string; podAnnotations?: Record<string, string> } | { do: ArgoCommand };
 
 /** A difference from Argo that is documented in docs/compatibility.md, asserted as it is. */
-export interface KnownDifference {
+export interface KnownDifference extends KnownFieldDifference<SettlePoint> {
   /** Index of the op after which it shows. */
   after: number;
-  field: keyof SettlePoint;
-  argo: string;
-  pilot: string;
 }
 
 export interface Scenario {
@@ -97,16 +92,8 @@ async function argoOp(argo: ArgoSide, sc: Scenario, op: Op, first: boolean): Pro
       else await argo.setTemplate(op.image, op.podAnnotations ?? {});
       return;
     }
-    case 'promote':
-      return argo.promote();
-    case 'promote-full':
-      return argo.promoteFull();
-    case 'abort':
-      return argo.abort();
-    case 'retry':
-      return argo.retry();
-    case 'undo':
-      return argo.undo();
+    default:
+      return argo.command(op.do);
   }
 }
 
@@ -166,30 +153,10 @@ export async function runScenario(
     ]);
     prevArgo = a;
     const known = (sc.known ?? []).filter((k) => k.after === i);
-    const table = sideBySide(
-      a,
-      p.point,
-      known.map((k) => k.field),
-    );
     const where = `${sc.name}: after op ${i + 1} (${op.do}${op.do === 'deploy' ? ` ${op.image}` : ''})`;
-    const unexpected = differences(a, p.point).filter((f) => !known.some((k) => k.field === f));
-    assert.deepEqual(unexpected, [], `${where}: rollout-pilot differs from Argo Rollouts\n${table}`);
-    for (const k of known) {
-      assert.deepEqual(
-        [showField(a, k.field), showField(p.point, k.field)],
-        [k.argo, k.pilot],
-        `${where}: the known difference in ${k.field} changed\n${table}`,
-      );
-    }
-    const wantExit = p.point.phase === 'Degraded' ? 1 : 0;
-    assert.equal(p.run.exitCode, wantExit, `${where}: exit code\n${p.run.stdout}\n${p.run.stderr}`);
-    t.diagnostic(`${where}\n${table}`);
+    assertSettlePoint(t, where, FIELDS, { argo: a, pilot: p.point, run: p.run }, known);
     result.comparisons++;
     result.points.push({ op, argo: a, pilot: p.point });
   }
   return result;
-}
-
-function showField(p: SettlePoint, f: keyof SettlePoint): string {
-  return JSON.stringify(p[f]);
 }

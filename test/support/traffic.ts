@@ -1,11 +1,18 @@
-// Helpers for the traffic tests: the pod network and Traefik that scripts/traffic/up.sh starts,
-// two revisions of an app as kwok pods that answer, requests through the proxy, and the binomial
-// bounds the measured shares are held to.
+// Helpers for sending real requests (scripts/traffic/up.sh: the pod network and Traefik): two
+// revisions of an app as kwok pods that answer, requests through the proxy, the binomial bounds the
+// measured shares are held to, and the backend's counters and failure rates. Used by the traffic
+// integration and end-to-end tests.
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
-import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { eventually } from '../support/cluster.ts';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Ingress,
+  type V1PodTemplateSpec,
+} from '@kubernetes/client-node';
+import { eventually } from './cluster.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -25,13 +32,20 @@ export const GATEWAY = {
 };
 export const INGRESS_CLASS = trafficSetting('TRAFFIC_INGRESS_CLASS');
 
-/** Why the traffic tests cannot run, or undefined when the pod network and Traefik are up. */
-export function trafficUnavailable(): string | undefined {
+/**
+ * The `skip` option of a traffic test: the reason it cannot run when the pod network and Traefik are
+ * not up, or undefined when they are. On CI (CI=true) a missing setup is a failure, never a skip:
+ * scripts/test.sh starts it there, so its absence means the wiring broke.
+ */
+export function trafficSkip(): string | undefined {
   try {
     execFileSync('bash', [path.join(root, 'scripts/traffic/up.sh'), '--check'], { stdio: 'ignore' });
     return undefined;
   } catch {
-    return 'the traffic setup is not up: run `bash scripts/traffic/up.sh` (root; builds Traefik on first use)';
+    const why =
+      'the traffic setup is not up: run `bash scripts/traffic/up.sh` (root; builds Traefik on first use)';
+    if (process.env.CI === 'true') throw new Error(`CI=true, and ${why}`);
+    return why;
   }
 }
 
@@ -40,6 +54,14 @@ export interface Revision {
   /** The pod-template-hash of the Deployment's pods, which the backend answers with. */
   readonly hash: string;
   readonly pods: readonly string[];
+}
+
+/** A pod template whose pods the backend answers for: one container declaring port 8080. */
+export function answeringPodTemplate(labels: Record<string, string>, image: string): V1PodTemplateSpec {
+  return {
+    metadata: { labels },
+    spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }] },
+  };
 }
 
 /** A Deployment of `replicas` kwok pods on port 8080 and a Service `name` on port 80 in front of it. */
@@ -59,12 +81,7 @@ export async function deployRevision(
       spec: {
         replicas,
         selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{ name: 'web', image: `example/web:${name}`, ports: [{ containerPort: 8080 }] }],
-          },
-        },
+        template: answeringPodTemplate(labels, `example/web:${name}`),
       },
     },
   });
@@ -102,6 +119,40 @@ export async function serviceFor(
       spec: { selector: { app: 'web', track }, ports: [{ port: 80, targetPort: 8080 }] },
     },
   });
+}
+
+/** An Ingress of the class Traefik serves, for `host`, to `service` port 80, with NGINX annotations. */
+export function ingressFor(
+  name: string,
+  host: string,
+  service: string,
+  annotations: Record<string, string> = {},
+): V1Ingress {
+  const prefixed = Object.fromEntries(
+    Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
+  );
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, annotations: prefixed },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: service, port: { number: 80 } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
 }
 
 export interface Answer {
@@ -153,6 +204,37 @@ export async function askMany(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return answers;
+}
+
+/**
+ * Steady load, as real users send: about `perSecond` requests a second for `host` (in ten bursts a
+ * second) until `stop` aborts or `maxMs` passes, whichever is first. Bounded in time and so in count.
+ * A request that fails outright (no answer within 5 s) counts as status 0.
+ */
+export async function steadyLoad(
+  host: string,
+  o: { perSecond: number; maxMs: number; stop: AbortSignal; headers?: Record<string, string> },
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  const burst = Math.max(1, Math.round(o.perSecond / 10));
+  const deadline = Date.now() + o.maxMs;
+  while (!o.stop.aborted && Date.now() < deadline) {
+    const tick = new Promise((r) => setTimeout(r, 100));
+    const sent = Array.from({ length: burst }, () =>
+      ask(host, o.headers).catch(() => ({ status: 0, pod: '', revision: '' })),
+    );
+    answers.push(...(await Promise.all(sent)));
+    await tick;
+  }
+  return answers;
+}
+
+/** The revision the backend answers with for each pod it has bound, by pod name. */
+export async function backendRevisions(namespace: string): Promise<Map<string, string>> {
+  const bound = (await (await fetch(`${BACKEND_CONTROL}/pods`)).json()) as {
+    pods: { pod: string; namespace: string; revision: string }[];
+  };
+  return new Map(bound.pods.filter((p) => p.namespace === namespace).map((p) => [p.pod, p.revision]));
 }
 
 /** Waits until a probe request for `host` is answered by a pod of `revision` (the route is live). */
