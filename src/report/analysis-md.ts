@@ -6,7 +6,7 @@
 import type { AnalysisPhase, Measurement, MetricResult, MetricSpec } from '../analysis/engine/types.ts';
 import type { AnalysisRecord } from '../analysis/templates.ts';
 import { between, cellCode, cellText, clip, clock, code, dayOf, fence, html, text, utc } from './markdown.ts';
-import { judgeSection } from './judge-md.ts';
+import { judgeSection, judgeValueCell } from './judge-md.ts';
 import { metricChart } from './metric-chart.ts';
 
 export const PHASE_ICON: Record<AnalysisPhase, string> = {
@@ -167,7 +167,8 @@ function measurementTable(
     );
     shown.forEach((x, i) => {
       const value =
-        x.value === undefined || x.value === '' ? '—' : cellCode(clip(scrub(x.value), d.valueChars));
+        judgeValueCell(x.value) ??
+        (x.value === undefined || x.value === '' ? '—' : cellCode(clip(scrub(x.value), d.valueChars)));
       const message = withMessage
         ? ` ${x.message ? cellText(clip(scrub(x.message), d.valueChars)) : ''} |`
         : '';

@@ -102,6 +102,12 @@ export function renderJudgement(s: JudgeSummary): string[] {
   return lines;
 }
 
+/** A judge value in a measurement table: its verdict and score, not its JSON; undefined for other values. */
+export function judgeValueCell(value: string | undefined): string | undefined {
+  const s = value === undefined ? undefined : parseJudgeSummary(value);
+  return s === undefined ? undefined : `judge: ${s.verdict}, score ${num(s.score)}`;
+}
+
 /** The newest judge measurement among a metric's measurements, rendered; [] when there is none. */
 export function judgeSection(measurements: readonly Measurement[]): string[] {
   for (let i = measurements.length - 1; i >= 0; i--) {

@@ -218,6 +218,8 @@ describe('in the analysis section', () => {
     const full = renderRun(record, 'Step 3 analysis', fullest).join('\n');
     assert.match(full, /\*\*The judge's comparison\*\* \(measurement 1\):/);
     assert.match(full, /canary {3}····▄·▄▂/);
+    assert.match(full, /\| 1 \| [^|]+ \| judge: Fail, score 50 \| ❌ Failed \|/);
+    assert.doesNotMatch(full, /"score":50/);
     assert.doesNotMatch(renderRun(record, 'Step 3 analysis', tightest).join('\n'), /judge's comparison/);
   });
 });
