@@ -30,7 +30,7 @@ export async function driveAndReport(
   const reporter =
     link === undefined || token === undefined || (!config.comment && !config.checkRun && !config.environment)
       ? undefined
-      : new GitHubReporter({
+      : await GitHubReporter.create({
           token,
           apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
           link: { ...link, runUrl: runUrl(ctx.env) ?? link.runUrl },
