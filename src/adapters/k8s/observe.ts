@@ -7,6 +7,7 @@ import {
   SCALE_DOWN_DEADLINE_ANNOTATION,
   type Observation,
   type ObservedReplicaSet,
+  type ObservedService,
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
 import { ARGO_API_VERSION } from '../../manifests/kinds.ts';
@@ -86,6 +87,35 @@ function replicaSetBasics(rs: V1ReplicaSet): {
 const createdAtOf = (rs: V1ReplicaSet): string =>
   rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '';
 
+/** The Services' selected hashes, each read again once its cached copy is SERVICE_REFRESH_MS old. */
+async function observeServices(
+  api: KubeApi,
+  serviceCache: ServiceCache,
+  namespace: string,
+  services: readonly string[],
+): Promise<Observation['services']> {
+  const now = Date.now();
+  const readOne = async (name: string): Promise<[string, ObservedService | undefined]> => {
+    const key = `${namespace}/${name}`;
+    let cached = serviceCache.get(key);
+    // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
+    if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
+      try {
+        const svc = await api.call(read('Service', namespace, name), () =>
+          api.core.readNamespacedService({ name, namespace }),
+        );
+        cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        cached = { hash: undefined, exists: false, at: now };
+      }
+      serviceCache.set(key, cached);
+    }
+    return [name, cached.exists ? { name, selectedHash: cached.hash } : undefined];
+  };
+  return Object.fromEntries(await Promise.all(services.map(readOne)));
+}
+
 export async function observe(
   api: KubeApi,
   serviceCache: ServiceCache,
@@ -93,7 +123,11 @@ export async function observe(
   services: readonly string[],
 ): Promise<Observation> {
   const p = parts(rollout);
-  const sets = await listReplicaSets(api, rollout);
+  // Independent reads go out together: the ReplicaSets and the Services the strategy names.
+  const [sets, observedServices] = await Promise.all([
+    listReplicaSets(api, rollout),
+    observeServices(api, serviceCache, p.namespace, services),
+  ]);
   const issues = new Map<string, string[]>();
   // Pods only matter while some ReplicaSet is short of available pods: then they say why.
   if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
@@ -119,26 +153,6 @@ export async function observe(
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
     };
   });
-  const observedServices: Observation['services'] = {};
-  const now = Date.now();
-  for (const name of services) {
-    const key = `${p.namespace}/${name}`;
-    let cached = serviceCache.get(key);
-    // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
-    if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
-      try {
-        const svc = await api.call(read('Service', p.namespace, name), () =>
-          api.core.readNamespacedService({ name, namespace: p.namespace }),
-        );
-        cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
-      } catch (e) {
-        if (statusCode(e) !== 404) throw e;
-        cached = { hash: undefined, exists: false, at: now };
-      }
-      serviceCache.set(key, cached);
-    }
-    observedServices[name] = cached.exists ? { name, selectedHash: cached.hash } : undefined;
-  }
   const workloadName = asStr(dig(rollout.spec, 'workloadRef', 'name'));
   let workload: Observation['workload'];
   if (workloadName !== undefined) {
