@@ -45,9 +45,20 @@ export class StateStore {
   lastWrittenVersion: string | undefined;
 
   private readonly api: KubeApi;
+  /** The stored Rollout last read, as text and parsed: it rarely changes from one tick to the next. */
+  private lastRollout: { json: string; object: KubeObject } | undefined;
 
   constructor(api: KubeApi) {
     this.api = api;
+  }
+
+  /**
+   * The same text gives the same object, so the models made from it (toEngineRollout) are made
+   * once per Rollout, not once per tick. Nothing mutates a stored Rollout: a change is a new object.
+   */
+  private parsedRollout(json: string): KubeObject {
+    if (this.lastRollout?.json !== json) this.lastRollout = { json, object: JSON.parse(json) as KubeObject };
+    return this.lastRollout.object;
   }
 
   async readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
@@ -57,7 +68,7 @@ export class StateStore {
       );
       const data = cm.data ?? {};
       return {
-        rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
+        rollout: this.parsedRollout(data['rollout.json'] ?? '{}'),
         status: {
           ...initialStatus(),
           ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
