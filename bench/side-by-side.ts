@@ -4,7 +4,10 @@
  * the same run: time from each update or promote to the next settle point, API requests while
  * paused, and memory (the Argo controller's RSS against one rollout-pilot run's peak RSS).
  *
- *   node bench/side-by-side.ts [--replicas 5] [--steps 4] [--paused-window 30]
+ *   node bench/side-by-side.ts [--replicas 5] [--steps 4] [--paused-window 30] [--rounds 1]
+ *
+ * A round is an update and one promote per step; with --rounds R > 1 the table ends with the
+ * medians of every update and of every promote.
  *
  * Needs both clusters (scripts/cluster/up.sh, scripts/conformance/up.sh); prints a Markdown table
  * and, as the last line, one JSON object. Asserts nothing: the figures are for docs/benchmarks.md.
@@ -30,11 +33,13 @@ const { values: args } = parseArgs({
     replicas: { type: 'string', default: '5' },
     steps: { type: 'string', default: '4' },
     'paused-window': { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const replicas = Number(args.replicas);
 const rungs = Number(args.steps);
 const pausedWindow = Number(args['paused-window']);
+const rounds = Number(args.rounds);
 /** settleArgo holds a settle point 1.5 s before it returns; settlePilot 0.6 s. */
 const ARGO_HOLD_MS = 1500;
 const PILOT_HOLD_MS = 600;
@@ -140,28 +145,34 @@ async function main(): Promise<void> {
       ]);
       return a;
     })();
-    const ops: { op: string; argo: () => Promise<void>; pilot: () => ReturnType<PilotSide['command']> }[] = [
-      {
-        op: 'update v1 → v2',
-        argo: () => argo.setTemplate('example/app:2', {}),
-        pilot: () => pilot.deploy(docs, { container: 'app', image: 'example/app:2' }),
-      },
-      ...Array.from({ length: rungs }, (_, i) => ({
-        op: `promote ${i + 1}`,
-        argo: () => argo.promote(),
-        pilot: () => pilot.command('promote'),
-      })),
-    ];
+    const ops: { op: string; argo: () => Promise<void>; pilot: () => ReturnType<PilotSide['command']> }[] =
+      [];
+    for (let r = 0; r < rounds; r++) {
+      const image = `example/app:${r + 2}`;
+      const round = rounds > 1 ? `round ${r + 1}: ` : '';
+      ops.push(
+        {
+          op: `${round}update v${r + 1} → v${r + 2}`,
+          argo: () => argo.setTemplate(image, {}),
+          pilot: () => pilot.deploy(docs, { container: 'app', image }),
+        },
+        ...Array.from({ length: rungs }, (_, i) => ({
+          op: `${round}promote ${i + 1}`,
+          argo: () => argo.promote(),
+          pilot: () => pilot.command('promote'),
+        })),
+      );
+    }
     for (const [i, o] of ops.entries()) {
       const t0 = performance.now();
       const [a, p] = await Promise.all([
         o.argo().then(async () => {
-          const point = await settleArgo(argo, sc.steps, 2, prev);
+          const point = await settleArgo(argo, sc.steps, 2 + Math.floor(i / (rungs + 1)), prev);
           return { point, ms: performance.now() - t0 - ARGO_HOLD_MS };
         }),
         o.pilot().then(async (run) => {
           const runMs = performance.now() - t0;
-          const point = await settlePilot(pilot, 2, run);
+          const point = await settlePilot(pilot, 2 + Math.floor(i / (rungs + 1)), run);
           return { point, ms: performance.now() - t0 - PILOT_HOLD_MS, runMs };
         }),
       ]);
@@ -187,7 +198,10 @@ async function main(): Promise<void> {
       }
     }
     // One driving run: the next update, from the start to its first pause.
-    const rss = await pilotPeakRssMiB(pilot, docs, { manifests: 'rollout.yaml', image: 'app=example/app:3' });
+    const rss = await pilotPeakRssMiB(pilot, docs, {
+      manifests: 'rollout.yaml',
+      image: `app=example/app:${rounds + 2}`,
+    });
     const argoRss = argoRssMiB();
     print(rows, argoRss, rss);
   } finally {
@@ -200,6 +214,27 @@ async function main(): Promise<void> {
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** With several rounds: the median of every update and of every promote, Argo's and ours. */
+function medianRows(rows: Row[]): string[] {
+  if (rounds <= 1) return [];
+  const kinds: [string, (r: Row) => boolean][] = [
+    ['**median, updates**', (r) => r.op.includes('update')],
+    ['**median, promotes**', (r) => r.op.includes('promote')],
+  ];
+  return kinds.map(([label, pick]) => {
+    const rs = rows.filter(pick);
+    const col = (f: (r: Row) => number): string => `${(median(rs.map(f)) / 1000).toFixed(2)} s`;
+    const same = rs.every((r) => JSON.stringify(r.argo) === JSON.stringify(r.pilot));
+    return `| ${label} | ${col((r) => r.argoMs)} | ${col((r) => r.pilotMs)} | ${col((r) => r.pilotRunMs)} | ${same ? 'yes' : 'no'} |`;
+  });
+}
+
 function print(rows: Row[], argoRss: number, pilotRss: number): void {
   const paused = rows[0]?.argoPausedRps ?? 0;
   const lines = [
@@ -209,6 +244,7 @@ function print(rows: Row[], argoRss: number, pilotRss: number): void {
       (r) =>
         `| ${r.op} | ${(r.argoMs / 1000).toFixed(2)} s | ${(r.pilotMs / 1000).toFixed(2)} s | ${(r.pilotRunMs / 1000).toFixed(2)} s | ${JSON.stringify(r.argo) === JSON.stringify(r.pilot) ? 'yes' : 'no'} |`,
     ),
+    ...medianRows(rows),
     '',
     `| while paused at a step (${pausedWindow} s) | Argo Rollouts v1.10.2 | rollout-pilot |`,
     `| --- | ---: | ---: |`,

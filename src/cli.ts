@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { execute } from './commands/index.ts';
-import { get as getRollout } from './commands/get.ts';
 import { Commands, Inputs, parseInputs } from './config/inputs.ts';
 import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
 import { boundLines, type Logger } from './util/logger.ts';
@@ -90,8 +88,11 @@ export async function main(argv: string[]): Promise<number> {
           `${watch && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${text}\n${watch ? '\n' : ''}`,
         );
       };
+      const { get: getRollout } = await import('./commands/get.ts');
       return (await getRollout(config, ctx, { watch, write: screen, signal: stop.signal })).exitCode;
     }
+    // Loaded once the inputs are known good: a mistyped flag costs no more than Node's start.
+    const { execute } = await import('./commands/index.ts');
     const result = await execute(config, ctx);
     if (result.summary !== undefined) process.stdout.write(`${result.summary}\n`);
     if (result.exitCode !== 0 && result.outputs.message) log.error(result.outputs.message);

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { ActionsLogger } from './adapters/actions/logger.ts';
-import { execute } from './commands/index.ts';
 import type { OutputName } from './commands/types.ts';
 import { Outputs, parseInputs } from './config/inputs.ts';
 import { errorMessage } from './util/errors.ts';
@@ -20,6 +19,8 @@ export async function run(): Promise<void> {
     const kubeconfig = core.getInput('kubeconfig');
     if (kubeconfig.includes('\n')) core.setSecret(kubeconfig);
     const config = parseInputs((name) => core.getInput(name));
+    // Loaded once the inputs are known good: a mistake in them costs no more than Node's start.
+    const { execute } = await import('./commands/index.ts');
     const result = await execute(config, {
       log,
       cwd: process.env.GITHUB_WORKSPACE ?? process.cwd(),

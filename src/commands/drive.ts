@@ -14,16 +14,16 @@ import { finish } from './outputs.ts';
 import { CONTROL_WORKFLOW, runUrl } from './github.ts';
 
 /** The GitHub reporter of the run, when it has a link and something to report to. */
-function reporterFor(
+async function reporterFor(
   config: Config,
   ctx: CommandContext,
   link: GitHubLink | undefined,
   rollout: string,
-): GitHubReporter | undefined {
+): Promise<GitHubReporter | undefined> {
   const token = config.githubToken;
   if (link === undefined || token === undefined) return undefined;
   if (!config.comment && !config.checkRun && !config.environment) return undefined;
-  return new GitHubReporter({
+  return GitHubReporter.create({
     token,
     apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
     link: { ...link, runUrl: runUrl(ctx.env) ?? link.runUrl },
@@ -50,7 +50,7 @@ export async function driveAndReport(
   /** Renew the Lease at the quiet pace while paused (a run of several Rollouts). */
   quietWhenPaused = false,
 ): Promise<CommandResult> {
-  const reporter = reporterFor(config, ctx, link, `${namespace}/${name}`);
+  const reporter = await reporterFor(config, ctx, link, `${namespace}/${name}`);
   await reporter?.resolvePullRequest(ctx.env);
   const runDeadline = deadline(config);
   // While driving, the run watches paused rollouts (watch-pauses); once it stopped, nothing does.

@@ -1,11 +1,4 @@
 import type { Config } from '../config/inputs.ts';
-import { lint } from './lint.ts';
-import { control } from './control.ts';
-import { plan } from './plan.ts';
-import { run } from './run.ts';
-import { status } from './status.ts';
-import { undo } from './undo.ts';
-import { releaseHeldLease } from './wiring.ts';
 import type { CommandContext, CommandResult } from './types.ts';
 
 /** Runs one command. The action and the CLI both come through here: one engine, two edges. */
@@ -13,28 +6,34 @@ export async function execute(config: Config, ctx: CommandContext): Promise<Comm
   try {
     return await dispatch(config, ctx);
   } finally {
-    // Whatever happened, a run that took the Lease gives it back.
-    await releaseHeldLease(ctx);
+    // Whatever happened, a run that took the Lease gives it back (lint never connects: it need not
+    // load the Kubernetes client to learn that).
+    if (config.command !== 'lint') await (await import('./wiring.ts')).releaseHeldLease(ctx);
   }
 }
 
-function dispatch(config: Config, ctx: CommandContext): Promise<CommandResult> {
+/**
+ * Each command's code is loaded when it runs (the bundle splits at these imports): a process
+ * starts once per command, and `promote` has no use for the manifest parser, nor `lint` for the
+ * Kubernetes client.
+ */
+async function dispatch(config: Config, ctx: CommandContext): Promise<CommandResult> {
   switch (config.command) {
     case 'lint':
-      return lint(config, ctx);
+      return (await import('./lint.ts')).lint(config, ctx);
     case 'run':
-      return run(config, ctx);
+      return (await import('./run.ts')).run(config, ctx);
     case 'promote':
     case 'promote-full':
     case 'abort':
     case 'retry':
     case 'pause':
-      return control(config, ctx, config.command);
+      return (await import('./control.ts')).control(config, ctx, config.command);
     case 'undo':
-      return undo(config, ctx);
+      return (await import('./undo.ts')).undo(config, ctx);
     case 'status':
-      return status(config, ctx);
+      return (await import('./status.ts')).status(config, ctx);
     case 'plan':
-      return plan(config, ctx);
+      return (await import('./plan.ts')).plan(config, ctx);
   }
 }

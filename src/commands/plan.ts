@@ -67,7 +67,7 @@ export async function plan(config: Config, ctx: CommandContext): Promise<Command
     sha !== undefined &&
     pr !== undefined
   ) {
-    const reporter = new GitHubReporter({
+    const reporter = await GitHubReporter.create({
       token: config.githubToken,
       apiUrl: ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
       link: { repository, sha, prNumber: pr },

@@ -15,8 +15,17 @@ export function readRollout(rollout: KubeObject): Rollout {
 
 /** What the step engine needs of a stored Rollout object, through its typed model. */
 export function toEngineRollout(rollout: KubeObject): EngineRollout {
-  return engineRollout(readRollout(rollout));
+  // A tick reads the same stored object for its decision, its report and its outputs; nothing
+  // mutates a stored Rollout (a change makes a new object), so its model is made once.
+  let engine = engineModels.get(rollout);
+  if (engine === undefined) {
+    engine = engineRollout(readRollout(rollout));
+    engineModels.set(rollout, engine);
+  }
+  return engine;
 }
+
+const engineModels = new WeakMap<KubeObject, EngineRollout>();
 
 /**
  * The pod template exactly as stored: hashes and ReplicaSets are made from it as written (the

@@ -1,12 +1,13 @@
 import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
 import { reconcileAnalysis, terminateRunning } from './analysis.ts';
+import { applyMove, firstCanarySize } from './canary-moves.ts';
 import { markFirstDeploy, reconcileFirstDeploy } from './first-deploy.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
 import { finish } from './phase.ts';
 import { trackProgress } from './progress.ts';
 import {
-  planBasicCanaryReconcile,
+  planBasicCanarySync,
   type BasicCanaryCompletionInput,
   type BasicCanaryPlanInput,
   type OlderReplicaSet,
@@ -67,14 +68,18 @@ export function decideCanary(tickInput: TickInput<CanaryEngineRollout>): Decisio
   let newRS = byHash.get(templateHash);
   if (newRS === undefined) {
     const revision = maxRevision + 1;
+    const name = `${rollout.name}-${templateHash}`;
+    const first = firstCanarySize(input, s, name, olderReplicaSets(observed, templateHash, s.stableRS));
+    actions.push(...first.before);
+    log.push(...first.log);
     actions.push({
       kind: 'createReplicaSet',
       hash: templateHash,
       revision,
-      replicas: 0,
+      replicas: first.replicas,
       template: input.podTemplate,
     });
-    log.push(`create ReplicaSet ${rollout.name}-${templateHash} (revision ${revision})`);
+    log.push(`create ReplicaSet ${name} (revision ${revision}) at ${first.replicas}`);
     return finish(input, s, actions, analysis, log, 0);
   }
   if (newRS.revision < maxRevision) {
@@ -274,53 +279,27 @@ function acted(tick: CanaryTick): boolean {
   return tick.actions.length > 0 || tick.analysis.length > 0;
 }
 
-/** One scaling per reconcile, then look again (Argo's reconcileCanaryReplicaSets). */
+/**
+ * The scalings of one sync of Argo's (reconcileCanaryReplicaSets and the reconcile the stable's
+ * update starts at once): the stable and then the canary in one tick, else one other move.
+ */
 function scaleOnce(tick: CanaryTick, basic: BasicCanaryPlan, weight: number, finalWeight: boolean): boolean {
-  const { input, rollout, actions, log, newRS, stableRS, stableIsNew, older } = tick;
-  const scaling = planBasicCanaryReconcile(basic);
+  const { input, rollout, log, stableRS } = tick;
+  const moves = planBasicCanarySync(basic);
   const stableSvc = rollout.canary.stableService;
   const holdStable =
     finalWeight &&
     stableSvc !== undefined &&
     input.observed.services[stableSvc]?.selectedHash !== input.templateHash;
-  if (scaling.action === 'scaleStable' && holdStable) {
+  if (moves[0]?.action === 'scaleStable' && holdStable) {
     log.push(
       `hold stable ${stableRS.name} at ${stableRS.specReplicas} until Service ${stableSvc} selects the canary`,
     );
     return false;
   }
-  if (scaling.action === 'scaleStable' && !stableIsNew) {
-    actions.push({
-      kind: 'scaleReplicaSet',
-      name: stableRS.name,
-      replicas: scaling.replicas,
-      role: 'stable',
-    });
-    log.push(
-      `scale stable ${stableRS.name} ${stableRS.specReplicas} → ${scaling.replicas} (weight ${weight})`,
-    );
-    return true;
-  }
-  if (scaling.action === 'scaleCanary') {
-    // Once promoted (or rolled back to stable) the current revision's ReplicaSet is the stable one.
-    const role = stableIsNew ? 'stable' : 'canary';
-    actions.push({ kind: 'scaleReplicaSet', name: newRS.name, replicas: scaling.replicas, role });
-    log.push(
-      `scale ${stableIsNew ? 'stable' : 'canary'} ${newRS.name} ${newRS.specReplicas} → ${scaling.replicas} (weight ${weight})`,
-    );
-    return true;
-  }
-  if (scaling.action === 'scaleOlder') {
-    scaling.replicas.forEach((replicas, i) => {
-      const rs = older[i];
-      if (rs && rs.specReplicas !== replicas) {
-        actions.push({ kind: 'scaleReplicaSet', name: rs.name, replicas, role: 'old' });
-        log.push(`scale down old ${rs.name} ${rs.specReplicas} → ${replicas}`);
-      }
-    });
-    return true;
-  }
-  return false;
+  let scaled = false;
+  for (const move of moves) scaled = applyMove(tick, move, weight) || scaled;
+  return scaled;
 }
 
 /** Promote, settle an abort, or move past a completed step. */

@@ -479,6 +479,26 @@ export function planBasicCanaryReconcile(input: BasicCanaryPlanInput): BasicCana
   return { action: 'scaleOlder', replicas: older };
 }
 
+/**
+ * The scalings of one basic-canary sync as Argo's controller carries it out: its reconcile scales
+ * one ReplicaSet and returns, and that ReplicaSet's update event starts the next reconcile at once,
+ * before any pod has changed. When the first move is the stable's, the second (the same pods, the
+ * stable at its new spec) is the canary's. Both are returned, in that order: applied one after the
+ * other they hold maxSurge and maxUnavailable at every instant, since the canary's move was
+ * computed with the stable's in place. Any other first move is returned alone.
+ */
+export function planBasicCanarySync(input: BasicCanaryPlanInput): BasicCanaryReconcileStep[] {
+  const first = planBasicCanaryReconcile(input);
+  if (first.action === 'none') return [];
+  if (first.action !== 'scaleStable' || input.stable === null || input.stableIsCanary === true)
+    return [first];
+  const second = planBasicCanaryReconcile({
+    ...input,
+    stable: { ...input.stable, specReplicas: first.replicas },
+  });
+  return second.action === 'scaleCanary' ? [first, second] : [first];
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Traffic-routed canary
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { getOctokit } from '@actions/github';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
+import type { getOctokit } from '@actions/github';
 import type { Logger } from '../../util/logger.ts';
 
 /** Where a rollout is reported on GitHub; kept in the rollout's state so any later run updates the same things. */
@@ -42,6 +40,17 @@ export interface ReportOutcome {
 
 type Octokit = ReturnType<typeof getOctokit>;
 
+export interface ReporterOptions {
+  token: string;
+  apiUrl: string;
+  link: GitHubLink;
+  log: Logger;
+  environment?: string | undefined;
+  checkName: string;
+  comment: boolean;
+  checkRun: boolean;
+}
+
 function status(e: unknown): number | undefined {
   const s = (e as { status?: unknown } | null)?.status;
   return typeof s === 'number' ? s : undefined;
@@ -62,17 +71,17 @@ export class GitHubReporter {
   private readonly checkName: string;
   private disabled = new Set<'comment' | 'check' | 'deployment'>();
 
-  constructor(opts: {
-    token: string;
-    apiUrl: string;
-    link: GitHubLink;
-    log: Logger;
-    environment?: string | undefined;
-    checkName: string;
-    comment: boolean;
-    checkRun: boolean;
-  }) {
-    this.octokit = getOctokit(
+  /**
+   * Loads the GitHub client only when there is something to report: it is a third of the bundle,
+   * and a command run without a token or a pull request never needs it.
+   */
+  static async create(opts: ReporterOptions): Promise<GitHubReporter> {
+    const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([
+      import('@actions/github'),
+      import('@octokit/plugin-retry'),
+      import('@octokit/plugin-throttling'),
+    ]);
+    const octokit = getOctokit(
       opts.token,
       {
         baseUrl: opts.apiUrl,
@@ -87,6 +96,11 @@ export class GitHubReporter {
       retry,
       throttling,
     );
+    return new GitHubReporter(opts, octokit);
+  }
+
+  private constructor(opts: ReporterOptions, octokit: Octokit) {
+    this.octokit = octokit;
     this.log = opts.log;
     this.link = opts.link;
     const [owner, repo] = opts.link.repository.split('/');

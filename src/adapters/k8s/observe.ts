@@ -7,6 +7,7 @@ import {
   SCALE_DOWN_DEADLINE_ANNOTATION,
   type Observation,
   type ObservedReplicaSet,
+  type ObservedService,
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
 import { asStr, dig } from '../../manifests/values.ts';
@@ -92,6 +93,41 @@ function replicaSetBasics(rs: V1ReplicaSet): {
 const createdAtOf = (rs: V1ReplicaSet): string =>
   rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '';
 
+/** The Services' selected hashes, each read again once its cached copy is SERVICE_REFRESH_MS old. */
+async function observeServices(
+  api: KubeApi,
+  serviceCache: ServiceCache,
+  namespace: string,
+  services: readonly string[],
+  cache?: ObserveCache,
+): Promise<Observation['services']> {
+  const now = Date.now();
+  const readOne = async (name: string): Promise<[string, ObservedService | undefined]> => {
+    const key = `${namespace}/${name}`;
+    let cached = serviceCache.get(key);
+    // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
+    const stale = cached === undefined || now - cached.at > SERVICE_REFRESH_MS;
+    const shared = stale ? cache?.service(name) : undefined;
+    if (shared !== undefined) {
+      cached = { hash: shared?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: shared !== null, at: now };
+      serviceCache.set(key, cached);
+    } else if (cached === undefined || stale) {
+      try {
+        const svc = await api.call(read('Service', namespace, name), () =>
+          api.core.readNamespacedService({ name, namespace }),
+        );
+        cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+        cached = { hash: undefined, exists: false, at: now };
+      }
+      serviceCache.set(key, cached);
+    }
+    return [name, cached.exists ? { name, selectedHash: cached.hash } : undefined];
+  };
+  return Object.fromEntries(await Promise.all(services.map(readOne)));
+}
+
 export async function observe(
   api: KubeApi,
   serviceCache: ServiceCache,
@@ -100,7 +136,11 @@ export async function observe(
   cache?: ObserveCache,
 ): Promise<Observation> {
   const p = parts(rollout);
-  const sets = await listReplicaSets(api, rollout, cache);
+  // Independent reads go out together: the ReplicaSets and the Services the strategy names.
+  const [sets, observedServices] = await Promise.all([
+    listReplicaSets(api, rollout, cache),
+    observeServices(api, serviceCache, p.namespace, services, cache),
+  ]);
   const issues = new Map<string, string[]>();
   // Pods only matter while some ReplicaSet is short of available pods: then they say why.
   if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
@@ -126,30 +166,6 @@ export async function observe(
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
     };
   });
-  const observedServices: Observation['services'] = {};
-  const now = Date.now();
-  for (const name of services) {
-    const key = `${p.namespace}/${name}`;
-    let cached = serviceCache.get(key);
-    // Only rollout-pilot moves these selectors; a fresh read every few seconds catches anyone else.
-    const shared = cache?.service(name);
-    if ((cached === undefined || now - cached.at > SERVICE_REFRESH_MS) && shared !== undefined) {
-      cached = { hash: shared?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: shared !== null, at: now };
-      serviceCache.set(key, cached);
-    } else if (cached === undefined || now - cached.at > SERVICE_REFRESH_MS) {
-      try {
-        const svc = await api.call(read('Service', p.namespace, name), () =>
-          api.core.readNamespacedService({ name, namespace: p.namespace }),
-        );
-        cached = { hash: svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL], exists: true, at: now };
-      } catch (e) {
-        if (statusCode(e) !== 404) throw e;
-        cached = { hash: undefined, exists: false, at: now };
-      }
-      serviceCache.set(key, cached);
-    }
-    observedServices[name] = cached.exists ? { name, selectedHash: cached.hash } : undefined;
-  }
   const workloadName = asStr(dig(rollout.spec, 'workloadRef', 'name'));
   let workload: Observation['workload'];
   if (workloadName !== undefined) {

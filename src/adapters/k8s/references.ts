@@ -69,16 +69,19 @@ export async function serviceHashes(
   names: readonly string[],
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const name of names) {
-    try {
-      const svc = await api.call(read('Service', namespace, name), () =>
-        api.core.readNamespacedService({ name, namespace }),
-      );
-      const hash = svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
-      if (hash !== undefined) out.set(name, hash);
-    } catch (e) {
-      if (statusCode(e) !== 404) throw e;
-    }
-  }
+  // One read per Service, all at once.
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        const svc = await api.call(read('Service', namespace, name), () =>
+          api.core.readNamespacedService({ name, namespace }),
+        );
+        const hash = svc.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
+        if (hash !== undefined) out.set(name, hash);
+      } catch (e) {
+        if (statusCode(e) !== 404) throw e;
+      }
+    }),
+  );
   return out;
 }

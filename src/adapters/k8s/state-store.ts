@@ -40,35 +40,46 @@ function stateBytes(data: Record<string, string>): number {
 }
 
 /** The stored state a state ConfigMap holds. */
-function stateOf(cm: V1ConfigMap): StoredState {
-  const data = cm.data ?? {};
-  return {
-    rollout: JSON.parse(data['rollout.json'] ?? '{}') as KubeObject,
-    status: {
-      ...initialStatus(),
-      ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
-    },
-    requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
-    templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
-    analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
-    github:
-      data['github.json'] === undefined
-        ? undefined
-        : (JSON.parse(data['github.json']) as StoredState['github']),
-    driver: data['driver'],
-    version: cm.metadata?.resourceVersion,
-  };
-}
-
 /** The rollout's state ConfigMap: read, and written by compare-and-swap on its resourceVersion. */
 export class StateStore {
   /** The state ConfigMap's resourceVersion we wrote last: its own watch event is no news. */
   lastWrittenVersion: string | undefined;
 
   private readonly api: KubeApi;
+  /** The stored Rollout last read, as text and parsed: it rarely changes from one tick to the next. */
+  private lastRollout: { json: string; object: KubeObject } | undefined;
 
   constructor(api: KubeApi) {
     this.api = api;
+  }
+
+  /**
+   * The same text gives the same object, so the models made from it (toEngineRollout) are made
+   * once per Rollout, not once per tick. Nothing mutates a stored Rollout: a change is a new object.
+   */
+  private parsedRollout(json: string): KubeObject {
+    if (this.lastRollout?.json !== json) this.lastRollout = { json, object: JSON.parse(json) as KubeObject };
+    return this.lastRollout.object;
+  }
+
+  private stateOf(cm: V1ConfigMap): StoredState {
+    const data = cm.data ?? {};
+    return {
+      rollout: this.parsedRollout(data['rollout.json'] ?? '{}'),
+      status: {
+        ...initialStatus(),
+        ...(JSON.parse(data['status.json'] ?? '{}') as Partial<RolloutStatus>),
+      },
+      requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
+      templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
+      analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
+      github:
+        data['github.json'] === undefined
+          ? undefined
+          : (JSON.parse(data['github.json']) as StoredState['github']),
+      driver: data['driver'],
+      version: cm.metadata?.resourceVersion,
+    };
   }
 
   /** The state as the API server has it, or as `cached` (the shared cache, when it is current) has it. */
@@ -77,12 +88,12 @@ export class StateStore {
     rollout: string,
     cached?: V1ConfigMap,
   ): Promise<StoredState | undefined> {
-    if (cached !== undefined) return stateOf(cached);
+    if (cached !== undefined) return this.stateOf(cached);
     try {
       const cm = await this.api.call(read('ConfigMap', namespace, stateName(rollout)), () =>
         this.api.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
       );
-      return stateOf(cm);
+      return this.stateOf(cm);
     } catch (e) {
       if (statusCode(e) === 404) return undefined;
       throw e;

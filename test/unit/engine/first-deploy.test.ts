@@ -292,8 +292,12 @@ test('first-deploy analysis: a new revision clears it; the update goes through t
   assert.equal(d.status.currentStepIndex, 0);
   assert.equal(d.status.phase, 'Progressing');
   assert.ok(d.log.some((l) => l.includes('steps start over')));
-  // Argo's first move of a 25% step with maxUnavailable 25%: one stable pod down.
-  assert.deepEqual(d.actions, [{ kind: 'scaleReplicaSet', name: 'web-h1', replicas: 3, role: 'stable' }]);
+  // Argo's first sync of a 25% step with maxUnavailable 25%: one stable pod down, then (in the
+  // reconcile the stable's update starts at once) one canary pod up.
+  assert.deepEqual(d.actions, [
+    { kind: 'scaleReplicaSet', name: 'web-h1', replicas: 3, role: 'stable' },
+    { kind: 'scaleReplicaSet', name: 'web-h2', replicas: 1, role: 'canary' },
+  ]);
 });
 
 test('first-deploy analysis: retry measures a failed one again in a new attempt; abort has nothing to abort', () => {

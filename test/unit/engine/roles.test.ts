@@ -120,7 +120,7 @@ test('decideCanary does not take an experiment ReplicaSet of the new template as
       kind: 'createReplicaSet',
       hash: 'v2',
       revision: 3,
-      replicas: 0,
+      replicas: 1, // created at its first size: the stable has room to surge
       template: { metadata: { labels: { app: 'web' } } },
     },
   ]);

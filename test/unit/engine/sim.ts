@@ -1,7 +1,7 @@
 import { drive as driveRollout } from '../../../src/controller/driver.ts';
 import type { KubeObject, StoredState } from '../../../src/controller/ports.ts';
 import { podTemplateHash } from '../../../src/engine/hash.ts';
-import { strategyServices, type EngineRollout } from '../../../src/engine/spec.ts';
+import { strategyServices, type CanaryEngineRollout, type EngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../../../src/engine/state.ts';
 import { MemoryLogger } from '../../../src/util/logger.ts';
 import { FakeCluster, FakeWorld } from '../../support/fake-cluster.ts';
@@ -207,4 +207,25 @@ export async function drive(
   port.onApply = undefined;
   const done = result.stoppedBecause === 'done' ? { exitCode: result.exitCode } : undefined;
   return { status: result.status, done, log: logger.lines, ticks: result.ticks };
+}
+
+/** A 5-replica canary Rollout `web` (maxSurge and maxUnavailable 25 %, both Services) with `steps`. */
+export function canaryRollout(steps: CanaryEngineRollout['canary']['steps']): CanaryEngineRollout {
+  return {
+    name: 'web',
+    namespace: 'ns',
+    replicas: 5,
+    paused: false,
+    progressDeadlineSeconds: 600,
+    progressDeadlineAbort: false,
+    revisionHistoryLimit: 10,
+    strategy: 'canary',
+    canary: {
+      steps,
+      maxSurge: '25%',
+      maxUnavailable: '25%',
+      stableService: 'web-stable',
+      canaryService: 'web-canary',
+    },
+  };
 }

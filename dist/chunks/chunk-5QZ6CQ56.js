@@ -1,0 +1,2 @@
+import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
+var MAX_LOG_LINE_CHARS=8*1024;function excerpt(text,max){const line=text.replace(/\s*[\r\n]+\s*/g," ");return line.length>max?`${line.slice(0,max)}\u2026 (${line.length} chars)`:line}function boundLines(message,max=MAX_LOG_LINE_CHARS){if(message.length<=max)return message;return message.split("\n").map(l=>l.length>max?`${l.slice(0,max)}\u2026 [line cut: ${l.length} chars]`:l).join("\n")}export{excerpt,boundLines};
