@@ -7,7 +7,7 @@ import {
   type StepExperimentInput,
   type StepSource,
 } from '../../../src/engine/experiment-from-step.ts';
-import type { ExperimentStep } from '../../../src/manifests/rollout-model.ts';
+import type { ExperimentStep, RolloutAnalysisArg } from '../../../src/manifests/rollout-model.ts';
 
 const noMeta = { labels: {}, annotations: {} };
 
@@ -34,6 +34,15 @@ function step(changes: Partial<ExperimentStep> = {}): ExperimentStep {
     analysisRunMetadata: noMeta,
     ...changes,
   };
+}
+
+/** A step with one analysis passing `args`. */
+function analysisStep(args: RolloutAnalysisArg[]): ExperimentStep {
+  return step({
+    analyses: [
+      { name: 'compare', templateName: 'judge', clusterScope: true, requiredForCompletion: true, args },
+    ],
+  });
 }
 
 function input(s: ExperimentStep = step(), revision = '3'): StepExperimentInput {
@@ -145,22 +154,12 @@ test('the spec takes duration, dryRun, analysisRunMetadata and scaleDownDelaySec
 });
 
 test('BuildArgumentsForRolloutAnalysisRun: podTemplateHashValue and fieldRef resolved now, {{templates.*}} kept for the Experiment', () => {
-  const s = step({
-    analyses: [
-      {
-        name: 'compare',
-        templateName: 'judge',
-        clusterScope: true,
-        requiredForCompletion: true,
-        args: [
-          { name: 'baseline-hash', value: '{{templates.baseline.podTemplateHash}}' },
-          { name: 'stable', value: '', valueFrom: { podTemplateHashValue: 'Stable' } },
-          { name: 'latest', value: '', valueFrom: { podTemplateHashValue: 'Latest' } },
-          { name: 'team', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.labels.team' } } },
-        ],
-      },
-    ],
-  });
+  const s = analysisStep([
+    { name: 'baseline-hash', value: '{{templates.baseline.podTemplateHash}}' },
+    { name: 'stable', value: '', valueFrom: { podTemplateHashValue: 'Stable' } },
+    { name: 'latest', value: '', valueFrom: { podTemplateHashValue: 'Latest' } },
+    { name: 'team', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.labels.team' } } },
+  ]);
   const [analysis] = experimentFromStep(input(s)).spec.analyses;
   assert.deepEqual(analysis, {
     name: 'compare',
@@ -177,17 +176,9 @@ test('BuildArgumentsForRolloutAnalysisRun: podTemplateHashValue and fieldRef res
 });
 
 test('an arg whose fieldRef the Rollout lacks fails the Experiment’s creation', () => {
-  const s = step({
-    analyses: [
-      {
-        name: 'x',
-        templateName: 't',
-        clusterScope: false,
-        requiredForCompletion: false,
-        args: [{ name: 'env', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.labels.env' } } }],
-      },
-    ],
-  });
+  const s = analysisStep([
+    { name: 'env', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.labels.env' } } },
+  ]);
   assert.throws(() => experimentFromStep(input(s)), StepExperimentError);
 });
 
