@@ -9,7 +9,7 @@ import type { ExistingExperiment } from './experiment-from-step.ts';
 import { experimentNameFor } from './experiment-from-step.ts';
 import type { ExperimentPhase } from './experiment-types.ts';
 import type { EngineStep } from './spec.ts';
-import { POD_TEMPLATE_HASH_LABEL } from './state.ts';
+import { POD_TEMPLATE_HASH_LABEL, type PauseReason } from './state.ts';
 
 /** An Experiment the rollout owns, as observed. */
 export interface OwnedExperiment {
@@ -60,7 +60,7 @@ export interface CanaryExperimentDecision {
   /** Set: abort the rollout with this message. */
   abortMessage?: string | undefined;
   /** Set: add the `InconclusiveExperiment` pause condition. */
-  pause?: 'InconclusiveExperiment' | undefined;
+  pause?: Extract<PauseReason, 'InconclusiveExperiment'> | undefined;
   /** The experiment step is complete: the experiment found current is Successful. */
   stepCompleted: boolean;
   log: string[];
