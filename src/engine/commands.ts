@@ -1,3 +1,4 @@
+import { asList, asObj } from '../manifests/values.ts';
 import type { ControlRequest, RolloutStatus } from './state.ts';
 
 /** The stored Rollout object, as JSON. */
@@ -41,6 +42,28 @@ const WORDS = {
   },
 } as const;
 
+/** Whether the stored canary's current step is an `experiment` step. */
+function atExperimentStep(rollout: RolloutObject, s: RolloutStatus): boolean {
+  const steps = asList(asObj(asObj(rollout.spec?.strategy)?.canary)?.steps);
+  const step = asObj(steps[s.currentStepIndex ?? 0]);
+  return step !== undefined && 'experiment' in step;
+}
+
+/**
+ * Argo's promote with no pause condition on a canary moves `currentStepIndex` on by one
+ * (`cmd/promote/promote.go`); the rollout then terminates the step's experiment.
+ */
+function skipExperimentStep<R extends RolloutObject>(rollout: R, status: RolloutStatus): CommandOutcome<R> {
+  const s = structuredClone(status);
+  s.currentStepIndex = (s.currentStepIndex ?? 0) + 1;
+  return {
+    rollout: withPaused(rollout, false),
+    status: s,
+    applied: true,
+    message: 'promoted: skipping the experiment step; its experiment is terminated',
+  };
+}
+
 function refuseWhileAborted<R extends RolloutObject>(rollout: R, status: RolloutStatus): CommandOutcome<R> {
   return {
     rollout,
@@ -67,6 +90,9 @@ export function applyControlRequest<R extends RolloutObject>(
     case 'promote': {
       if (s.abort) {
         return refuseWhileAborted(rollout, status);
+      }
+      if (s.pauseConditions.length === 0 && atExperimentStep(rollout, s)) {
+        return skipExperimentStep(rollout, s);
       }
       if (!paused && s.pauseConditions.length === 0) {
         return { rollout, status, applied: false, message: 'nothing to promote: the rollout is not paused' };

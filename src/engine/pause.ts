@@ -36,6 +36,9 @@ export function completedCurrentStep(
   const step = rollout.canary.steps[s.currentStepIndex ?? 0];
   if (step === undefined) return false;
   if ('analysis' in step) return analysisDone;
+  // Argo completes it when its Experiment is Successful (canary-experiment.ts, not wired yet; the
+  // step.experiment gate keeps such a rollout from running): never on the pod counts alone.
+  if ('experiment' in step) return false;
   // Argo completes a route step at once: the router call itself is made by the routed reconcile.
   if ('setHeaderRoute' in step || 'setMirrorRoute' in step) return true;
   if (s.pauseConditions.some((c) => c.reason === 'InconclusiveAnalysisRun')) return false;

@@ -1,8 +1,16 @@
 import { canonicalJson } from './hash.ts';
-import { stepsOf, type EngineRollout } from './spec.ts';
+import { stepsOf, type EngineRollout, type EngineStep } from './spec.ts';
 import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
 
 const iso = (d: Date): string => d.toISOString();
+
+/**
+ * Argo's isIndefiniteStep (`rollout/sync.go`): a pause, analysis or experiment step may last as long
+ * as it needs, so time spent at one never counts against progressDeadlineSeconds.
+ */
+export function isIndefiniteStep(step: EngineStep | undefined): boolean {
+  return step !== undefined && ('pause' in step || 'analysis' in step || 'experiment' in step);
+}
 
 /** progressDeadlineSeconds: any change in the ReplicaSets or the step counts as progress. */
 export function trackProgress(
@@ -30,9 +38,8 @@ export function trackProgress(
   }
   const complete = s.stableRS === s.currentPodHash && newRS.availableReplicas === rollout.replicas;
   const step = stepsOf(rollout)[s.currentStepIndex ?? 0];
-  const waitingOnPerson =
-    s.pauseConditions.length > 0 || rollout.paused || (step !== undefined && 'pause' in step);
-  if (complete || waitingOnPerson || s.abort || s.progressDeadlineExceeded === true) return;
+  const waiting = s.pauseConditions.length > 0 || rollout.paused || isIndefiniteStep(step);
+  if (complete || waiting || s.abort || s.progressDeadlineExceeded === true) return;
   const since = Date.parse(s.progressAt ?? iso(now));
   if (now.getTime() - since <= rollout.progressDeadlineSeconds * 1000) return;
   s.progressDeadlineExceeded = true;

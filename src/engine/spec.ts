@@ -3,6 +3,7 @@ import type {
   BlueGreenStrategy,
   CanaryStep,
   CanaryStrategy,
+  ExperimentStep,
   ExtraMetadata,
   IntOrPercent,
   Rollout,
@@ -21,7 +22,9 @@ export type EngineStep =
   /** An analysis step; the driver builds the run from the Rollout's own block. */
   | { analysis: RolloutAnalysis }
   | { setHeaderRoute: SetHeaderRoute }
-  | { setMirrorRoute: SetMirrorRoute };
+  | { setMirrorRoute: SetMirrorRoute }
+  /** An experiment step (`canary-experiment.ts`); still gated by `step.experiment` in features.ts. */
+  | { experiment: ExperimentStep };
 
 /** `strategy.canary.trafficRouting` and the settings that only apply with a router. */
 export interface CanaryRouting {
@@ -144,6 +147,7 @@ export function describeStep(step: EngineStep | undefined): string {
   if ('analysis' in step) return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
   if ('setHeaderRoute' in step) return describeHeaderRoute(step.setHeaderRoute);
   if ('setMirrorRoute' in step) return describeMirrorRoute(step.setMirrorRoute);
+  if ('experiment' in step) return describeExperiment(step.experiment);
   const s = step.setCanaryScale;
   return `setCanaryScale ${s.replicas !== undefined ? `replicas ${s.replicas}` : s.weight !== undefined ? `weight ${s.weight}` : 'matchTrafficWeight'}`;
 }
@@ -231,6 +235,12 @@ function describeHeaderRoute(route: SetHeaderRoute): string {
   return `setHeaderRoute ${route.name ?? ''}: ${matches.join(', ')}`;
 }
 
+/** `experiment baseline (stable), canary (canary) 5m`: the templates, their sources and the duration. */
+function describeExperiment(step: ExperimentStep): string {
+  const templates = step.templates.map((t) => `${t.name} (${t.specRef})`).join(', ');
+  return `experiment ${templates}${step.duration === undefined ? '' : ` ${step.duration}s`}`;
+}
+
 function describeMirrorRoute(route: SetMirrorRoute): string {
   if (route.match.length === 0) return `setMirrorRoute ${route.name} (remove)`;
   return `setMirrorRoute ${route.name}: ${route.percentage}% of matching requests`;
@@ -274,6 +284,8 @@ function engineStep(step: CanaryStep): EngineStep {
       return { setHeaderRoute: step.setHeaderRoute };
     case 'setMirrorRoute':
       return { setMirrorRoute: step.setMirrorRoute };
+    case 'experiment':
+      return { experiment: step.experiment };
     default:
       // Validation rejects the step kinds the engine does not drive before anything runs.
       throw new Error(`step kind not supported: ${step.kind}`);

@@ -10,7 +10,12 @@ export const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline';
 
 export type Phase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
 
-export type PauseReason = 'CanaryPauseStep' | 'InconclusiveAnalysisRun' | 'BlueGreenPause';
+export type PauseReason =
+  | 'CanaryPauseStep'
+  | 'InconclusiveAnalysisRun'
+  | 'BlueGreenPause'
+  /** An experiment step's Experiment ended Inconclusive (canary-experiment.ts). */
+  | 'InconclusiveExperiment';
 
 export interface PauseCondition {
   reason: PauseReason;
