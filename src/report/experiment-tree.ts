@@ -36,6 +36,7 @@ export interface TreeExperiment {
   /** For the Duration line. */
   durationSeconds?: number | undefined;
   availableAt?: string | undefined;
+  finishedAt?: string | undefined;
 }
 
 /** The tree's experiment from its report and the ReplicaSets with their pods, by template name. */
@@ -54,6 +55,7 @@ export function treeExperimentOf(
     analyses: r.analyses.map((a) => ({ name: a.name, phase: a.phase, run: a.run })),
     durationSeconds: r.durationSeconds,
     availableAt: r.availableAt,
+    finishedAt: r.finishedAt,
   };
 }
 

@@ -15,7 +15,9 @@ export function jobRun(analysis: string, phase: 'Successful' | 'Failed' | 'Runni
       ? [measurement(60, '0', 'Successful'), measurement(90, '1', 'Failed')]
       : [measurement(60, '0', 'Successful')];
   const message =
-    phase === 'Failed' ? `metric "${analysis}" assessed Failed due to failed (1) > failureLimit (0)` : undefined;
+    phase === 'Failed'
+      ? `metric "${analysis}" assessed Failed due to failed (1) > failureLimit (0)`
+      : undefined;
   const metric: MetricResult = {
     name: analysis,
     phase: phase === 'Running' ? 'Running' : phase,
