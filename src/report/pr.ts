@@ -6,6 +6,7 @@
 import type { AnalysisRecord } from '../analysis/templates.ts';
 import { renderAnalysisSection } from './analysis-md.ts';
 import { blueGreenSection } from './bluegreen-md.ts';
+import { experimentStepSection } from './experiment-step-md.ts';
 import { clip, hardCap } from './markdown.ts';
 import { nextSteps } from './next-steps.ts';
 import type { CheckRunReport, RolloutReport } from './report-model.ts';
@@ -112,6 +113,7 @@ function head(r: RolloutReport, s: Situation): string[] {
     ...(r.images.length > 0 ? [''] : []),
     ...routerSection(r),
     ...(r.blueGreen === undefined ? stepTable(r, s) : blueGreenSection(r, r.blueGreen)),
+    ...(r.experiments ?? []).flatMap((x) => ['', ...experimentStepSection(x)]),
   ];
 }
 

@@ -7,6 +7,8 @@ import {
   experimentStepSection,
   experimentStepText,
 } from '../../../src/report/experiment-step-md.ts';
+import { renderComment } from '../../../src/report/pr.ts';
+import type { RolloutReport } from '../../../src/report/report-model.ts';
 import { iso, rs, spec, templateStatus } from '../engine/experiment-fixtures.ts';
 import { jobRun, seed2 } from './experiment-fixtures.ts';
 
@@ -98,4 +100,32 @@ test('a standalone experiment’s line has no step, and an experiment without an
     experimentStepSection(r).join('\n'),
     /No analysis: the templates alone decide the experiment\./,
   );
+});
+
+test('the canary report embeds each experiment step after the step table; without experiments it is unchanged', () => {
+  const rollout: RolloutReport = {
+    rollout: 'web',
+    namespace: 'demo',
+    phase: 'Progressing',
+    message: 'experiment running',
+    aborted: false,
+    images: [],
+    stepCount: 3,
+    currentStepIndex: 1,
+    weight: 0,
+    steps: [],
+    plannedSteps: [
+      { step: 1, action: 'setWeight 20', weight: 20, canary: 1, stable: 4 },
+      { step: 2, action: 'experiment', weight: 20, canary: 1, stable: 4 },
+    ],
+    analysis: [],
+    updatedAt: iso(120),
+  };
+  const x = { ...seed2('Running'), rollout: { name: 'web', step: 2 } };
+  const out = renderComment({ ...rollout, experiments: [x] });
+  const table = out.indexOf('### Steps');
+  const section = out.indexOf('#### Step 2: experiment `seed2`');
+  assert.ok(table > 0 && section > table, out);
+  assert.match(out, /#### Step 2: experiment `seed2`\n\n🔄 Experiment `seed2` running\./);
+  assert.ok(!renderComment(rollout).includes('experiment `seed2`'));
 });
