@@ -8,7 +8,7 @@ import {
   experimentStepText,
 } from '../../../src/report/experiment-step-md.ts';
 import { renderComment } from '../../../src/report/pr.ts';
-import type { RolloutReport } from '../../../src/report/report-model.ts';
+import { report } from './bluegreen-fixtures.ts';
 import { iso, rs, spec, templateStatus } from '../engine/experiment-fixtures.ts';
 import { jobRun, seed2 } from './experiment-fixtures.ts';
 
@@ -103,24 +103,18 @@ test('a standalone experiment’s line has no step, and an experiment without an
 });
 
 test('the canary report embeds each experiment step after the step table; without experiments it is unchanged', () => {
-  const rollout: RolloutReport = {
-    rollout: 'web',
-    namespace: 'demo',
+  // A canary at its experiment step: the blue-green fixture without its blue-green part.
+  const rollout = report({
+    blueGreen: undefined,
     phase: 'Progressing',
     message: 'experiment running',
-    aborted: false,
-    images: [],
     stepCount: 3,
     currentStepIndex: 1,
-    weight: 0,
-    steps: [],
     plannedSteps: [
       { step: 1, action: 'setWeight 20', weight: 20, canary: 1, stable: 4 },
       { step: 2, action: 'experiment', weight: 20, canary: 1, stable: 4 },
     ],
-    analysis: [],
-    updatedAt: iso(120),
-  };
+  });
   const x = { ...seed2('Running'), rollout: { name: 'web', step: 2 } };
   const out = renderComment({ ...rollout, experiments: [x] });
   const table = out.indexOf('### Steps');
