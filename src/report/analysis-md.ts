@@ -275,6 +275,8 @@ export interface AnalysisSectionOptions {
   label: (r: AnalysisRecord) => string;
   /** Where the whole of the runs can be read, for the notes on what was left out. */
   elsewhere: string;
+  /** The section's heading; default `### Analysis`. */
+  heading?: string | undefined;
 }
 
 function chronological(records: readonly AnalysisRecord[]): AnalysisRecord[] {
@@ -295,7 +297,7 @@ export function renderAnalysisSection(
 ): string {
   if (records.length === 0) return '';
   const runs = chronological(records);
-  const heading = '### Analysis';
+  const heading = opts.heading ?? '### Analysis';
   const join = (chunks: readonly string[]): string => [heading, '', ...chunks].join('\n').trimEnd();
   for (const [level, d] of DETAIL_LEVELS.entries()) {
     const chunks = runs.map((r) => renderRun(r, opts.label(r), d).join('\n'));

@@ -53,7 +53,10 @@ function imagesCell(rev: BlueGreenRevision): string {
 }
 
 /** When a revision's pods go, from the report's time: `in 4m 12s, at 10:05:00 UTC` or `now`. */
-export function scaleDownIn(rev: BlueGreenRevision, now: string): string | undefined {
+export function scaleDownIn(
+  rev: Pick<BlueGreenRevision, 'scaleDownAt' | 'desired'>,
+  now: string,
+): string | undefined {
   if (rev.scaleDownAt === undefined || rev.desired === 0) return undefined;
   const left = Date.parse(rev.scaleDownAt) - Date.parse(now);
   if (Number.isNaN(left)) return undefined;

@@ -3,8 +3,10 @@
  * summary, and annotations at the failing metrics' lines. Pure: the lead fills a RolloutReport from
  * the cluster's state (times as data) and posts what these return.
  */
+import type { AnalysisRecord } from '../analysis/templates.ts';
 import { renderAnalysisSection } from './analysis-md.ts';
 import { blueGreenSection } from './bluegreen-md.ts';
+import { experimentStepSection } from './experiment-step-md.ts';
 import { clip, hardCap } from './markdown.ts';
 import { nextSteps } from './next-steps.ts';
 import type { CheckRunReport, RolloutReport } from './report-model.ts';
@@ -25,11 +27,78 @@ export function commentMarker(namespace: string, name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Renderers
 
-interface ReportOptions {
+/** Where a report goes: the comment (with its marker) or the job summary, and how it is measured. */
+export interface ReportTarget {
+  /** The hidden marker line goes first. */
   marker: boolean;
   limit: number;
   size: (s: string) => number;
+  /** Where every measurement can be read when the report leaves some out. */
   elsewhere: string;
+}
+
+const chars = (s: string): number => s.length;
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+export function commentTarget(runUrl: string | undefined): ReportTarget {
+  return {
+    marker: true,
+    limit: COMMENT_LIMIT,
+    size: chars,
+    elsewhere: runUrl === undefined ? 'the job summary' : `the job summary of the [workflow run](${runUrl})`,
+  };
+}
+
+export const JOB_SUMMARY_TARGET: ReportTarget = {
+  marker: false,
+  limit: JOB_SUMMARY_LIMIT,
+  size: bytes,
+  elsewhere: "the action's `analysis` output",
+};
+
+export interface ReportParts {
+  marker: string;
+  head: string[];
+  footer: string;
+  runs: readonly AnalysisRecord[];
+  label: (r: AnalysisRecord) => string;
+  /** The analysis section's heading, when not `### Analysis`. */
+  heading?: string | undefined;
+}
+
+/** The head, then the analysis runs in the room left, then the footer; capped at the target's limit. */
+export function assembleReport(parts: ReportParts, target: ReportTarget): string {
+  const top = [...(target.marker ? [parts.marker] : []), ...parts.head].join('\n');
+  const analysis = renderAnalysisSection(parts.runs, {
+    budget: target.limit - target.size(top) - target.size(parts.footer) - 8,
+    size: target.size,
+    label: parts.label,
+    elsewhere: target.elsewhere,
+    heading: parts.heading,
+  });
+  const out = [top, ...(analysis === '' ? [] : [analysis]), parts.footer].join('\n\n');
+  return hardCap(out, target.limit, target.size, '_Report cut short to fit GitHub’s size limit._');
+}
+
+/** The check run's `summary`: the report's head and footer, capped at the check run's limit. */
+export function checkRunSummary(lines: readonly string[]): string {
+  return hardCap(lines.join('\n'), CHECK_RUN_LIMIT, chars, '_Summary cut short to fit GitHub’s size limit._');
+}
+
+/** The check run's `text`: every run's measurements within the check run's limit. */
+export function checkRunText(
+  runs: readonly AnalysisRecord[],
+  label: (r: AnalysisRecord) => string,
+  heading?: string,
+): string | undefined {
+  const text = renderAnalysisSection(runs, {
+    budget: CHECK_RUN_LIMIT,
+    size: chars,
+    label,
+    elsewhere: 'the job summary',
+    heading,
+  });
+  return text === '' ? undefined : text;
 }
 
 function head(r: RolloutReport, s: Situation): string[] {
@@ -44,45 +113,30 @@ function head(r: RolloutReport, s: Situation): string[] {
     ...(r.images.length > 0 ? [''] : []),
     ...routerSection(r),
     ...(r.blueGreen === undefined ? stepTable(r, s) : blueGreenSection(r, r.blueGreen)),
+    ...(r.experiments ?? []).flatMap((x) => ['', ...experimentStepSection(x)]),
   ];
 }
 
-function renderReport(r: RolloutReport, opts: ReportOptions): string {
+function renderReport(r: RolloutReport, target: ReportTarget): string {
   const s = situation(r);
-  const top = [...(opts.marker ? [commentMarker(r.namespace, r.rollout)] : []), ...head(r, s)].join('\n');
-  const bottom = footer(r);
-  const analysis = renderAnalysisSection(r.analysis, {
-    budget: opts.limit - opts.size(top) - opts.size(bottom) - 8,
-    size: opts.size,
+  const parts = {
+    marker: commentMarker(r.namespace, r.rollout),
+    head: head(r, s),
+    footer: footer(r),
+    runs: r.analysis,
     label: runLabel(r),
-    elsewhere: opts.elsewhere,
-  });
-  const out = [top, ...(analysis === '' ? [] : [analysis]), bottom].join('\n\n');
-  return hardCap(out, opts.limit, opts.size, '_Report cut short to fit GitHub’s size limit._');
+  };
+  return assembleReport(parts, target);
 }
-
-const chars = (s: string): number => s.length;
-const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /** The pull request comment: marker, verdict, what to do next, revision, steps, analysis, footer. */
 export function renderComment(r: RolloutReport): string {
-  return renderReport(r, {
-    marker: true,
-    limit: COMMENT_LIMIT,
-    size: chars,
-    elsewhere:
-      r.runUrl === undefined ? 'the job summary' : `the job summary of the [workflow run](${r.runUrl})`,
-  });
+  return renderReport(r, commentTarget(r.runUrl));
 }
 
 /** The same report for `$GITHUB_STEP_SUMMARY`, without the marker and with room for far more. */
 export function renderJobSummary(r: RolloutReport): string {
-  return renderReport(r, {
-    marker: false,
-    limit: JOB_SUMMARY_LIMIT,
-    size: bytes,
-    elsewhere: "the action's `analysis` output",
-  });
+  return renderReport(r, JOB_SUMMARY_TARGET);
 }
 
 /**
@@ -94,20 +148,10 @@ export function renderJobSummary(r: RolloutReport): string {
 export function renderCheckRun(r: RolloutReport): CheckRunReport {
   const s = situation(r);
   const v = verdict(r, s);
-  const summary = hardCap(
-    [...head(r, s), '', footer(r)].join('\n'),
-    CHECK_RUN_LIMIT,
-    chars,
-    '_Summary cut short to fit GitHub’s size limit._',
-  );
-  const analysis = renderAnalysisSection(r.analysis, {
-    budget: CHECK_RUN_LIMIT,
-    size: chars,
-    label: runLabel(r),
-    elsewhere: 'the job summary',
-  });
+  const summary = checkRunSummary([...head(r, s), '', footer(r)]);
+  const text = checkRunText(r.analysis, runLabel(r));
   const title = clip(v.plain, 200);
-  const base = { title, summary, ...(analysis === '' ? {} : { text: analysis }) };
+  const base = { title, summary, ...(text === undefined ? {} : { text }) };
   switch (s.kind) {
     case 'healthy':
       return { ...base, status: 'completed', conclusion: 'success' };

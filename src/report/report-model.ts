@@ -1,6 +1,7 @@
 /** What the lead fills from the cluster's state for the pull request report (`pr.ts`). */
 import type { AnalysisRecord } from '../analysis/templates.ts';
 import type { Phase, StepRecord } from '../engine/state.ts';
+import type { ExperimentReport } from './experiment-model.ts';
 
 /** A step of the plan, with the pod counts it settles at. */
 export interface PlannedStep {
@@ -59,6 +60,11 @@ export interface RolloutReport {
   revertPr?: { number: number; url: string } | undefined;
   /** Set for a blue-green rollout: its Services, revisions and promotion analysis (no steps). */
   blueGreen?: BlueGreenReport | undefined;
+  /**
+   * The `experiment` steps' Experiments to show (the current one, and any that ended this update),
+   * each with `rollout` set to its step; their runs' measurements belong in `analysis`.
+   */
+  experiments?: ExperimentReport[] | undefined;
 }
 
 /** One ReplicaSet of a blue-green rollout, as the report shows it. */

@@ -162,7 +162,8 @@ export function templatesOfStep(r: RolloutReport, step: number): string[] {
   return m?.[1] === undefined ? [] : m[1].split(', ').filter((n) => n !== '' && n !== 'undefined');
 }
 
-export function footer(r: RolloutReport): string {
+/** The last line: when, the workflow run and the commit (a rollout's report or an experiment's). */
+export function footer(r: Pick<RolloutReport, 'updatedAt' | 'runUrl' | 'sha'>): string {
   const parts = [`Updated ${utc(r.updatedAt)}`];
   if (r.runUrl !== undefined) parts.push(`[workflow run](${r.runUrl})`);
   if (r.sha !== undefined) parts.push(`commit ${r.sha.slice(0, 7)}`);

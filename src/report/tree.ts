@@ -86,43 +86,61 @@ export function renderTree(input: TreeInput): string {
     `${sub('Available')}${available}`,
     '',
   ];
-  const rows: [string, string, string, string, string][] = [['NAME', 'KIND', 'STATUS', 'AGE', 'INFO']];
+  const rows: TreeRow[] = [['NAME', 'KIND', 'STATUS', 'AGE', 'INFO']];
   rows.push([`⟳ ${rollout.name}`, 'Rollout', `${ICON[status.phase] ?? '?'} ${status.phase}`, '', '']);
   sets.forEach((rs, i) => {
     const lastRevision = i === sets.length - 1;
     const branch = lastRevision ? '└──' : '├──';
     const stem = lastRevision ? '   ' : '│  ';
     rows.push([`${branch}# revision:${rs.revision}`, '', '', '', '']);
-    const rsState =
-      rs.specReplicas === 0
-        ? '• ScaledDown'
-        : rs.availableReplicas >= rs.specReplicas
-          ? '✔ Healthy'
-          : '◌ Progressing';
-    const info = [role(rs), scaleDownDelayInfo(rs, now) ?? ''].filter((x) => x !== '').join(',');
-    rows.push([`${stem}└──⧉ ${rs.name}`, 'ReplicaSet', rsState, age(rs.createdAt, now), info]);
-    rs.pods.forEach((p, j) => {
-      const last = j === rs.pods.length - 1;
-      const podState = p.ready ? '✔ Running' : p.reason !== undefined ? `✖ ${p.reason}` : `◌ ${p.phase}`;
-      rows.push([
-        `${stem}   ${last ? '└──' : '├──'}□ ${p.name}`,
-        'Pod',
-        podState,
-        age(p.createdAt, now),
-        `ready:${p.ready ? 1 : 0}/1${p.restarts > 0 ? `,restarts:${p.restarts}` : ''}`,
-      ]);
-    });
+    rows.push(...replicaSetRows(rs, `${stem}└──`, `${stem}   `, role(rs), now));
   });
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => width(r[c as 0 | 1 | 2 | 3]))));
-  for (const r of rows) {
-    lines.push(
-      r
-        .map((cell, c) => (c < 4 ? cell + ' '.repeat(Math.max(0, (widths[c] ?? 0) - width(cell))) : cell))
-        .join('  ')
-        .trimEnd(),
-    );
-  }
+  lines.push(...alignRows(rows));
   return lines.join('\n');
+}
+
+/** NAME, KIND, STATUS, AGE, INFO. */
+export type TreeRow = [string, string, string, string, string];
+
+/** The rows in columns two spaces apart, as Argo's tab writer lays them out. */
+export function alignRows(rows: readonly TreeRow[]): string[] {
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => width(r[c as 0 | 1 | 2 | 3]))));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c < 4 ? cell + ' '.repeat(Math.max(0, (widths[c] ?? 0) - width(cell))) : cell))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** A ReplicaSet's row and its pods' rows; `prefix` draws its branch, `stem` the line below it. */
+export function replicaSetRows(
+  rs: TreeReplicaSet,
+  prefix: string,
+  stem: string,
+  role: string,
+  now: Date,
+): TreeRow[] {
+  const rsState =
+    rs.specReplicas === 0
+      ? '• ScaledDown'
+      : rs.availableReplicas >= rs.specReplicas
+        ? '✔ Healthy'
+        : '◌ Progressing';
+  const info = [role, scaleDownDelayInfo(rs, now) ?? ''].filter((x) => x !== '').join(',');
+  const rows: TreeRow[] = [[`${prefix}⧉ ${rs.name}`, 'ReplicaSet', rsState, age(rs.createdAt, now), info]];
+  rs.pods.forEach((p, j) => {
+    const last = j === rs.pods.length - 1;
+    const podState = p.ready ? '✔ Running' : p.reason !== undefined ? `✖ ${p.reason}` : `◌ ${p.phase}`;
+    rows.push([
+      `${stem}${last ? '└──' : '├──'}□ ${p.name}`,
+      'Pod',
+      podState,
+      age(p.createdAt, now),
+      `ready:${p.ready ? 1 : 0}/1${p.restarts > 0 ? `,restarts:${p.restarts}` : ''}`,
+    ]);
+  });
+  return rows;
 }
 
 /** The Strategy block: the canary's step and weights, or blue-green's Services. */
