@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyControlRequest } from '../../../src/engine/commands.ts';
-import type { EngineRollout } from '../../../src/engine/spec.ts';
-import { drive, SimCluster } from './sim.ts';
+import { canaryRollout, drive, SimCluster } from './sim.ts';
 
-const rollout: EngineRollout = {
-  name: 'web',
-  namespace: 'ns',
-  replicas: 5,
-  paused: false,
-  progressDeadlineSeconds: 600,
-  progressDeadlineAbort: false,
-  revisionHistoryLimit: 10,
-  strategy: 'canary',
-  canary: {
-    steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }],
-    maxSurge: '25%',
-    maxUnavailable: '25%',
-    stableService: 'web-stable',
-    canaryService: 'web-canary',
-  },
-};
+const rollout = canaryRollout([{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: {} }]);
 
 // Argo v1.10.2 clears pauseConditions and controllerPause once a rollout is aborted (its
 // CalculatePauseStatus returns before it copies any pause); test/conformance compares the two.
