@@ -1,4 +1,6 @@
 /** Blue-green report fixtures: seed 4's shape (an active and a preview Service, post-promotion analysis). */
+import type { BlueGreenEngineRollout, BlueGreenPart } from '../../../src/engine/spec.ts';
+import type { RolloutAnalysis } from '../../../src/manifests/rollout-model.ts';
 import type { BlueGreenReport, RolloutReport } from '../../../src/report/report-model.ts';
 
 export const V1 = { revision: 1, hash: 'aaa111', images: ['example/grpc:1'], ready: 2, desired: 2 };
@@ -42,5 +44,43 @@ export function report(over: Partial<RolloutReport> = {}, bg: Partial<BlueGreenR
     updatedAt: '2026-11-22T10:00:00Z',
     blueGreen: blueGreen(bg),
     ...over,
+  };
+}
+
+/** An analysis block naming one template, nothing else set. */
+export function analysis(templateName: string): RolloutAnalysis {
+  return {
+    templates: [{ templateName, clusterScope: false }],
+    args: [],
+    dryRun: [],
+    measurementRetention: [],
+    analysisRunMetadata: { labels: {}, annotations: {} },
+  };
+}
+
+/** Active `service`, preview `service-preview`, no auto-promotion, Argo's default delays; `over` wins. */
+export function blueGreenRollout(
+  replicas: number,
+  over: Partial<BlueGreenPart> = {},
+): BlueGreenEngineRollout {
+  return {
+    name: 'rollout',
+    namespace: 'shop',
+    replicas,
+    paused: false,
+    progressDeadlineSeconds: 600,
+    progressDeadlineAbort: false,
+    revisionHistoryLimit: 10,
+    strategy: 'blueGreen',
+    blueGreen: {
+      activeService: 'service',
+      previewService: 'service-preview',
+      autoPromotionEnabled: false,
+      autoPromotionSeconds: 0,
+      scaleDownDelaySeconds: 300,
+      scaleDownDelayWritten: true,
+      abortScaleDownDelaySeconds: 30,
+      ...over,
+    },
   };
 }

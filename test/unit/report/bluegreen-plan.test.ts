@@ -1,43 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planRollout } from '../../../src/engine/plan.ts';
-import type { RolloutAnalysis } from '../../../src/manifests/rollout-model.ts';
 import type { BlueGreenEngineRollout, BlueGreenPart } from '../../../src/engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../../../src/engine/state.ts';
 import { renderPlan } from '../../../src/report/plan.ts';
-
-/** An analysis block naming one template, nothing else set. */
-function analysis(templateName: string): RolloutAnalysis {
-  return {
-    templates: [{ templateName, clusterScope: false }],
-    args: [],
-    dryRun: [],
-    measurementRetention: [],
-    analysisRunMetadata: { labels: {}, annotations: {} },
-  };
-}
+import { analysis, blueGreenRollout } from './bluegreen-fixtures.ts';
 
 function rollout(over: Partial<BlueGreenPart> = {}): BlueGreenEngineRollout {
-  return {
-    name: 'rollout',
-    namespace: 'shop',
-    replicas: 2,
-    paused: false,
-    progressDeadlineSeconds: 600,
-    progressDeadlineAbort: false,
-    revisionHistoryLimit: 10,
-    strategy: 'blueGreen',
-    blueGreen: {
-      activeService: 'service',
-      previewService: 'service-preview',
-      autoPromotionEnabled: false,
-      autoPromotionSeconds: 0,
-      scaleDownDelaySeconds: 300,
-      scaleDownDelayWritten: true,
-      abortScaleDownDelaySeconds: 30,
-      ...over,
-    },
-  };
+  return blueGreenRollout(2, over);
 }
 
 const ACTIVE_V1: RolloutStatus = {

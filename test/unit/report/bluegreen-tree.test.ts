@@ -1,43 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RolloutAnalysis } from '../../../src/manifests/rollout-model.ts';
 import type { BlueGreenEngineRollout } from '../../../src/engine/spec.ts';
 import { initialStatus, type RolloutStatus } from '../../../src/engine/state.ts';
 import { renderTree, type TreeReplicaSet } from '../../../src/report/tree.ts';
+import { analysis, blueGreenRollout } from './bluegreen-fixtures.ts';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 
-/** An analysis block naming one template, nothing else set. */
-function analysis(templateName: string): RolloutAnalysis {
-  return {
-    templates: [{ templateName, clusterScope: false }],
-    args: [],
-    dryRun: [],
-    measurementRetention: [],
-    analysisRunMetadata: { labels: {}, annotations: {} },
-  };
-}
-
-const ROLLOUT: BlueGreenEngineRollout = {
-  name: 'rollout',
-  namespace: 'shop',
-  replicas: 1,
-  paused: false,
-  progressDeadlineSeconds: 600,
-  progressDeadlineAbort: false,
-  revisionHistoryLimit: 10,
-  strategy: 'blueGreen',
-  blueGreen: {
-    activeService: 'service',
-    previewService: 'service-preview',
-    autoPromotionEnabled: false,
-    autoPromotionSeconds: 0,
-    scaleDownDelaySeconds: 300,
-    scaleDownDelayWritten: true,
-    abortScaleDownDelaySeconds: 30,
-    postPromotionAnalysis: analysis('success-rate'),
-  },
-};
+const ROLLOUT: BlueGreenEngineRollout = blueGreenRollout(1, {
+  postPromotionAnalysis: analysis('success-rate'),
+});
 
 function rs(revision: number, hash: string, over: Partial<TreeReplicaSet> = {}): TreeReplicaSet {
   return {
