@@ -104,6 +104,11 @@ type HTTP struct{}
 type Router struct{}
 GO
 go mod edit -replace=github.com/traefik/traefik/dynamic/ext=./ext
+# Traefik's routing-path matchers need its fork of gorilla/mux; a dependency's replace directives do
+# not apply to the module that requires it, so the fork Traefik names is required here too.
+mux_fork=$(sed -n 's|^[[:space:]]*github.com/gorilla/mux => \(github.com/containous/mux\) \(v[^ ]*\)$|\1@\2|p' "$gomod")
+[ -n "$mux_fork" ] || { echo "build-traefik: Traefik's go.mod names no gorilla/mux fork" >&2; exit 1; }
+go mod edit "-replace=github.com/gorilla/mux=$mux_fork"
 go mod edit "-require=$traefik@$TRAEFIK_VERSION"
 cat >tools.go <<GO
 //go:build tools
