@@ -12,12 +12,19 @@ const outdir = check ? await mkdtemp(path.join(tmpdir(), 'rp-dist-')) : 'dist';
 if (!check) await rm('dist', { recursive: true, force: true });
 
 // The package's index loads modules src/ never uses; scripts/k8s-client.mjs names what it does.
+// Its KubeConfig imports two names from the generated index; scripts/k8s-client-gen.mjs gives them
+// without the index's model classes.
 const k8sClient = {
   name: 'k8s-client',
   setup(b) {
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({
       path: path.resolve('scripts/k8s-client.mjs'),
     }));
+    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
+      /@kubernetes[/\\]client-node[/\\]dist[/\\]config\.js$/.test(args.importer)
+        ? { path: path.resolve('scripts/k8s-client-gen.mjs') }
+        : undefined,
+    );
   },
 };
 
