@@ -13,7 +13,8 @@ if (!check) await rm('dist', { recursive: true, force: true });
 
 // The package's index loads modules src/ never uses; scripts/k8s-client.mjs names what it does.
 // Its KubeConfig imports two names from the generated index; scripts/k8s-client-gen.mjs gives them
-// without the index's model classes.
+// without the index's model classes. The package's imports of undici go to
+// scripts/k8s-client-undici.mjs: src/ talks to the API server over node:https.
 const k8sClient = {
   name: 'k8s-client',
   setup(b) {
@@ -23,6 +24,11 @@ const k8sClient = {
     b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
       /@kubernetes[/\\]client-node[/\\]dist[/\\]config\.js$/.test(args.importer)
         ? { path: path.resolve('scripts/k8s-client-gen.mjs') }
+        : undefined,
+    );
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      /@kubernetes[/\\]client-node[/\\]dist[/\\]/.test(args.importer)
+        ? { path: path.resolve('scripts/k8s-client-undici.mjs') }
         : undefined,
     );
   },

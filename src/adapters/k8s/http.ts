@@ -90,6 +90,25 @@ export class KubeHttp {
 
   /** The answer's JSON (undefined for an empty body); rejects with ApiException outside 2xx. */
   async request<T>(req: KubeRequest): Promise<T> {
+    const { secure, options, body } = await this.prepare(req);
+    const text = await this.send(secure, options, body);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** The response as it streams in, whatever its status (a watch); `signal` ends the request. */
+  async open(req: KubeRequest, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const { secure, options, body } = await this.prepare(req);
+    return new Promise((resolve, reject) => {
+      const out = (secure ? https : http).request({ ...options, signal }, resolve);
+      out.on('error', reject);
+      out.end(body);
+    });
+  }
+
+  /** The request's options and body: server, credentials and TLS from the kubeconfig, now. */
+  private async prepare(
+    req: KubeRequest,
+  ): Promise<{ secure: boolean; options: https.RequestOptions; body: string | undefined }> {
     const server = this.kubeConfig.getCurrentCluster()?.server;
     if (server === undefined) throw new Error('No active cluster!');
     const opts: https.RequestOptions = {};
@@ -107,20 +126,16 @@ export class KubeHttp {
       headers['Content-Length'] = Buffer.byteLength(body);
     }
     const secure = url.protocol === 'https:';
-    const text = await this.send(
-      secure,
-      {
-        method: req.method,
-        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        headers,
-        agent: this.agentFor(secure, opts),
-        ...(opts.auth === undefined ? {} : { auth: opts.auth }),
-      },
-      body,
-    );
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    const options: https.RequestOptions = {
+      method: req.method,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      agent: this.agentFor(secure, opts),
+      ...(opts.auth === undefined ? {} : { auth: opts.auth }),
+    };
+    return { secure, options, body };
   }
 
   /**

@@ -1,6 +1,6 @@
-import { Watch } from '@kubernetes/client-node';
 import { KubeApi, KubeClients, listCall } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL } from './names.ts';
+import { KubeWatch } from './watch.ts';
 import { SharedInformer, type InformedObject, type ListWatchSource } from './shared-informer.ts';
 import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
 
@@ -36,7 +36,7 @@ function apiSource<T extends InformedObject>(
     },
     async watch(resourceVersion, onEvent, onDone) {
       api.requests++;
-      return new Watch(api.kubeConfig).watch(
+      return new KubeWatch(api.clients.http).watch(
         path,
         {
           resourceVersion,
