@@ -6,7 +6,9 @@
  * ReplicaSet change, → exit; CPU time and peak RSS. Also the cold start of each entry file: the
  * process that loads it and stops at an input error (no request).
  *
- *   node bench/command-start.ts [--rounds 3] [--replicas 5] [--cold 5] [--cpu-prof DIR]
+ *   node bench/command-start.ts [--rounds 3] [--replicas 5] [--cold 5] [--cpu-prof DIR] [--cold-only]
+ *
+ * `--cold-only`: only the cold starts (no cluster needed).
  *
  * A round is an update (run, to the first pause) and one promote per remaining pause, on a canary
  * with steps 20/50/80 and indefinite pauses. Creates and deletes its own namespace; asserts nothing.
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     cold: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'cold-only': { type: 'boolean', default: false },
   },
 });
 
@@ -157,6 +160,10 @@ async function main(): Promise<void> {
     ops: [],
   };
   const cold = await coldStarts(Number(args.cold));
+  if (args['cold-only']) {
+    print(cold, new Map());
+    return;
+  }
   const ns = `bench-start-${randomBytes(3).toString('hex')}`;
   await clients('main').core.createNamespace({ body: { metadata: { name: ns } } });
   const results = new Map<string, Trace[]>();

@@ -12,12 +12,34 @@ const outdir = check ? await mkdtemp(path.join(tmpdir(), 'rp-dist-')) : 'dist';
 if (!check) await rm('dist', { recursive: true, force: true });
 
 // The package's index loads modules src/ never uses; scripts/k8s-client.mjs names what it does.
+// Its KubeConfig imports two names from the generated index; scripts/k8s-client-gen.mjs gives them
+// without the index's model classes. The package's imports of undici go to
+// scripts/k8s-client-undici.mjs: src/ talks to the API server over node:https.
 const k8sClient = {
   name: 'k8s-client',
   setup(b) {
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({
       path: path.resolve('scripts/k8s-client.mjs'),
     }));
+    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) =>
+      /@kubernetes[/\\]client-node[/\\]dist[/\\]config\.js$/.test(args.importer)
+        ? { path: path.resolve('scripts/k8s-client-gen.mjs') }
+        : undefined,
+    );
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      /@kubernetes[/\\]client-node[/\\]dist[/\\]/.test(args.importer)
+        ? { path: path.resolve('scripts/k8s-client-undici.mjs') }
+        : undefined,
+    );
+  },
+};
+
+// Every import of node:http goes through scripts/node-http.mjs: without Node's ESM facade of the
+// module, starting does not load Node's own undici.
+const nodeHttp = {
+  name: 'node-http',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, () => ({ path: path.resolve('scripts/node-http.mjs') }));
   },
 };
 
@@ -54,7 +76,7 @@ const result = await build({
   // compiles it at start, and one non-ASCII character in a comment makes V8 hold all of it as
   // two-byte text. Names stay as written, so stack traces still read.
   minifyWhitespace: true,
-  plugins: [k8sClient, unusedOidc],
+  plugins: [k8sClient, unusedOidc, nodeHttp],
   logLevel: 'warning',
   metafile: true,
   // Some bundled dependencies are CommonJS and call require(); give them one.

@@ -6,7 +6,6 @@
  * While Argo's Rollout object still exists its controller would fight us for the same ReplicaSets
  * and Services, so `run` refuses and says how to hand it over.
  */
-import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import { canonicalJson, podTemplateHash } from '../engine/hash.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../engine/state.ts';
@@ -15,6 +14,7 @@ import type { KubeObject } from '../controller/ports.ts';
 import { asObj, dig } from '../manifests/values.ts';
 import type { Logger } from '../util/logger.ts';
 import { ConfigurationError } from '../util/errors.ts';
+import type { ReplicaSet } from '../adapters/k8s/wire.ts';
 
 type TakeoverCluster = Pick<
   KubeCluster,
@@ -23,13 +23,13 @@ type TakeoverCluster = Pick<
 
 export interface Takeover {
   /** Argo's ReplicaSets of this rollout, to adopt. */
-  replicaSets: V1ReplicaSet[];
+  replicaSets: ReplicaSet[];
   /** The pod-template hash of the one that serves as stable. */
   stableHash: string;
 }
 
-const hashOf = (rs: V1ReplicaSet): string => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
-const revisionOf = (rs: V1ReplicaSet): number => Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+const hashOf = (rs: ReplicaSet): string => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
+const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
 
 /**
  * What there is to take over from Argo Rollouts, checked before anything changes: undefined when
@@ -62,7 +62,7 @@ export async function findTakeover(
  * Argo's stable ReplicaSet: the one the stable Service selects (Argo points it there), else the one
  * with the most available pods, the newest revision on a tie.
  */
-export function pickStable(sets: readonly V1ReplicaSet[], selectedHash: string | undefined): V1ReplicaSet {
+export function pickStable(sets: readonly ReplicaSet[], selectedHash: string | undefined): ReplicaSet {
   const bySelector = sets.find((rs) => hashOf(rs) === selectedHash);
   if (bySelector !== undefined) return bySelector;
   const sorted = [...sets].sort(

@@ -1,15 +1,10 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_API_RETRY_BUDGET_MS } from '../../config/inputs.ts';
 import { describeApiError, KubeApiError, type ApiCall } from './api-errors.ts';
+import { KubeHttp } from './http.ts';
+import { ObjectApi } from './object-api.ts';
 import { nextRetry } from './retry-policy.ts';
+import { AppsV1, CoordinationV1, CoreV1 } from './typed-api.ts';
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -58,35 +53,38 @@ export interface CallHooks {
 }
 
 /**
- * The generated API clients of one kubeconfig. Every driver of a run shares one set: they hold
- * nothing per driver, and the kubeconfig keeps one HTTP agent (keep-alive connections) for all.
+ * The API clients of one kubeconfig (typed-api.ts, object-api.ts, over http.ts). Every driver of a
+ * run shares one set: they hold nothing per driver but the discovery they keep, and one HTTP agent
+ * (keep-alive connections) serves them all.
  */
 export class KubeClients {
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly coordination: CoordinationV1Api;
-  readonly objects: KubernetesObjectApi;
-  /** Objects of an API group by group, version and plural: the one client that sends JSON patches. */
-  readonly custom: CustomObjectsApi;
+  readonly core: CoreV1;
+  readonly apps: AppsV1;
+  readonly coordination: CoordinationV1;
+  readonly objects: ObjectApi;
+  /** Objects of an API group by group, version and plural (the same client as `objects`). */
+  readonly custom: ObjectApi;
+  readonly http: KubeHttp;
   readonly kubeConfig: KubeConfig;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.http = new KubeHttp(kubeConfig);
+    this.core = new CoreV1(this.http);
+    this.apps = new AppsV1(this.http);
+    this.coordination = new CoordinationV1(this.http);
+    this.objects = new ObjectApi(this.http);
+    this.custom = this.objects;
   }
 }
 
 /** The API clients and the one wrapper every request of the adapter goes through. */
 export class KubeApi {
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly coordination: CoordinationV1Api;
-  readonly objects: KubernetesObjectApi;
-  readonly custom: CustomObjectsApi;
+  readonly core: CoreV1;
+  readonly apps: AppsV1;
+  readonly coordination: CoordinationV1;
+  readonly objects: ObjectApi;
+  readonly custom: ObjectApi;
   requests = 0;
   retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
 

@@ -1,4 +1,3 @@
-import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { canonicalJson } from '../../engine/hash.ts';
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
@@ -6,6 +5,7 @@ import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
 import { patchReplicaSet } from './apply-actions.ts';
 import { parts, ROLLOUT_LABEL, SAME_TEMPLATE_ANNOTATION } from './names.ts';
 import { stateOwnerReference } from './state-store.ts';
+import type { ReplicaSet } from './wire.ts';
 
 /**
  * An AnalysisTemplate or ClusterAnalysisTemplate stored in the cluster, when Argo Rollouts' CRDs
@@ -56,14 +56,13 @@ export async function readAnyObject(
   namespace: string | undefined,
 ): Promise<Record<string, unknown> | undefined> {
   try {
-    const obj = await api.call(read(kind, namespace, name), () =>
+    return await api.call(read(kind, namespace, name), () =>
       api.objects.read({
         apiVersion,
         kind,
         metadata: namespace === undefined ? { name } : { name, namespace },
       }),
     );
-    return obj as unknown as Record<string, unknown>;
   } catch (e) {
     // 404: no such object, or no such kind (the CRD is not installed).
     if (statusCode(e) === 404) return undefined;
@@ -83,7 +82,7 @@ export async function readAnyObject(
  * ReplicaSets that select the rollout's pods by pod-template hash but were not created by
  * rollout-pilot: Argo Rollouts' own, when a team moves a rollout from its controller.
  */
-export async function foreignReplicaSets(api: KubeApi, rollout: KubeObject): Promise<V1ReplicaSet[]> {
+export async function foreignReplicaSets(api: KubeApi, rollout: KubeObject): Promise<ReplicaSet[]> {
   const p = parts(rollout);
   const selector = Object.entries(p.matchLabels)
     .map(([k, v]) => `${k}=${v}`)

@@ -1,4 +1,4 @@
-import { KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
@@ -25,6 +25,7 @@ import { SharedView } from './shared-view.ts';
 // The commands import these names from here, with the adapter.
 export { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
 import { parts } from './names.ts';
+import type { ReplicaSet } from './wire.ts';
 
 /**
  * The Kubernetes adapter: every cluster read and write of the controller goes through here. Each
@@ -190,7 +191,7 @@ export class KubeCluster implements ClusterPort {
   }
 
   /** ReplicaSets that select the rollout's pods but were not created by rollout-pilot (Argo's). */
-  foreignReplicaSets(rollout: KubeObject): Promise<V1ReplicaSet[]> {
+  foreignReplicaSets(rollout: KubeObject): Promise<ReplicaSet[]> {
     return foreignReplicaSets(this.api, rollout);
   }
 

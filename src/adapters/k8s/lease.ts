@@ -1,7 +1,7 @@
-import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { ConflictError, LeaseLostError, type LeaseInfo } from '../../controller/ports.ts';
 import { leaseCall, statusCode, type KubeApi } from './api-call.ts';
 import { ROLLOUT_LABEL, stateName } from './names.ts';
+import { microTime, type Lease } from './wire.ts';
 
 /** A driver's lease is renewed before a write when its last renewal is older than the lease minus this. */
 export const FENCE_MARGIN_MS = 5000;
@@ -19,7 +19,7 @@ export interface HeldLease {
 /** The driver Lease: acquire, renew (single flight), release, and the fence on every write. */
 export class DriverLease {
   /** Our lease as last written, so a renewal is a single compare-and-swap PUT. */
-  private lease: V1Lease | undefined;
+  private lease: Lease | undefined;
   held: HeldLease | undefined;
   private renewing: Promise<LeaseInfo | undefined> | undefined;
 
@@ -103,8 +103,7 @@ export class DriverLease {
     renewOnly: boolean,
   ): Promise<LeaseInfo | undefined> {
     const name = stateName(rollout);
-    // Lease times are MicroTime: the API server wants six fractional digits.
-    const now = new V1MicroTime();
+    const now = Date.now();
     if (await this.renewMine(namespace, name, identity, durationSeconds, now)) return undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       let lease;
@@ -130,7 +129,7 @@ export class DriverLease {
     name: string,
     identity: string,
     durationSeconds: number,
-    now: V1MicroTime,
+    now: number,
   ): Promise<boolean> {
     const mine = this.lease;
     if (
@@ -146,7 +145,7 @@ export class DriverLease {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,
         acquireTime: mine.spec?.acquireTime,
-        renewTime: now,
+        renewTime: microTime(now),
         leaseTransitions: mine.spec?.leaseTransitions,
       });
     } finally {
@@ -160,8 +159,8 @@ export class DriverLease {
   private async replaceLease(
     namespace: string,
     name: string,
-    metadata: V1Lease['metadata'],
-    spec: NonNullable<V1Lease['spec']>,
+    metadata: Lease['metadata'],
+    spec: NonNullable<Lease['spec']>,
   ): Promise<boolean> {
     try {
       this.lease = await this.api.call(leaseCall('replace', namespace, name), () =>
@@ -180,7 +179,7 @@ export class DriverLease {
     rollout: string,
     identity: string,
     durationSeconds: number,
-    now: V1MicroTime,
+    now: number,
   ): Promise<boolean> {
     const name = stateName(rollout);
     try {
@@ -192,8 +191,8 @@ export class DriverLease {
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds: durationSeconds,
-              acquireTime: now,
-              renewTime: now,
+              acquireTime: microTime(now),
+              renewTime: microTime(now),
             },
           },
         }),
@@ -207,19 +206,19 @@ export class DriverLease {
 
   /** Writes the Lease we read as ours (compare-and-swap); false when it changed meanwhile. */
   private async takeLease(
-    lease: V1Lease,
+    lease: Lease,
     namespace: string,
     name: string,
     identity: string,
     durationSeconds: number,
-    now: V1MicroTime,
+    now: number,
   ): Promise<boolean> {
     const holder = lease.spec?.holderIdentity ?? '';
     return this.replaceLease(namespace, name, lease.metadata, {
       holderIdentity: identity,
       leaseDurationSeconds: durationSeconds,
-      renewTime: now,
-      acquireTime: holder === identity ? lease.spec?.acquireTime : now,
+      renewTime: microTime(now),
+      acquireTime: holder === identity ? lease.spec?.acquireTime : microTime(now),
       // The epoch: it moves whenever the lease changes hands.
       leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
     });
@@ -248,7 +247,7 @@ export class DriverLease {
             spec: {
               holderIdentity: '',
               leaseDurationSeconds: lease.spec?.leaseDurationSeconds,
-              renewTime: new V1MicroTime(0),
+              renewTime: microTime(0),
               leaseTransitions: lease.spec?.leaseTransitions,
             },
           },
@@ -263,17 +262,17 @@ export class DriverLease {
 
 /** Who holds the Lease we read, when we may not take it (or only renew and it is not ours). */
 function heldByOther(
-  lease: V1Lease,
+  lease: Lease,
   identity: string,
   durationSeconds: number,
-  now: V1MicroTime,
+  now: number,
   canTakeOver: (holder: string) => boolean,
   renewOnly: boolean,
 ): LeaseInfo | undefined {
   const holder = lease.spec?.holderIdentity ?? '';
   const renewedAt = lease.spec?.renewTime ? new Date(lease.spec.renewTime) : new Date(0);
   const held = lease.spec?.leaseDurationSeconds ?? durationSeconds;
-  const live = renewedAt.getTime() + held * 1000 > now.getTime();
+  const live = renewedAt.getTime() + held * 1000 > now;
   if (renewOnly && holder !== identity) {
     return {
       holder: holder === '' ? '(nobody: the lease was released)' : holder,

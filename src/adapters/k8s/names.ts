@@ -1,6 +1,6 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeObject } from '../../controller/ports.ts';
 import { asInt, asObj, asStringMap, dig } from '../../manifests/values.ts';
+import { PATCH, type PatchOptions } from './http.ts';
 
 export const FIELD_MANAGER = 'rollout-pilot';
 /** Every object rollout-pilot creates for a rollout carries this label with the rollout's name. */
@@ -16,9 +16,9 @@ export const TEMPLATE_ANNOTATION = 'rollout-pilot.dev/pod-template';
 export const ARGO_MANAGED_BY_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-rollouts';
 /** On a ReplicaSet adopted from Argo Rollouts: the rollout-pilot hash of the template it runs. */
 export const SAME_TEMPLATE_ANNOTATION = 'rollout-pilot.dev/same-template-as';
-export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+export const mergePatch: PatchOptions = { contentType: PATCH.merge };
 /** RFC 6902: a list of operations, with `test` as a precondition (router-objects.ts). */
-export const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+export const jsonPatch: PatchOptions = { contentType: PATCH.json };
 
 export function stateName(rollout: string): string {
   return `rollout-pilot.${rollout}`;

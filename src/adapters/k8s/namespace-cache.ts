@@ -1,7 +1,8 @@
-import { Watch, type V1ConfigMap, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
 import { KubeApi, KubeClients, listCall } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL } from './names.ts';
+import { KubeWatch } from './watch.ts';
 import { SharedInformer, type InformedObject, type ListWatchSource } from './shared-informer.ts';
+import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
 
 /** A watch the API server ends after this long, so it re-authenticates now and then. */
 const WATCH_TIMEOUT_SECONDS = 300;
@@ -9,11 +10,11 @@ const WATCH_TIMEOUT_SECONDS = 300;
 /** The three kinds the drivers of a namespace read from the shared caches. */
 export interface NamespaceInformers {
   /** ReplicaSets rollout-pilot made (labelled with their rollout). */
-  replicaSets: SharedInformer<V1ReplicaSet>;
+  replicaSets: SharedInformer<ReplicaSet>;
   /** The rollouts' state ConfigMaps. */
-  states: SharedInformer<V1ConfigMap>;
+  states: SharedInformer<ConfigMap>;
   /** Every Service of the namespace: the strategies' Services carry no label of ours. */
-  services: SharedInformer<V1Service>;
+  services: SharedInformer<Service>;
 }
 
 /**
@@ -35,7 +36,7 @@ function apiSource<T extends InformedObject>(
     },
     async watch(resourceVersion, onEvent, onDone) {
       api.requests++;
-      return new Watch(api.kubeConfig).watch(
+      return new KubeWatch(api.clients.http).watch(
         path,
         {
           resourceVersion,

@@ -1,4 +1,3 @@
-import type { V1Pod, V1PodList, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { PodMetadata } from '../../engine/spec.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import {
@@ -21,6 +20,7 @@ import {
   TEMPLATE_ANNOTATION,
   type Labels,
 } from './names.ts';
+import type { Pod, PodList, ReplicaSet, Service } from './wire.ts';
 
 /** How long Service selectors are trusted from cache: only rollout-pilot moves them. */
 const SERVICE_REFRESH_MS = 15_000;
@@ -29,7 +29,7 @@ const SERVICE_REFRESH_MS = 15_000;
 export type ServiceCache = Map<string, { hash: string | undefined; exists: boolean; at: number }>;
 
 /** Why a pod is not serving, in a form people recognise from kubectl. */
-function podIssue(pod: V1Pod): string | undefined {
+function podIssue(pod: Pod): string | undefined {
   for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = c.state?.waiting?.reason;
     if (waiting !== undefined && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') {
@@ -45,16 +45,16 @@ function podIssue(pod: V1Pod): string | undefined {
 
 /** The shared caches' answers, when they are current (shared-view.ts): no request for these. */
 export interface ObserveCache {
-  replicaSets(rollout: string): V1ReplicaSet[] | undefined;
+  replicaSets(rollout: string): ReplicaSet[] | undefined;
   /** null: the Service does not exist; undefined: ask the API server. */
-  service(name: string): V1Service | null | undefined;
+  service(name: string): Service | null | undefined;
 }
 
 async function listReplicaSets(
   api: KubeApi,
   rollout: KubeObject,
   cache?: ObserveCache,
-): Promise<V1ReplicaSet[]> {
+): Promise<ReplicaSet[]> {
   const p = parts(rollout);
   const cached = cache?.replicaSets(p.name);
   if (cached !== undefined) return cached;
@@ -68,7 +68,7 @@ async function listReplicaSets(
 }
 
 /** The rollout's pods (every revision's), by the label rollout-pilot puts on them. */
-function listPods(api: KubeApi, rollout: KubeObject): Promise<V1PodList> {
+function listPods(api: KubeApi, rollout: KubeObject): Promise<PodList> {
   const p = parts(rollout);
   return api.call(listCall('Pod', p.namespace), () =>
     api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
@@ -76,7 +76,7 @@ function listPods(api: KubeApi, rollout: KubeObject): Promise<V1PodList> {
 }
 
 /** What the observation and the `get` tree both read of a ReplicaSet first, in this order. */
-function replicaSetBasics(rs: V1ReplicaSet): {
+function replicaSetBasics(rs: ReplicaSet): {
   name: string;
   hash: string;
   revision: number;
@@ -90,7 +90,7 @@ function replicaSetBasics(rs: V1ReplicaSet): {
   };
 }
 
-const createdAtOf = (rs: V1ReplicaSet): string =>
+const createdAtOf = (rs: ReplicaSet): string =>
   rs.metadata?.creationTimestamp ? new Date(rs.metadata.creationTimestamp).toISOString() : '';
 
 /** The Services' selected hashes, each read again once its cached copy is SERVICE_REFRESH_MS old. */

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { KubeObject } from '../../controller/ports.ts';
 import type { JsonPatchOp, ObjectRef, RouterObjects } from '../../controller/traffic-router.ts';
 import { read, statusCode, write, type KubeApi } from './api-call.ts';
@@ -106,15 +106,13 @@ export class KubeRouterObjects implements RouterObjects {
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
-      const object = await this.api.call(read(ref.kind, ref.namespace, ref.name), () =>
+      return await this.api.call(read(ref.kind, ref.namespace, ref.name), () =>
         this.api.objects.read({
           apiVersion: ref.apiVersion,
           kind: ref.kind,
           metadata: { name: ref.name, namespace: ref.namespace },
         }),
       );
-      // The client turns known kinds into its model classes (dates as Date): routers get plain JSON.
-      return JSON.parse(JSON.stringify(object)) as KubeObject;
     } catch (e) {
       if (statusCode(e) !== 404) throw e;
       // The client's discovery of the kind found no such API group or version at all.
@@ -166,7 +164,7 @@ export class KubeRouterObjects implements RouterObjects {
     const ref = refOf(body, this.rollout.namespace);
     try {
       await this.api.call(write('create', ref.kind, ref.namespace, ref.name), () =>
-        this.api.objects.create(body as KubernetesObject, undefined, undefined, FIELD_MANAGER),
+        this.api.objects.create(body, undefined, undefined, FIELD_MANAGER),
       );
     } catch (e) {
       if (statusCode(e) !== 409) throw e;

@@ -1,6 +1,6 @@
-import { PatchStrategy } from '@kubernetes/client-node';
 import type { KubeObject } from '../../controller/ports.ts';
 import type { KubeApi } from './api-call.ts';
+import { PATCH } from './http.ts';
 import { ARGO_MANAGED_BY_ANNOTATION, FIELD_MANAGER } from './names.ts';
 
 /** Server-side apply of plain objects (Services, ConfigMaps ...), one by one, or as a dry run. */
@@ -33,7 +33,7 @@ export async function applyObjects(
         options.dryRun ? 'All' : undefined,
         FIELD_MANAGER,
         true,
-        PatchStrategy.ServerSideApply,
+        PATCH.apply,
       ),
     );
   }

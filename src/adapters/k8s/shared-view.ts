@@ -1,9 +1,9 @@
-import type { V1ConfigMap, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { ApiCall } from './api-errors.ts';
 import { Wakeup } from './watches.ts';
 import type { NamespaceInformers } from './namespace-cache.ts';
 import { ROLLOUT_LABEL, stateName } from './names.ts';
 import type { InformedObject, InformerEvent } from './shared-informer.ts';
+import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
 
 /**
  * A write the watch has not shown within this long is taken as shown: the watch lags by
@@ -114,21 +114,21 @@ export class SharedView {
   }
 
   /** The rollout's ReplicaSets from the cache; undefined when the API server must be asked. */
-  replicaSets(rollout: string): V1ReplicaSet[] | undefined {
+  replicaSets(rollout: string): ReplicaSet[] | undefined {
     const informer = this.informers.replicaSets;
     if (!this.fresh('ReplicaSet', informer.synced)) return undefined;
     return informer.withLabel(ROLLOUT_LABEL, rollout);
   }
 
   /** The rollout's state ConfigMap from the cache; undefined when the API server must be asked. */
-  state(rollout: string): V1ConfigMap | undefined {
+  state(rollout: string): ConfigMap | undefined {
     const informer = this.informers.states;
     if (!this.fresh('ConfigMap', informer.synced)) return undefined;
     return informer.get(stateName(rollout));
   }
 
   /** A Service from the cache: null when it does not exist, undefined when the cache is not ready. */
-  service(name: string): V1Service | null | undefined {
+  service(name: string): Service | null | undefined {
     const informer = this.informers.services;
     if (!informer.synced) return undefined;
     return informer.get(name) ?? null;

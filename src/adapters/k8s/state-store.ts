@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1OwnerReference } from '@kubernetes/client-node';
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import { initialStatus, type ControlRequest, type RolloutStatus } from '../../engine/state.ts';
 import {
   ConflictError,
@@ -9,6 +9,7 @@ import {
 import { isTooLarge } from './api-errors.ts';
 import { listCall, read, statusCode, write, type KubeApi } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
+import type { ConfigMap } from './wire.ts';
 
 /**
  * The state ConfigMap as the controller owner of a ReplicaSet, standing in for Argo's Rollout
@@ -62,7 +63,7 @@ export class StateStore {
     return this.lastRollout.object;
   }
 
-  private stateOf(cm: V1ConfigMap): StoredState {
+  private stateOf(cm: ConfigMap): StoredState {
     const data = cm.data ?? {};
     return {
       rollout: this.parsedRollout(data['rollout.json'] ?? '{}'),
@@ -83,11 +84,7 @@ export class StateStore {
   }
 
   /** The state as the API server has it, or as `cached` (the shared cache, when it is current) has it. */
-  async readState(
-    namespace: string,
-    rollout: string,
-    cached?: V1ConfigMap,
-  ): Promise<StoredState | undefined> {
+  async readState(namespace: string, rollout: string, cached?: ConfigMap): Promise<StoredState | undefined> {
     if (cached !== undefined) return this.stateOf(cached);
     try {
       const cm = await this.api.call(read('ConfigMap', namespace, stateName(rollout)), () =>

@@ -1,7 +1,7 @@
-import { Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '../../controller/ports.ts';
 import { sleep, type KubeApi } from './api-call.ts';
 import { parts, ROLLOUT_LABEL, stateName } from './names.ts';
+import { KubeWatch } from './watch.ts';
 
 /** Events that arrive this close together wake the driver once. */
 const EVENT_DEBOUNCE_MS = 50;
@@ -82,7 +82,7 @@ export class Watches {
     const onDone = (): void => {
       entry.alive = false;
     };
-    const watch = new Watch(this.api.kubeConfig);
+    const watch = new KubeWatch(this.api.clients.http);
     try {
       this.api.requests += 2;
       entry.controllers.push(

@@ -1,10 +1,10 @@
 /** Reading a Job's outcome from its conditions and its pods' container statuses (Argo's pod policy). */
-import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { ContainerStatus, Job, Pod } from '../../adapters/k8s/wire.ts';
 
 /** Waiting reasons of a container that will not start without a change (Argo's terminal pod errors). */
 const TERMINAL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
-export function isTrue(job: V1Job, type: string): { reason?: string; message?: string } | undefined {
+export function isTrue(job: Job, type: string): { reason?: string; message?: string } | undefined {
   const c = job.status?.conditions?.find((x) => x.type === type && x.status === 'True');
   if (c === undefined) return undefined;
   return {
@@ -13,13 +13,13 @@ export function isTrue(job: V1Job, type: string): { reason?: string; message?: s
   };
 }
 
-export function containerStatuses(pod: V1Pod): V1ContainerStatus[] {
+export function containerStatuses(pod: Pod): ContainerStatus[] {
   return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
 }
 
 /** Newest pod first. */
-export function byNewest(pods: V1Pod[]): V1Pod[] {
-  const t = (p: V1Pod): number => {
+export function byNewest(pods: Pod[]): Pod[] {
+  const t = (p: Pod): number => {
     const c = p.metadata?.creationTimestamp;
     return c === undefined ? 0 : new Date(c).getTime();
   };
@@ -27,7 +27,7 @@ export function byNewest(pods: V1Pod[]): V1Pod[] {
 }
 
 /** The newest container that exited non-zero: its exit code and a description. */
-export function failedContainer(pods: V1Pod[]): { code: number; text: string } | undefined {
+export function failedContainer(pods: Pod[]): { code: number; text: string } | undefined {
   for (const pod of byNewest(pods)) {
     for (const cs of containerStatuses(pod)) {
       const term = cs.state?.terminated ?? cs.lastState?.terminated;
@@ -44,7 +44,7 @@ export function failedContainer(pods: V1Pod[]): { code: number; text: string } |
 }
 
 /** A container that cannot start (image pull), described. */
-export function stuckContainer(pods: V1Pod[]): string | undefined {
+export function stuckContainer(pods: Pod[]): string | undefined {
   for (const pod of byNewest(pods)) {
     for (const cs of containerStatuses(pod)) {
       const waiting = cs.state?.waiting;
@@ -57,7 +57,7 @@ export function stuckContainer(pods: V1Pod[]): string | undefined {
   return undefined;
 }
 
-export function selectorOf(job: V1Job): string {
+export function selectorOf(job: Job): string {
   const match = job.spec?.selector?.matchLabels;
   if (match !== undefined && Object.keys(match).length > 0) {
     return Object.entries(match)

@@ -24,16 +24,11 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  BatchV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Job,
-  type V1JobSpec,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ApiCall } from '../../adapters/k8s/api-errors.ts';
+import { KubeHttp } from '../../adapters/k8s/http.ts';
 import { withRetry } from '../../adapters/k8s/retry.ts';
+import { BatchV1, CoreV1 } from '../../adapters/k8s/typed-api.ts';
 import { FieldReader, type Block } from './fields.ts';
 import {
   ANALYSIS_JOB_LABEL,
@@ -49,6 +44,7 @@ import {
 import { apiMessage, statusCode, untilAborted } from './job-calls.ts';
 import { failedContainer, isTrue, selectorOf, stuckContainer } from './job-pods.ts';
 import { ProviderError, redact, type MeasureContext, type MeasureResult } from './types.ts';
+import type { Job, Pod } from '../../adapters/k8s/wire.ts';
 
 export type JobPhase = 'Successful' | 'Failed' | 'Inconclusive';
 
@@ -103,8 +99,8 @@ interface InFlight {
 
 export class JobProvider {
   readonly kind = 'job';
-  private readonly batch: BatchV1Api;
-  private readonly core: CoreV1Api;
+  private readonly batch: BatchV1;
+  private readonly core: CoreV1;
   private readonly namespace: string;
   private readonly owner: JobOwner | undefined;
   private readonly labels: Record<string, string>;
@@ -122,8 +118,9 @@ export class JobProvider {
 
   constructor(options: JobProviderOptions) {
     this.retryBudgetMs = options.retryBudgetMs;
-    this.batch = options.kubeConfig.makeApiClient(BatchV1Api);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const http = new KubeHttp(options.kubeConfig);
+    this.batch = new BatchV1(http);
+    this.core = new CoreV1(http);
     this.namespace = options.namespace;
     this.owner = options.owner;
     this.labels = options.labels ?? {};
@@ -199,7 +196,7 @@ export class JobProvider {
     }
   }
 
-  private jobBody(job: JobRef, block: Block, ctx: MeasureContext): V1Job {
+  private jobBody(job: JobRef, block: Block, ctx: MeasureContext): Job {
     try {
       const f = new FieldReader(block, 'job');
       const meta = f.obj('metadata');
@@ -228,7 +225,7 @@ export class JobProvider {
             ? {}
             : { ownerReferences: [{ ...this.owner, controller: true, blockOwnerDeletion: false }] }),
         },
-        spec: spec.block as unknown as V1JobSpec,
+        spec: spec.block as unknown as NonNullable<Job['spec']>,
       };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -239,7 +236,7 @@ export class JobProvider {
   /** Create-or-attach, wait, judge, clean up. `signal` aborts only when every caller has given up. */
   private async run(
     name: string,
-    body: V1Job,
+    body: Job,
     signal: AbortSignal,
     secrets: ReadonlySet<string>,
   ): Promise<JobMeasureResult> {
@@ -274,7 +271,7 @@ export class JobProvider {
   }
 
   /** Creates the Job; when it exists, waits for a dying one to go, and attaches to a live one of ours. */
-  private async createOrAttach(name: string, body: V1Job, signal: AbortSignal): Promise<void> {
+  private async createOrAttach(name: string, body: Job, signal: AbortSignal): Promise<void> {
     for (;;) {
       if (signal.aborted) throw signal.reason;
       try {
@@ -302,7 +299,7 @@ export class JobProvider {
     }
   }
 
-  private async read(name: string): Promise<V1Job | undefined> {
+  private async read(name: string): Promise<Job | undefined> {
     try {
       return await this.api({ verb: 'get', kind: 'Job', namespace: this.namespace, name }, () =>
         this.batch.readNamespacedJob({ name, namespace: this.namespace }),
@@ -313,7 +310,7 @@ export class JobProvider {
     }
   }
 
-  private async pods(job: V1Job): Promise<V1Pod[]> {
+  private async pods(job: Job): Promise<Pod[]> {
     const list = await this.api({ verb: 'list', kind: 'Pod', namespace: this.namespace }, () =>
       this.core.listNamespacedPod({
         namespace: this.namespace,
@@ -324,7 +321,7 @@ export class JobProvider {
   }
 
   /** The measurement once the Job has decided, else undefined. */
-  private async judge(name: string, job: V1Job): Promise<JobMeasureResult | undefined> {
+  private async judge(name: string, job: Job): Promise<JobMeasureResult | undefined> {
     const query = `job ${name}`;
     const metadata = { [JOB_NAME_KEY]: name };
     if (isTrue(job, 'Complete') !== undefined) {
