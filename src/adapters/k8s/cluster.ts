@@ -14,6 +14,7 @@ import {
   readArgoRollout,
 } from './argo-objects.ts';
 import { DriverLease } from './lease.ts';
+import { PooledKubeConfig } from './pooled-kubeconfig.ts';
 import { details, observe, revisions, type ServiceCache } from './observe.ts';
 import { readSecret, resolveWorkloadRef, serviceExists, serviceHashes } from './references.ts';
 import { applyObjects } from './server-side-apply.ts';
@@ -148,7 +149,7 @@ export class KubeCluster implements ClusterPort {
   }
 
   revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>> {
-    return revisions(this.api, rollout);
+    return revisions(this.api, rollout, this.viewOf(parts(rollout).namespace));
   }
 
   apply(rollout: KubeObject, action: Action): Promise<void> {
@@ -230,7 +231,8 @@ export class KubeCluster implements ClusterPort {
 
 /** Kubeconfig from the input (content or a path), then $KUBECONFIG, then in-cluster. */
 export function loadKubeConfig(input: string | undefined, env: NodeJS.ProcessEnv): KubeConfig {
-  const kc = new KubeConfig();
+  // One connection pool for all its requests (pooled-kubeconfig.ts).
+  const kc = new PooledKubeConfig();
   if (input !== undefined && /\n/.test(input) && /apiVersion|clusters/.test(input)) {
     kc.loadFromString(input);
   } else if (input !== undefined) {

@@ -17,6 +17,17 @@ export interface NamespaceInformers {
 }
 
 /**
+ * What the caches keep of an object: all of it but `managedFields` (the field managers' records,
+ * often as large as the rest of the object), which no driver reads. The API server cannot be asked
+ * to leave them out of a list or a watch, so they are dropped as the objects come in.
+ */
+function trimmed<T extends InformedObject>(obj: T): T {
+  const metadata = obj.metadata as { managedFields?: unknown } | undefined;
+  if (metadata?.managedFields !== undefined) delete metadata.managedFields;
+  return obj;
+}
+
+/**
  * The objects of one kind in one namespace through the API: the list goes through `api` (retried,
  * counted), the watch is the client's, with bookmarks so a quiet watch resumes where it stood.
  */
@@ -31,7 +42,7 @@ function apiSource<T extends InformedObject>(
   return {
     async list() {
       const answer = await api.call(listCall(kind, namespace), list);
-      return { items: answer.items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
+      return { items: answer.items.map(trimmed), resourceVersion: answer.metadata?.resourceVersion ?? '' };
     },
     async watch(resourceVersion, onEvent, onDone) {
       api.requests++;
@@ -44,7 +55,7 @@ function apiSource<T extends InformedObject>(
           timeoutSeconds: WATCH_TIMEOUT_SECONDS,
         },
         (type: string, obj: unknown) => {
-          onEvent(type, obj as T);
+          onEvent(type, trimmed(obj as T));
         },
         onDone,
       );

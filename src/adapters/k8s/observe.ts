@@ -217,9 +217,10 @@ export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeRe
 export async function revisions(
   api: KubeApi,
   rollout: KubeObject,
+  cache?: ObserveCache,
 ): Promise<Map<number, { hash: string; template: unknown }>> {
   const out = new Map<number, { hash: string; template: unknown }>();
-  for (const rs of await listReplicaSets(api, rollout)) {
+  for (const rs of await listReplicaSets(api, rollout, cache)) {
     const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
     const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
     const original = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];
