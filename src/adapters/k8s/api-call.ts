@@ -59,7 +59,7 @@ export interface CallHooks {
 
 /**
  * The generated API clients of one kubeconfig. Every driver of a run shares one set: they hold
- * nothing per driver, and the kubeconfig keeps one HTTP agent (keep-alive connections) for all.
+ * nothing per driver, and the kubeconfig (a PooledKubeConfig) keeps one connection pool for all.
  */
 export class KubeClients {
   readonly core: CoreV1Api;

@@ -1,4 +1,10 @@
-import { Watch, type V1ConfigMap, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import {
+  Watch,
+  type V1ConfigMap,
+  type V1Pod,
+  type V1ReplicaSet,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { KubeApi, KubeClients, listCall } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL } from './names.ts';
 import { SharedInformer, type InformedObject, type ListWatchSource } from './shared-informer.ts';
@@ -6,7 +12,7 @@ import { SharedInformer, type InformedObject, type ListWatchSource } from './sha
 /** A watch the API server ends after this long, so it re-authenticates now and then. */
 const WATCH_TIMEOUT_SECONDS = 300;
 
-/** The three kinds the drivers of a namespace read from the shared caches. */
+/** The kinds the drivers of a namespace read from the shared caches. */
 export interface NamespaceInformers {
   /** ReplicaSets rollout-pilot made (labelled with their rollout). */
   replicaSets: SharedInformer<V1ReplicaSet>;
@@ -14,6 +20,8 @@ export interface NamespaceInformers {
   states: SharedInformer<V1ConfigMap>;
   /** Every Service of the namespace: the strategies' Services carry no label of ours. */
   services: SharedInformer<V1Service>;
+  /** The rollouts' pods (labelled with their rollout): why a ReplicaSet is short of pods. */
+  pods: SharedInformer<V1Pod>;
 }
 
 /**
@@ -64,9 +72,9 @@ function apiSource<T extends InformedObject>(
 }
 
 /**
- * One connection for every driver of a run: one kubeconfig, one set of API clients (one HTTP
- * agent), and per namespace one list+watch of ReplicaSets, state ConfigMaps and Services that all
- * drivers read from and wake on, instead of each driver watching and polling on its own.
+ * One connection for every driver of a run: one kubeconfig, one set of API clients (one connection
+ * pool), and per namespace one list+watch of ReplicaSets, state ConfigMaps, Services and pods that
+ * all drivers read from and wake on, instead of each driver watching and polling on its own.
  */
 export class SharedKube {
   readonly clients: KubeClients;
@@ -111,6 +119,11 @@ export class SharedKube {
           core.listNamespacedService({ namespace }),
         ),
       ),
+      pods: new SharedInformer(
+        apiSource(this.api, 'Pod', namespace, `/api/v1/namespaces/${namespace}/pods`, ROLLOUT_LABEL, () =>
+          core.listNamespacedPod({ namespace, labelSelector: ROLLOUT_LABEL }),
+        ),
+      ),
     };
     this.namespaces.set(namespace, found);
     return found;
@@ -119,15 +132,13 @@ export class SharedKube {
   /** Starts the namespace's informers and waits for their first lists. */
   async ready(namespace: string): Promise<NamespaceInformers> {
     const found = this.informers(namespace);
-    await Promise.all([found.replicaSets.start(), found.states.start(), found.services.start()]);
+    await Promise.all(Object.values(found).map((i: SharedInformer<InformedObject>) => i.start()));
     return found;
   }
 
   stop(): void {
-    for (const i of this.namespaces.values()) {
-      i.replicaSets.stop();
-      i.states.stop();
-      i.services.stop();
+    for (const found of this.namespaces.values()) {
+      for (const i of Object.values(found) as SharedInformer<InformedObject>[]) i.stop();
     }
     this.namespaces.clear();
   }

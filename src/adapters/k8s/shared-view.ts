@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { ApiCall } from './api-errors.ts';
 import { Wakeup } from './watches.ts';
 import type { NamespaceInformers } from './namespace-cache.ts';
@@ -125,6 +125,16 @@ export class SharedView {
     const informer = this.informers.states;
     if (!this.fresh('ConfigMap', informer.synced)) return undefined;
     return informer.get(stateName(rollout));
+  }
+
+  /**
+   * The rollout's pods from the cache; undefined when it is not ready. The driver never waits on
+   * them (they only say why pods are missing), so the driver's own writes are not awaited here.
+   */
+  pods(rollout: string): V1Pod[] | undefined {
+    const informer = this.informers.pods;
+    if (!informer.synced) return undefined;
+    return informer.withLabel(ROLLOUT_LABEL, rollout);
   }
 
   /** A Service from the cache: null when it does not exist, undefined when the cache is not ready. */
