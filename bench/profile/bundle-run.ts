@@ -8,12 +8,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { actionEnv, appsDir, peakRssKb, rolloutDocs, weightSteps } from '../multi-manifests.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -32,37 +31,8 @@ const N = Number(args.rollouts);
 const REPLICAS = Number(args.replicas);
 const STEPS = Number(args.steps);
 
-function docs(name: string, version: number): unknown[] {
-  const labels = { app: name };
-  const steps = Array.from({ length: STEPS }, (_, i) => ({ setWeight: Math.round(((i + 1) * 100) / STEPS) }));
-  return [
-    {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name },
-      spec: {
-        replicas: REPLICAS,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: 'app', image: `example/${name}:${version}` }] },
-        },
-        strategy: { canary: { stableService: `${name}-stable`, canaryService: `${name}-canary`, steps } },
-      },
-    },
-    ...['stable', 'canary'].map((role) => ({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `${name}-${role}` },
-      spec: { selector: labels, ports: [{ port: 80 }] },
-    })),
-  ];
-}
-
-async function peakRssKb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
+const docs = (name: string, version: number): unknown[] =>
+  rolloutDocs(name, version, REPLICAS, weightSteps(STEPS));
 
 const kubeconfig =
   execFileSync('bash', [path.join(root, 'scripts/cluster/up.sh')], { encoding: 'utf8' })
@@ -85,22 +55,8 @@ const extraEnv = Object.fromEntries(
 );
 try {
   for (const version of args.versions.split(',').map(Number)) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'rp-bundle-'));
-    await writeFile(
-      path.join(dir, 'apps.yaml'),
-      names
-        .flatMap((n) => docs(n, version))
-        .map((d) => stringify(d))
-        .join('---\n'),
-    );
-    const inputs = { manifests: 'apps.yaml', namespace, kubeconfig, 'watch-pauses': 'false' };
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ROLLOUT_PILOT_DRIVER_ID: `bench-${namespace}#1`,
-      ...extraEnv,
-    };
-    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    const dir = await appsDir(names.flatMap((n) => docs(n, version)));
+    const env = { ...actionEnv(namespace, kubeconfig), ...extraEnv };
     const flags = args['node-flags'].split(' ').filter((x) => x !== '');
     const from = Date.now();
     const child = spawn(process.execPath, [...flags, args.dist || path.join(root, 'dist/index.js')], {
