@@ -19,19 +19,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import { KubeApi } from '../src/adapters/k8s/api-call.ts';
 import { execute } from '../src/commands/index.ts';
 import { parseInputs } from '../src/config/inputs.ts';
 import type { Logger } from '../src/util/logger.ts';
 import { mustWaitsFromTimeline, now, ReplicaSetTimeline } from './instrument.ts';
 import { total } from './intervals.ts';
+import { actionEnv, appsDir, peakRssKb, rolloutDocs, weightSteps } from './multi-manifests.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -94,34 +92,10 @@ const quiet: Logger = {
   },
 };
 
-function rollout(name: string, version: number, steps: unknown[]): unknown[] {
-  const labels = { app: name };
-  return [
-    {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name },
-      spec: {
-        replicas: REPLICAS,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: { containers: [{ name: 'app', image: `example/${name}:${version}` }] },
-        },
-        strategy: { canary: { stableService: `${name}-stable`, canaryService: `${name}-canary`, steps } },
-      },
-    },
-    ...['stable', 'canary'].map((role) => ({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `${name}-${role}` },
-      spec: { selector: labels, ports: [{ port: 80 }] },
-    })),
-  ];
-}
+const rollout = (name: string, version: number, steps: unknown[]): unknown[] =>
+  rolloutDocs(name, version, REPLICAS, steps);
 
-const weights = (): unknown[] =>
-  Array.from({ length: STEPS }, (_, i) => ({ setWeight: Math.round(((i + 1) * 100) / STEPS) }));
+const weights = (): unknown[] => weightSteps(STEPS);
 
 /** One `run` of these Rollouts at `version`; resolves with its wall time and exit code. */
 async function run(
@@ -131,14 +105,7 @@ async function run(
   version: number,
   steps: unknown[],
 ): Promise<{ ms: number; exitCode: number; message: string; from: number; to: number }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'rp-bench-multi-'));
-  await writeFile(
-    path.join(dir, 'apps.yaml'),
-    names
-      .flatMap((n) => rollout(n, version, steps))
-      .map((d) => stringify(d))
-      .join('---\n'),
-  );
+  const dir = await appsDir(names.flatMap((n) => rollout(n, version, steps)));
   const inputs: Record<string, string> = {
     manifests: 'apps.yaml',
     namespace,
@@ -221,21 +188,8 @@ async function bundled(
   version: number,
   steps: unknown[],
 ): Promise<number> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'rp-bench-multi-'));
-  await writeFile(
-    path.join(dir, 'apps.yaml'),
-    names
-      .flatMap((n) => rollout(n, version, steps))
-      .map((d) => stringify(d))
-      .join('---\n'),
-  );
-  const inputs = { manifests: 'apps.yaml', namespace, kubeconfig, 'watch-pauses': 'false' };
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    ROLLOUT_PILOT_DRIVER_ID: `bench-${namespace}#1`,
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  const dir = await appsDir(names.flatMap((n) => rollout(n, version, steps)));
+  const env = actionEnv(namespace, kubeconfig);
   const child = spawn(process.execPath, [path.join(root, 'dist/index.js')], {
     cwd: dir,
     env,
@@ -250,12 +204,6 @@ async function bundled(
     await new Promise((r) => setTimeout(r, 250));
   }
   return peak;
-}
-
-/** VmHWM (peak RSS) of a process, in kB, from /proc. */
-async function peakRssKb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
 async function phases(core: CoreV1Api, namespace: string, names: readonly string[]): Promise<string[]> {

@@ -72,7 +72,8 @@ export async function driveAndReport(
       github: () => reporter?.link ?? link,
       onProgress: async (state) => {
         lastKnown = state;
-        await report(state);
+        // Without a reporter the report goes nowhere until the end (the job summary, built below).
+        if (reporter !== undefined) await report(state);
       },
     });
   } catch (e) {

@@ -33,7 +33,7 @@ export async function releaseHeldLease(ctx: CommandContext): Promise<void> {
   await Promise.all((connected.get(ctx) ?? []).map((c) => c.releaseHeld().catch(() => undefined)));
 }
 
-/** One kubeconfig and one set of API clients (one HTTP agent) per command, however many connect. */
+/** One kubeconfig and one set of API clients (one connection pool) per command, however many connect. */
 const clientsOf = new WeakMap<CommandContext, KubeClients>();
 
 function clients(config: Config, ctx: CommandContext): KubeClients {

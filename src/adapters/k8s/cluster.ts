@@ -149,7 +149,7 @@ export class KubeCluster implements ClusterPort {
   }
 
   revisions(rollout: KubeObject): Promise<Map<number, { hash: string; template: unknown }>> {
-    return revisions(this.api, rollout);
+    return revisions(this.api, rollout, this.viewOf(parts(rollout).namespace));
   }
 
   apply(rollout: KubeObject, action: Action): Promise<void> {

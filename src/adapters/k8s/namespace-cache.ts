@@ -7,7 +7,7 @@ import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
 /** A watch the API server ends after this long, so it re-authenticates now and then. */
 const WATCH_TIMEOUT_SECONDS = 300;
 
-/** The three kinds the drivers of a namespace read from the shared caches. */
+/** The kinds the drivers of a namespace read from the shared caches. */
 export interface NamespaceInformers {
   /** ReplicaSets rollout-pilot made (labelled with their rollout). */
   replicaSets: SharedInformer<ReplicaSet>;
@@ -15,6 +15,19 @@ export interface NamespaceInformers {
   states: SharedInformer<ConfigMap>;
   /** Every Service of the namespace: the strategies' Services carry no label of ours. */
   services: SharedInformer<Service>;
+  /** The rollouts' pods (labelled with their rollout): why a ReplicaSet is short of pods. */
+  pods: SharedInformer<Pod>;
+}
+
+/**
+ * What the caches keep of an object: all of it but `managedFields` (the field managers' records,
+ * often as large as the rest of the object), which no driver reads. The API server cannot be asked
+ * to leave them out of a list or a watch, so they are dropped as the objects come in.
+ */
+function trimmed<T extends InformedObject>(obj: T): T {
+  const metadata = obj.metadata as { managedFields?: unknown } | undefined;
+  if (metadata?.managedFields !== undefined) delete metadata.managedFields;
+  return obj;
 }
 
 /**
@@ -32,7 +45,7 @@ function apiSource<T extends InformedObject>(
   return {
     async list() {
       const answer = await api.call(listCall(kind, namespace), list);
-      return { items: answer.items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
+      return { items: answer.items.map(trimmed), resourceVersion: answer.metadata?.resourceVersion ?? '' };
     },
     async watch(resourceVersion, onEvent, onDone) {
       api.requests++;
@@ -45,7 +58,7 @@ function apiSource<T extends InformedObject>(
           timeoutSeconds: WATCH_TIMEOUT_SECONDS,
         },
         (type: string, obj: unknown) => {
-          onEvent(type, obj as T);
+          onEvent(type, trimmed(obj as T));
         },
         onDone,
       );
@@ -54,9 +67,9 @@ function apiSource<T extends InformedObject>(
 }
 
 /**
- * One connection for every driver of a run: one kubeconfig, one set of API clients (one HTTP
- * agent), and per namespace one list+watch of ReplicaSets, state ConfigMaps and Services that all
- * drivers read from and wake on, instead of each driver watching and polling on its own.
+ * One connection for every driver of a run: one kubeconfig, one set of API clients (one connection
+ * pool), and per namespace one list+watch of ReplicaSets, state ConfigMaps, Services and pods that
+ * all drivers read from and wake on, instead of each driver watching and polling on its own.
  */
 export class SharedKube {
   readonly clients: KubeClients;
@@ -101,6 +114,11 @@ export class SharedKube {
           core.listNamespacedService({ namespace }),
         ),
       ),
+      pods: new SharedInformer(
+        apiSource(this.api, 'Pod', namespace, `/api/v1/namespaces/${namespace}/pods`, ROLLOUT_LABEL, () =>
+          core.listNamespacedPod({ namespace, labelSelector: ROLLOUT_LABEL }),
+        ),
+      ),
     };
     this.namespaces.set(namespace, found);
     return found;
@@ -109,15 +127,13 @@ export class SharedKube {
   /** Starts the namespace's informers and waits for their first lists. */
   async ready(namespace: string): Promise<NamespaceInformers> {
     const found = this.informers(namespace);
-    await Promise.all([found.replicaSets.start(), found.states.start(), found.services.start()]);
+    await Promise.all(Object.values(found).map((i: SharedInformer<InformedObject>) => i.start()));
     return found;
   }
 
   stop(): void {
-    for (const i of this.namespaces.values()) {
-      i.replicaSets.stop();
-      i.states.stop();
-      i.services.stop();
+    for (const found of this.namespaces.values()) {
+      for (const i of Object.values(found) as SharedInformer<InformedObject>[]) i.stop();
     }
     this.namespaces.clear();
   }

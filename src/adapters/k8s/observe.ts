@@ -48,6 +48,8 @@ export interface ObserveCache {
   replicaSets(rollout: string): ReplicaSet[] | undefined;
   /** null: the Service does not exist; undefined: ask the API server. */
   service(name: string): Service | null | undefined;
+  /** The rollout's pods; undefined: ask the API server. */
+  pods(rollout: string): Pod[] | undefined;
 }
 
 async function listReplicaSets(
@@ -68,11 +70,14 @@ async function listReplicaSets(
 }
 
 /** The rollout's pods (every revision's), by the label rollout-pilot puts on them. */
-function listPods(api: KubeApi, rollout: KubeObject): Promise<PodList> {
+async function listPods(api: KubeApi, rollout: KubeObject, cache?: ObserveCache): Promise<Pod[]> {
   const p = parts(rollout);
-  return api.call(listCall('Pod', p.namespace), () =>
+  const cached = cache?.pods(p.name);
+  if (cached !== undefined) return cached;
+  const list = await api.call(listCall('Pod', p.namespace), () =>
     api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
   );
+  return list.items;
 }
 
 /** What the observation and the `get` tree both read of a ReplicaSet first, in this order. */
@@ -144,8 +149,8 @@ export async function observe(
   const issues = new Map<string, string[]>();
   // Pods only matter while some ReplicaSet is short of available pods: then they say why.
   if (sets.some((rs) => (rs.status?.availableReplicas ?? 0) < (rs.spec?.replicas ?? 0))) {
-    const pods = await listPods(api, rollout);
-    for (const pod of pods.items) {
+    const pods = await listPods(api, rollout, cache);
+    for (const pod of pods) {
       const issue = podIssue(pod);
       const hash = pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
       if (issue !== undefined && hash !== undefined) issues.set(hash, [...(issues.get(hash) ?? []), issue]);
@@ -191,7 +196,7 @@ export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeRe
       images: (rs.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
       createdAt: createdAtOf(rs),
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
-      pods: pods.items
+      pods: pods
         .filter(
           (pod) =>
             pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === hash && !pod.metadata.deletionTimestamp,
@@ -217,9 +222,10 @@ export async function details(api: KubeApi, rollout: KubeObject): Promise<TreeRe
 export async function revisions(
   api: KubeApi,
   rollout: KubeObject,
+  cache?: ObserveCache,
 ): Promise<Map<number, { hash: string; template: unknown }>> {
   const out = new Map<number, { hash: string; template: unknown }>();
-  for (const rs of await listReplicaSets(api, rollout)) {
+  for (const rs of await listReplicaSets(api, rollout, cache)) {
     const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
     const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
     const original = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];

@@ -127,6 +127,16 @@ export class SharedView {
     return informer.get(stateName(rollout));
   }
 
+  /**
+   * The rollout's pods from the cache; undefined when it is not ready. The driver never waits on
+   * them (they only say why pods are missing), so the driver's own writes are not awaited here.
+   */
+  pods(rollout: string): Pod[] | undefined {
+    const informer = this.informers.pods;
+    if (!informer.synced) return undefined;
+    return informer.withLabel(ROLLOUT_LABEL, rollout);
+  }
+
   /** A Service from the cache: null when it does not exist, undefined when the cache is not ready. */
   service(name: string): Service | null | undefined {
     const informer = this.informers.services;

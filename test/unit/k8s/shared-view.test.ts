@@ -10,6 +10,7 @@ interface Namespace {
   replicaSets: FakeListWatch;
   states: FakeListWatch;
   services: FakeListWatch;
+  pods: FakeListWatch;
   informers: NamespaceInformers;
 }
 
@@ -17,14 +18,21 @@ async function namespace(): Promise<Namespace> {
   const replicaSets = new FakeListWatch();
   const states = new FakeListWatch();
   const services = new FakeListWatch();
+  const pods = new FakeListWatch();
   // The fake's objects carry the metadata the view reads; the rest of the kinds' fields it never does.
   const informers = {
     replicaSets: new SharedInformer(replicaSets),
     states: new SharedInformer(states),
     services: new SharedInformer(services),
+    pods: new SharedInformer(pods),
   } as unknown as NamespaceInformers;
-  await Promise.all([informers.replicaSets.start(), informers.states.start(), informers.services.start()]);
-  return { replicaSets, states, services, informers };
+  await Promise.all([
+    informers.replicaSets.start(),
+    informers.states.start(),
+    informers.services.start(),
+    informers.pods.start(),
+  ]);
+  return { replicaSets, states, services, pods, informers };
 }
 
 const of = (rollout: string): Record<string, string> => ({ [ROLLOUT_LABEL]: rollout });
@@ -134,5 +142,26 @@ test('Services come from the cache: null for one that does not exist', async () 
   assert.equal(view.service('app-canary'), null);
   ns.informers.services.stop();
   assert.equal(view.service('app-stable'), undefined, 'a stopped cache sends the driver to the API server');
+  view.stop();
+});
+
+test("a rollout's pods come from the cache, its own only, kept current by the watch", async () => {
+  const ns = await namespace();
+  ns.pods.put('a-1-x', of('a'));
+  ns.pods.put('b-1-y', of('b'));
+  await settle();
+  const view = new SharedView(ns.informers, () => undefined);
+  assert.deepEqual(
+    view.pods('a')?.map((p) => p.metadata?.name),
+    ['a-1-x'],
+  );
+  ns.pods.remove('a-1-x');
+  ns.pods.put('a-1-z', of('a'));
+  await settle();
+  assert.deepEqual(
+    view.pods('a')?.map((p) => p.metadata?.name),
+    ['a-1-z'],
+  );
+  assert.equal(ns.pods.lists, 1);
   view.stop();
 });
