@@ -2,7 +2,7 @@ import { KubeApi, KubeClients, listCall } from './api-call.ts';
 import { FIELD_MANAGER, ROLLOUT_LABEL } from './names.ts';
 import { KubeWatch } from './watch.ts';
 import { SharedInformer, type InformedObject, type ListWatchSource } from './shared-informer.ts';
-import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
+import type { ConfigMap, Pod, ReplicaSet, Service } from './wire.ts';
 
 /** A watch the API server ends after this long, so it re-authenticates now and then. */
 const WATCH_TIMEOUT_SECONDS = 300;

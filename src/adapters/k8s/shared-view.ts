@@ -3,7 +3,7 @@ import { Wakeup } from './watches.ts';
 import type { NamespaceInformers } from './namespace-cache.ts';
 import { ROLLOUT_LABEL, stateName } from './names.ts';
 import type { InformedObject, InformerEvent } from './shared-informer.ts';
-import type { ConfigMap, ReplicaSet, Service } from './wire.ts';
+import type { ConfigMap, Pod, ReplicaSet, Service } from './wire.ts';
 
 /**
  * A write the watch has not shown within this long is taken as shown: the watch lags by
