@@ -45,18 +45,33 @@ async function ownerReference(
   }
 }
 
-/** A create answered 409: fine when the object there is ours, an error otherwise. */
-async function checkExisting(
-  readIt: () => Promise<{ metadata?: V1ObjectMeta }>,
+interface Create {
+  kind: 'ReplicaSet' | 'Service';
+  name: string;
+  create: () => Promise<unknown>;
+  read: () => Promise<{ metadata?: V1ObjectMeta }>;
+}
+
+/**
+ * Creates an object of the template; when one of that name exists (409) it is fine if it is ours (a
+ * tick interrupted after its write), and an error otherwise.
+ */
+async function createOrFindOurs(
+  api: KubeApi,
   owner: ExperimentOwner,
-  kind: string,
-  name: string,
   experiment: string,
   template: string,
+  c: Create,
 ): Promise<void> {
-  const found = await readIt();
-  if (!isOurs(found.metadata, owner, experiment, template))
-    throw new Error(notOursMessage(kind, name, experiment, template));
+  const { namespace } = owner;
+  try {
+    await api.call(write('create', c.kind, namespace, c.name), c.create);
+  } catch (e) {
+    if (statusCode(e) !== 409) throw e;
+    const found = await api.call(read(c.kind, namespace, c.name), c.read);
+    if (!isOurs(found.metadata, owner, experiment, template))
+      throw new Error(notOursMessage(c.kind, c.name, experiment, template), { cause: e });
+  }
 }
 
 async function createReplicaSet(
@@ -67,26 +82,15 @@ async function createReplicaSet(
 ): Promise<void> {
   const { namespace } = owner;
   const template = experimentTemplate(experiment, action.template);
-  const body = experimentReplicaSet(
-    owner,
-    experiment,
-    template,
-    action.replicas,
-    await ownerReference(api, owner),
-  );
+  const reference = await ownerReference(api, owner);
+  const body = experimentReplicaSet(owner, experiment, template, action.replicas, reference);
   const name = body.metadata?.name ?? action.name;
-  try {
-    await api.call(write('create', 'ReplicaSet', namespace, name), () =>
-      api.apps.createNamespacedReplicaSet({ namespace, fieldManager: FIELD_MANAGER, body }),
-    );
-  } catch (e) {
-    if (statusCode(e) !== 409) throw e;
-    const readIt = (): ReturnType<KubeApi['apps']['readNamespacedReplicaSet']> =>
-      api.call(read('ReplicaSet', namespace, name), () =>
-        api.apps.readNamespacedReplicaSet({ name, namespace }),
-      );
-    await checkExisting(readIt, owner, 'ReplicaSet', name, experiment.metadata.name, template.name);
-  }
+  await createOrFindOurs(api, owner, experiment.metadata.name, template.name, {
+    kind: 'ReplicaSet',
+    name,
+    create: () => api.apps.createNamespacedReplicaSet({ namespace, fieldManager: FIELD_MANAGER, body }),
+    read: () => api.apps.readNamespacedReplicaSet({ name, namespace }),
+  });
 }
 
 async function createService(
@@ -101,16 +105,12 @@ async function createService(
   const body = experimentService(owner, experiment, template, name, await ownerReference(api, owner));
   if ((body.spec?.ports ?? []).length === 0)
     throw new Error(`template '${template.name}' declares no container port: a Service needs one`);
-  try {
-    await api.call(write('create', 'Service', namespace, name), () =>
-      api.core.createNamespacedService({ namespace, fieldManager: FIELD_MANAGER, body }),
-    );
-  } catch (e) {
-    if (statusCode(e) !== 409) throw e;
-    const readIt = (): ReturnType<KubeApi['core']['readNamespacedService']> =>
-      api.call(read('Service', namespace, name), () => api.core.readNamespacedService({ name, namespace }));
-    await checkExisting(readIt, owner, 'Service', name, experiment.metadata.name, template.name);
-  }
+  await createOrFindOurs(api, owner, experiment.metadata.name, template.name, {
+    kind: 'Service',
+    name,
+    create: () => api.core.createNamespacedService({ namespace, fieldManager: FIELD_MANAGER, body }),
+    read: () => api.core.readNamespacedService({ name, namespace }),
+  });
 }
 
 /** Deletes the template's Service if it is ours (by uid, so a Service made meanwhile is kept). */
