@@ -137,6 +137,15 @@ describe('the experiment adapter on the local cluster', () => {
     });
     assert.equal(pods.items.length, 2);
 
+    // A rollout selecting the same pods does not take them for Argo's (takeover) ReplicaSets.
+    const sameSelector = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'demo', namespace: s.namespace },
+      spec: { selector: { matchLabels: { app: 'demo', role: 'canary' } } },
+    };
+    assert.deepEqual(await s.cluster.foreignReplicaSets(sameSelector), []);
+
     // A create that finds its own ReplicaSet (a tick interrupted after the write) is no error.
     await s.cluster.applyExperimentAction(owner, e, {
       kind: 'createExperimentReplicaSet',
@@ -317,6 +326,7 @@ describe('the experiment adapter on the local cluster', () => {
         ['demo-abc-2-1-canary', 'demo-abc-2-1', 'canary', 0],
       ],
     );
+    assert.equal((await s.cluster.revisions(rollout)).size, 0, 'no revision of the rollout');
     // Another experiment of the same rollout is not this one's.
     const other = twoTemplateExperiment('demo-abc-2-3', 'demo');
     assert.deepEqual((await s.cluster.observeExperiment(owner, other)).replicaSets, {
