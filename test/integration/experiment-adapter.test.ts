@@ -206,7 +206,13 @@ describe('the experiment adapter on the local cluster', () => {
     await ownerConfigMap(s, 'rollout-pilot-experiment.sv');
     const owner = standalone(s, 'sv');
     const e = twoTemplateExperiment('sv', 'svc', {
-      baseline: { service: {}, ports: [{ containerPort: 8080, name: 'http' }, { containerPort: 9090 }] },
+      baseline: {
+        service: {},
+        ports: [
+          { containerPort: 8080, name: 'http' },
+          { containerPort: 9090, name: 'metrics', protocol: 'TCP' },
+        ],
+      },
       canary: { service: { name: 'sv-named' }, ports },
     });
     for (const template of ['baseline', 'canary']) {
@@ -234,7 +240,7 @@ describe('the experiment adapter on the local cluster', () => {
       svc.spec?.ports?.map((p) => [p.name, p.protocol, p.port, p.targetPort]),
       [
         ['http', 'TCP', 8080, 8080],
-        [undefined, 'TCP', 9090, 9090],
+        ['metrics', 'TCP', 9090, 9090],
       ],
     );
     assert.equal(svc.metadata?.annotations?.['experiment.argoproj.io/template-name'], 'baseline');
