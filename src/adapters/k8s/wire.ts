@@ -13,8 +13,7 @@ import type {
   V1Pod,
   V1PodList,
   V1ReplicaSet,
-  V1Service,
-} from '@kubernetes/client-node';
+  V1Service, V1ObjectMeta } from '@kubernetes/client-node';
 
 /**
  * A model with its timestamps as the strings the API server sends, and its fields by their JSON
@@ -44,6 +43,7 @@ export type ConfigMap = Plain<V1ConfigMap>;
 export type ContainerStatus = Plain<V1ContainerStatus>;
 export type Job = Plain<V1Job>;
 export type Lease = Plain<V1Lease>;
+export type ObjectMeta = Plain<V1ObjectMeta>;
 export type Pod = Plain<V1Pod>;
 export type PodList = Plain<V1PodList>;
 export type ReplicaSet = Plain<V1ReplicaSet>;
