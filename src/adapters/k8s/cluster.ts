@@ -2,7 +2,7 @@ import { KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
-import type { ClusterPort, KubeObject, LeaseInfo, StoredState } from '../../controller/ports.ts';
+import type { ClusterPort, KubeObject, LeaseInfo, StoredState, SubjectKind } from '../../controller/ports.ts';
 import { KubeApi, KubeClients } from './api-call.ts';
 import { applyAction } from './apply-actions.ts';
 import {
@@ -114,8 +114,9 @@ export class KubeCluster implements ClusterPort {
     identity: string,
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
+    kind: SubjectKind = 'Rollout',
   ): Promise<LeaseInfo | undefined> {
-    return this.driverLease.acquireLease(namespace, rollout, identity, durationSeconds, canTakeOver);
+    return this.driverLease.acquireLease(namespace, rollout, identity, durationSeconds, canTakeOver, kind);
   }
 
   /** The epoch of the lease we hold: it changes whenever the Lease changes hands. */
@@ -129,13 +130,18 @@ export class KubeCluster implements ClusterPort {
     if (held === undefined || held.lost !== undefined) return;
     // The API server may be away: give the release a short budget, it lapses anyway.
     this.api.retryBudgetMs = Math.min(this.api.retryBudgetMs, 5000);
-    await this.releaseLease(held.namespace, held.rollout, held.identity);
+    await this.releaseLease(held.namespace, held.rollout, held.identity, held.kind);
   }
 
-  async releaseLease(namespace: string, rollout: string, identity: string): Promise<void> {
+  async releaseLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    kind: SubjectKind = 'Rollout',
+  ): Promise<void> {
     this.driverLease.forget();
     this.stopWatching();
-    await this.driverLease.release(namespace, rollout, identity);
+    await this.driverLease.release(namespace, rollout, identity, kind);
   }
 
   observe(rollout: KubeObject, services: readonly string[]): Promise<Observation> {
