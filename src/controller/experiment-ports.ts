@@ -71,6 +71,11 @@ export interface ExperimentClusterPort {
   ): Promise<void>;
   /** Deletes every ReplicaSet and Service of the experiment `name` under `owner` (none: no error). */
   deleteExperiment(owner: ExperimentOwner, name: string): Promise<void>;
+  /**
+   * Resolves when the owner's ReplicaSets or state ConfigMap may have changed, or after `ms`. For a
+   * rollout owner this is the rollout's own `waitForChange`; a standalone experiment watches its own.
+   */
+  waitForExperimentChange(owner: ExperimentOwner, ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** The state ConfigMap that owns the experiment's objects. */
