@@ -6,7 +6,9 @@
  */
 import type { GitHubLink } from '../adapters/github/reporter.ts';
 import type { AnalysisRecord, StoredTemplate } from '../analysis/templates.ts';
-import type { ExperimentStatus } from '../engine/experiment-types.ts';
+import type { ExperimentPhase, ExperimentStatus } from '../engine/experiment-types.ts';
+import { toExperimentObject, type Experiment } from '../manifests/experiment.ts';
+import type { Logger } from '../util/logger.ts';
 import type { ControlRequest } from '../engine/state.ts';
 import type { ClusterPort, KubeObject } from './ports.ts';
 import type { ExperimentClusterPort } from './experiment-ports.ts';
@@ -38,3 +40,35 @@ export interface ExperimentStatePort {
 export type ExperimentDriverPort = ExperimentClusterPort &
   ExperimentStatePort &
   Pick<ClusterPort, 'acquireLease' | 'releaseLease' | 'leaseEpoch'>;
+
+/** The run fails for these phases; Inconclusive and Successful exit 0 (design 7, question 8). */
+export function experimentExitCode(phase: ExperimentPhase | undefined): 0 | 1 {
+  return phase === 'Failed' || phase === 'Error' ? 1 : 0;
+}
+
+/** The typed Experiment of a stored one (it validated clean before it was stored). */
+export function readExperiment(object: KubeObject): Experiment {
+  const where = `Experiment ${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
+  return toExperimentObject(object, { file: where, line: 1, column: 1 });
+}
+
+/** `abort` requests become Argo's `spec.terminate`; the requests are cleared. */
+export function applyExperimentRequests(state: ExperimentState, log: Logger): ExperimentState {
+  if (state.requests.length === 0) return state;
+  let experiment = state.experiment;
+  for (const request of state.requests) {
+    if (request.command !== 'abort') {
+      log.info(`${request.command} requested by ${request.requestedBy}: an Experiment only takes abort`);
+      continue;
+    }
+    log.info(`abort requested by ${request.requestedBy}: the experiment terminates`);
+    experiment = withTerminate(experiment);
+  }
+  return { ...state, experiment, requests: [] };
+}
+
+/** The stored Experiment with `spec.terminate: true` (Argo's `kubectl argo rollouts terminate`). */
+export function withTerminate(experiment: KubeObject): KubeObject {
+  const spec = (experiment.spec ?? {}) as Record<string, unknown>;
+  return { ...experiment, spec: { ...spec, terminate: true } };
+}

@@ -11,14 +11,19 @@ export async function readExperimentState(
   const cm = await readStateMap(api, { namespace, name, kind: 'Experiment' });
   if (cm === undefined) return undefined;
   const data = cm.data ?? {};
-  const parse = <T>(key: string, empty: string): T => JSON.parse(data[key] ?? empty) as T;
+  const parse = (key: string, empty: string): unknown => JSON.parse(data[key] ?? empty);
+  type S = ExperimentState;
   return {
-    experiment: parse('experiment.json', '{}'),
-    status: { templateStatuses: [], analysisRuns: [], ...parse<object>('status.json', '{}') },
-    requests: parse('requests.json', '[]'),
-    templates: parse('templates.json', '[]'),
-    analysis: parse('analysis.json', '[]'),
-    github: data['github.json'] === undefined ? undefined : parse('github.json', '{}'),
+    experiment: parse('experiment.json', '{}') as S['experiment'],
+    status: {
+      templateStatuses: [],
+      analysisRuns: [],
+      ...(parse('status.json', '{}') as Partial<S['status']>),
+    },
+    requests: parse('requests.json', '[]') as S['requests'],
+    templates: parse('templates.json', '[]') as S['templates'],
+    analysis: parse('analysis.json', '[]') as S['analysis'],
+    github: data['github.json'] === undefined ? undefined : (parse('github.json', '{}') as S['github']),
     driver: data.driver,
     version: cm.metadata?.resourceVersion,
   };
