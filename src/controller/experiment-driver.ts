@@ -24,6 +24,7 @@ import {
 } from './experiment-state.ts';
 import { LEASE_SECONDS, LeaseKeeper, RENEW_EVERY_MS, sameJob } from './lease-keeper.ts';
 import { ConflictError, LeaseLostError, type Clock, type KubeObject } from './ports.ts';
+import { checkClaim } from './tick.ts';
 
 export interface ExperimentDriveOptions {
   namespace: string;
@@ -115,15 +116,7 @@ async function readFenced(
   const state = await cluster.readExperimentState(opts.namespace, opts.name);
   if (state === undefined)
     throw new Error(`no rollout-pilot state for Experiment ${opts.namespace}/${opts.name}: run "run" first`);
-  if (
-    memory.claimed &&
-    keeper.epoch !== undefined &&
-    state.driver !== undefined &&
-    state.driver !== keeper.epoch
-  ) {
-    keeper.lose(state.driver.replace(/\/\d+$/, ''));
-    keeper.check();
-  }
+  checkClaim(keeper, memory.claimed, state.driver);
   return state;
 }
 

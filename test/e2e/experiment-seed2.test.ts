@@ -11,32 +11,9 @@ import { test, type TestContext } from 'node:test';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, writeManifests } from '../support/rollout.ts';
+import { seed2Object } from '../support/seed2-experiment.ts';
 
-const template = (name: string) => ({
-  name,
-  selector: { matchLabels: { app: 'rollouts-demo' } },
-  template: {
-    metadata: { labels: { app: 'rollouts-demo', v: name } },
-    spec: { containers: [{ name: 'rollouts-demo', image: `argoproj/rollouts-demo:${name}` }] },
-  },
-});
-
-function experiment(name: string, spec: Record<string, unknown> = {}): unknown {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Experiment',
-    metadata: { name },
-    spec: {
-      templates: [template('purple'), template('orange')],
-      scaleDownDelaySeconds: 0,
-      analyses: [
-        { name: 'pass', templateName: 'pass' },
-        { name: 'random', templateName: 'random-fail' },
-      ],
-      ...spec,
-    },
-  };
-}
+const experiment = (name: string, spec: Record<string, unknown> = {}): unknown => seed2Object(name, spec);
 
 /** Seed 2's AnalysisTemplate with a job that exits with `exitCode` (kwok reads the annotation). */
 function jobTemplate(name: string, exitCode: number): unknown {

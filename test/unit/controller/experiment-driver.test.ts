@@ -6,9 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MetricProvider } from '../../../src/analysis/providers/index.ts';
-import type { StoredTemplate } from '../../../src/analysis/templates.ts';
-import { AnalysisRunner } from '../../../src/controller/analysis.ts';
 import { driveExperiment, type ExperimentDriveResult } from '../../../src/controller/experiment-driver.ts';
 import { initialExperimentStatus } from '../../../src/controller/experiment-reconcile.ts';
 import type { ExperimentState } from '../../../src/controller/experiment-state.ts';
@@ -20,60 +17,13 @@ import {
   FakeExperimentStates,
   FakeExperimentWorld,
 } from '../../support/fake-experiment-state.ts';
+import { SEED2_WEB_TEMPLATES, seed2Object, webRunner } from '../../support/seed2-experiment.ts';
 
-function experimentObject(spec: Record<string, unknown> = {}): KubeObject {
-  const template = (name: string) => ({
-    name,
-    selector: { matchLabels: { app: 'demo' } },
-    template: {
-      metadata: { labels: { app: 'demo', v: name } },
-      spec: { containers: [{ name: 'demo', image: `demo:${name}` }] },
-    },
-  });
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Experiment',
-    metadata: { name: 'seed2', namespace: 'lab' },
-    spec: {
-      templates: [template('purple'), template('orange')],
-      scaleDownDelaySeconds: 0,
-      analyses: [
-        { name: 'pass', templateName: 'pass' },
-        { name: 'random', templateName: 'random-fail' },
-      ],
-      ...spec,
-    },
-  };
-}
-
-const metric = (name: string) => ({
-  name,
-  interval: '5s',
-  failureLimit: 1,
-  successCondition: 'result == 1',
-  provider: { web: { url: `http://metrics/${name}` } },
-});
-const TEMPLATES: StoredTemplate[] = [
-  { kind: 'AnalysisTemplate', name: 'pass', spec: { metrics: [metric('pass')] } },
-  { kind: 'AnalysisTemplate', name: 'random-fail', spec: { metrics: [metric('random-fail')] } },
-];
-
-function runner(clock: FakeClock, failing: boolean): AnalysisRunner {
-  const provider: MetricProvider = {
-    kind: 'web',
-    measure: (block) => {
-      const v = failing && String(block.url).endsWith('random-fail') ? 0 : 1;
-      return Promise.resolve({ value: v, display: String(v), query: `GET ${String(block.url)}` });
-    },
-  };
-  return new AnalysisRunner(
-    new Map([['web', provider]]),
-    () => Promise.reject(new Error('no secrets')),
-    new MemoryLogger(),
-    'seed2',
-    () => clock.now(),
-  );
-}
+const experimentObject = (spec: Record<string, unknown> = {}): KubeObject =>
+  seed2Object('seed2', spec, 'lab');
+const TEMPLATES = SEED2_WEB_TEMPLATES;
+const runner = (clock: FakeClock, failing: boolean) =>
+  webRunner(clock, (url) => (failing && url.endsWith('random-fail') ? 0 : 1));
 
 interface Lab {
   world: FakeWorld;

@@ -6,9 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MetricProvider } from '../../../src/analysis/providers/index.ts';
-import type { AnalysisRecord, StoredTemplate } from '../../../src/analysis/templates.ts';
-import { AnalysisRunner } from '../../../src/controller/analysis.ts';
+import type { AnalysisRecord } from '../../../src/analysis/templates.ts';
 import {
   initialExperimentStatus,
   reconcileExperiment,
@@ -17,68 +15,18 @@ import {
 import type { ExperimentOwner } from '../../../src/controller/experiment-ports.ts';
 import type { ExperimentStatus } from '../../../src/engine/experiment-types.ts';
 import { toExperimentObject, type Experiment } from '../../../src/manifests/experiment.ts';
-import { MemoryLogger } from '../../../src/util/logger.ts';
 import { FakeWorld, type FakeClock } from '../../support/fake-cluster.ts';
 import { FakeClusterWithExperiments } from '../../support/fake-experiment-cluster.ts';
+import { SEED2_WEB_TEMPLATES, seed2Object, webRunner } from '../../support/seed2-experiment.ts';
 
 const OWNER: ExperimentOwner = { kind: 'experiment', namespace: 'lab', name: 'seed2' };
 
 function experiment(extra: Record<string, unknown> = {}): Experiment {
-  const template = (name: string) => ({
-    name,
-    selector: { matchLabels: { app: 'demo' } },
-    template: {
-      metadata: { labels: { app: 'demo', v: name } },
-      spec: { containers: [{ name: 'demo', image: `demo:${name}` }] },
-    },
-  });
-  return toExperimentObject(
-    {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Experiment',
-      metadata: { name: 'seed2', namespace: 'lab' },
-      spec: {
-        templates: [template('purple'), template('orange')],
-        scaleDownDelaySeconds: 0,
-        analyses: [
-          { name: 'pass', templateName: 'pass' },
-          { name: 'random', templateName: 'random-fail' },
-        ],
-        ...extra,
-      },
-    },
-    { file: 'test', line: 1, column: 1 },
-  );
+  return toExperimentObject(seed2Object('seed2', extra, 'lab'), { file: 'test', line: 1, column: 1 });
 }
 
-const metric = (name: string) => ({
-  name,
-  interval: '5s',
-  failureLimit: 1,
-  successCondition: 'result == 1',
-  provider: { web: { url: `http://metrics/${name}` } },
-});
-const TEMPLATES: StoredTemplate[] = [
-  { kind: 'AnalysisTemplate', name: 'pass', spec: { metrics: [metric('pass')] } },
-  { kind: 'AnalysisTemplate', name: 'random-fail', spec: { metrics: [metric('random-fail')] } },
-];
-
-function runner(clock: FakeClock, values: (url: string) => number): AnalysisRunner {
-  const provider: MetricProvider = {
-    kind: 'web',
-    measure: (block) => {
-      const v = values(String(block.url));
-      return Promise.resolve({ value: v, display: String(v), query: `GET ${String(block.url)}` });
-    },
-  };
-  return new AnalysisRunner(
-    new Map([['web', provider]]),
-    () => Promise.reject(new Error('no secrets')),
-    new MemoryLogger(),
-    'seed2',
-    () => clock.now(),
-  );
-}
+const TEMPLATES = SEED2_WEB_TEMPLATES;
+const runner = webRunner;
 
 interface Run {
   results: ExperimentTickResult[];
