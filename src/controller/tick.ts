@@ -48,17 +48,19 @@ export async function readFencedState(p: TickPorts, memory: TickMemory): Promise
   const state = await cluster.readState(namespace, name);
   if (state === undefined)
     throw new Error(`no rollout-pilot state for ${namespace}/${name}: run the "run" command first`);
-  // Another driver claimed the state after we did: it holds the lease now (the state fence).
-  if (
-    memory.claimed &&
-    keeper.epoch !== undefined &&
-    state.driver !== undefined &&
-    state.driver !== keeper.epoch
-  ) {
-    keeper.lose(state.driver.replace(/\/\d+$/, ''));
+  checkClaim(keeper, memory.claimed, state.driver);
+  return state;
+}
+
+/**
+ * The state fence: once this driver claimed the state, a claim by another driver (its lease epoch
+ * in the state's `driver`) means that driver holds the lease now; this one stops (LeaseLostError).
+ */
+export function checkClaim(keeper: LeaseKeeper, claimed: boolean, driver: string | undefined): void {
+  if (claimed && keeper.epoch !== undefined && driver !== undefined && driver !== keeper.epoch) {
+    keeper.lose(driver.replace(/\/\d+$/, ''));
     keeper.check();
   }
-  return state;
 }
 
 /** Applies the recorded commands (promote, abort ...) to the state, in order, and clears them. */
