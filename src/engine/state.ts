@@ -62,6 +62,8 @@ export interface RolloutStatus {
   trafficWeights?: RouterWeights | undefined;
   /** The header and mirror routes set by steps and not removed yet, by name. */
   managedRoutes?: string[] | undefined;
+  /** The experiment step's Experiment while it runs (Argo's status.canary.currentExperiment). */
+  currentExperiment?: string | undefined;
   /** Blue-green only (Argo's status.blueGreen). */
   blueGreen?: BlueGreenStatus | undefined;
   /** rollout-pilot only: the first deploy whose analysis was asked for, and its verdict. */
