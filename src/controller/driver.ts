@@ -130,6 +130,8 @@ async function decideTick(
     now,
     analysis: runner?.view(records.filter((r) => r.id.startsWith(attemptPrefix))),
     watchPauses: opts.watchPauses,
+    experiments: working.experiments,
+    rolloutObject: working.rollout,
   });
   return { rollout, decision, records };
 }

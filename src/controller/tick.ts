@@ -130,9 +130,11 @@ export interface TickOutcome {
 export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOutcome): Promise<boolean> {
   const { keeper, runner } = p;
   const { state, working, decision, records, github } = t;
+  const experiments = decision.experiments ?? working.experiments;
   const unchanged =
     JSON.stringify(decision.status) === JSON.stringify(state.status) &&
     JSON.stringify(records) === JSON.stringify(state.analysis) &&
+    JSON.stringify(experiments ?? []) === JSON.stringify(state.experiments ?? []) &&
     state.requests.length === 0 &&
     working.rollout === state.rollout &&
     (keeper.epoch === undefined || state.driver === keeper.epoch);
@@ -143,6 +145,7 @@ export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOu
       ...working,
       status: decision.status,
       analysis: records,
+      experiments,
       github,
       driver: keeper.epoch ?? working.driver,
     });
@@ -188,7 +191,13 @@ export async function publishProgress(
   );
   if (onProgress !== undefined && (progressMark !== memory.lastProgress || deadlineSet) && !decision.done) {
     memory.lastProgress = progressMark;
-    await onProgress({ ...working, status: decision.status, analysis: records, github });
+    await onProgress({
+      ...working,
+      status: decision.status,
+      analysis: records,
+      experiments: decision.experiments ?? working.experiments,
+      github,
+    });
   }
 }
 

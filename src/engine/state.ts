@@ -151,6 +151,8 @@ export interface ObservedReplicaSet {
   experiment?: string | undefined;
   /** The Experiment template it runs (`experiment.argoproj.io/template-name`), when it has one. */
   experimentTemplate?: string | undefined;
+  /** The pod template as the Rollout had it (`rollout-pilot.dev/pod-template`): an experiment's `specRef` copies it. */
+  podTemplate?: PodTemplate | undefined;
   /**
    * Argo's `scale-down-deadline` annotation (RFC 3339): with a router, an old stable (or an aborted
    * canary) keeps its pods until then, as traffic may still drain to it.
