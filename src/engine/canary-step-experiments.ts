@@ -114,11 +114,17 @@ export function reconcileStepExperiments(t: StepExperimentTick): StepExperimentO
     log.push(`${decision.abortMessage}; aborting: traffic and replicas go back to stable`);
   }
   const next = nextRecords(t, records, decision.actions, index, experimentRSs);
-  cleanUpReplicaSets(t, next, experimentRSs);
+  cleanUpReplicaSets(
+    t,
+    [...next, ...records.filter((r) => !next.some((n) => n.name === r.name))],
+    experimentRSs,
+  );
   return {
     records: next,
     stepCompleted: decision.stepCompleted,
-    draining: experimentRSs.some(hasPods) || next.some((r) => !recordCompleted(r)),
+    draining:
+      experimentRSs.some((rs) => hasPods(rs) && next.some((r) => r.name === rs.experiment)) ||
+      next.some((r) => !recordCompleted(r)),
     changed: decision.actions.some((a) => a.kind !== 'deleteExperiment'),
   };
 }
@@ -175,9 +181,9 @@ function summarized(r: ExperimentRecord, experimentRSs: readonly ObservedReplica
 }
 
 /**
- * The ReplicaSets of finished experiments go once they are at 0 with no pods (the experiment
- * reconciler scales them down through the scale-down delay); those of no record at all are
- * scaled to 0 and then go.
+ * The ReplicaSets of our finished (or pruned) experiments go once they are at 0 with no pods: the
+ * experiment reconciler scales them down through the scale-down delay. Those of experiments that
+ * are not ours (Argo's) are left alone.
  */
 function cleanUpReplicaSets(
   t: StepExperimentTick,
@@ -186,14 +192,9 @@ function cleanUpReplicaSets(
 ): void {
   for (const rs of experimentRSs) {
     const record = records.find((r) => r.name === rs.experiment);
-    if (record !== undefined && !recordCompleted(record)) continue;
-    if (!hasPods(rs)) {
-      t.actions.push({ kind: 'deleteReplicaSet', name: rs.name });
-      t.log.push(`delete ReplicaSet ${rs.name} of finished experiment ${rs.experiment ?? ''}`);
-    } else if (record === undefined && rs.specReplicas > 0) {
-      t.actions.push({ kind: 'scaleReplicaSet', name: rs.name, replicas: 0, role: 'experiment' });
-      t.log.push(`scale ReplicaSet ${rs.name} of unknown experiment ${rs.experiment ?? ''} to 0`);
-    }
+    if (record === undefined || !recordCompleted(record) || hasPods(rs)) continue;
+    t.actions.push({ kind: 'deleteReplicaSet', name: rs.name });
+    t.log.push(`delete ReplicaSet ${rs.name} of finished experiment ${record.name}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * the Experiment. Types and small pure helpers only.
  */
 import type { ExperimentSpec } from '../manifests/experiment.ts';
-import type { ExperimentPhase, ExperimentStatus } from './experiment-types.ts';
+import type { EngineExperiment, ExperimentPhase, ExperimentStatus } from './experiment-types.ts';
 
 export interface ExperimentRecord {
   /** `<rollout>-<podHash>-<revision>-<stepIndex>[-N]`. */
@@ -36,4 +36,45 @@ export function recordCompleted(record: Pick<ExperimentRecord, 'status'>): boole
 /** A new record's status: no phase until the experiment's first reconcile. */
 export function emptyExperimentStatus(): ExperimentStatus {
   return { templateStatuses: [], analysisRuns: [] };
+}
+
+/** Whether a pod template's containers declare ports (Argo makes a template's Service only then). */
+function declaresPorts(spec: Record<string, unknown>): boolean {
+  const containers = Array.isArray(spec.containers) ? (spec.containers as unknown[]) : [];
+  return containers.some((c) => {
+    const ports = typeof c === 'object' && c !== null ? (c as Record<string, unknown>).ports : undefined;
+    return Array.isArray(ports) && ports.length > 0;
+  });
+}
+
+/** The experiment engine's view of a record (what `decideExperiment` and the reports read). */
+export function recordEngineExperiment(
+  record: Pick<ExperimentRecord, 'name' | 'spec' | 'terminate'>,
+): EngineExperiment {
+  const { spec } = record;
+  return {
+    name: record.name,
+    templates: spec.templates.map((t) => ({
+      name: t.name,
+      replicas: t.replicas,
+      ...(t.service === undefined
+        ? {}
+        : { service: { name: t.service.name, hasPorts: declaresPorts(t.template.spec) } }),
+    })),
+    durationSeconds: spec.duration,
+    progressDeadlineSeconds: spec.progressDeadlineSeconds,
+    scaleDownDelaySeconds: spec.scaleDownDelaySeconds,
+    terminate: record.terminate || spec.terminate,
+    analyses: spec.analyses.map((a) => ({
+      name: a.name,
+      clusterScope: a.clusterScope,
+      requiredForCompletion: a.requiredForCompletion,
+      args: a.args.map((arg) => ({ name: arg.name, value: arg.value })),
+    })),
+    dryRun: spec.dryRun.map((d) => ({ metricName: d.metricName })),
+    measurementRetention: spec.measurementRetention.map((m) => ({
+      metricName: m.metricName,
+      limit: m.limit,
+    })),
+  };
 }
