@@ -115,4 +115,8 @@ export class MemoryExperimentPort implements ExperimentClusterPort {
     this.services.clear();
     return Promise.resolve();
   }
+  /** Nothing watches in memory: the time passes on the fake clock. */
+  waitForExperimentChange(_owner: ExperimentOwner, ms: number): Promise<void> {
+    return this.clock.sleep(ms);
+  }
 }
