@@ -36,10 +36,19 @@ export interface TickMemory {
   tooLarge: number;
   /** Whether the last tick stayed at a pause to watch the background analysis. */
   watching: boolean;
+  /** Why each step experiment's cluster actions failed last tick, by experiment, then template. */
+  experimentFailures: Map<string, Record<string, string>>;
 }
 
 export function newTickMemory(): TickMemory {
-  return { lastLine: '', lastProgress: '', claimed: false, tooLarge: 0, watching: false };
+  return {
+    lastLine: '',
+    lastProgress: '',
+    claimed: false,
+    tooLarge: 0,
+    watching: false,
+    experimentFailures: new Map(),
+  };
 }
 
 /** Reads the state; once this driver has claimed it, a claim by another driver loses the lease. */
@@ -184,6 +193,7 @@ export async function publishProgress(
     decision.status.blueGreen?.previewSelector,
     decision.status.stableRS,
     records.map((r) => r.state.metrics.map((m) => m.measurements.length)),
+    (decision.experiments ?? []).map((e) => [e.name, e.status.phase]),
   ]);
   // A scale-down deadline just set: the report shows the countdown to the old pods going.
   const deadlineSet = decision.actions.some(

@@ -2,7 +2,7 @@
  * The canary's `experiment` steps wired to the stored records (docs/design/experiments.md 3.2): from
  * the records in the state and the observed ReplicaSets, `reconcileCanaryExperiments` decides; this
  * file turns its decision into the next records, the status (currentExperiment, the
- * InconclusiveExperiment pause, the abort) and the clean-up of finished experiments' ReplicaSets.
+ * InconclusiveExperiment pause, the abort). The controller deletes what the records no longer need.
  * The records' phases are the experiment reconciler's (controller), run before the canary. Pure.
  */
 import { POLL_INTERVAL_MS, type Action, type Decision, type TickInput } from './actions.ts';
@@ -114,11 +114,6 @@ export function reconcileStepExperiments(t: StepExperimentTick): StepExperimentO
     log.push(`${decision.abortMessage}; aborting: traffic and replicas go back to stable`);
   }
   const next = nextRecords(t, records, decision.actions, index, experimentRSs);
-  cleanUpReplicaSets(
-    t,
-    [...next, ...records.filter((r) => !next.some((n) => n.name === r.name))],
-    experimentRSs,
-  );
   return {
     records: next,
     stepCompleted: decision.stepCompleted,
@@ -178,24 +173,6 @@ function summarized(r: ExperimentRecord, experimentRSs: readonly ObservedReplica
     template: { metadata: { labels: {}, annotations: {} }, spec: {} },
   }));
   return { ...r, spec: { ...r.spec, templates } };
-}
-
-/**
- * The ReplicaSets of our finished (or pruned) experiments go once they are at 0 with no pods: the
- * experiment reconciler scales them down through the scale-down delay. Those of experiments that
- * are not ours (Argo's) are left alone.
- */
-function cleanUpReplicaSets(
-  t: StepExperimentTick,
-  records: readonly ExperimentRecord[],
-  experimentRSs: readonly ObservedReplicaSet[],
-): void {
-  for (const rs of experimentRSs) {
-    const record = records.find((r) => r.name === rs.experiment);
-    if (record === undefined || !recordCompleted(record) || hasPods(rs)) continue;
-    t.actions.push({ kind: 'deleteReplicaSet', name: rs.name });
-    t.log.push(`delete ReplicaSet ${rs.name} of finished experiment ${record.name}`);
-  }
 }
 
 /** The Experiment the step makes, or undefined while there is no stable ReplicaSet to copy. */

@@ -194,7 +194,7 @@ test('leaving the step (a promote) terminates the running experiment', () => {
   assert.equal(d.status.currentExperiment, undefined);
 });
 
-test('the experiment’s ReplicaSets never enter the canary’s replica math, and go once a finished experiment has scaled them to 0', () => {
+test('the experiment’s ReplicaSets never enter the canary’s replica math, and the canary never deletes them', () => {
   const running = withPhase(created(), 'Running');
   const expRS = (template: string, pods: number): ObservedReplicaSet =>
     rs(`x${template}`, 0, pods, {
@@ -204,17 +204,15 @@ test('the experiment’s ReplicaSets never enter the canary’s replica math, an
     });
   const sets = [rs(v1, 1, 4), rs(v2, 2, 1), expRS('baseline', 1), expRS('canary', 1)];
   const d = decideCanary(input(status(1, { currentExperiment: running.name }), [running], sets));
-  assert.deepEqual(
-    d.actions.filter((a) => a.kind === 'scaleReplicaSet' || a.kind === 'deleteReplicaSet'),
-    [],
-  );
+  const touched = (actions: typeof d.actions): typeof d.actions =>
+    actions.filter(
+      (a) =>
+        (a.kind === 'scaleReplicaSet' || a.kind === 'deleteReplicaSet') && a.name.startsWith(running.name),
+    );
+  assert.deepEqual(touched(d.actions), []);
   const ok = withPhase(running, 'Successful');
-  const drained = [rs(v1, 1, 4), rs(v2, 2, 1), expRS('baseline', 0), expRS('canary', 1)];
-  const later = decideCanary(input(status(2), [ok], drained));
-  assert.deepEqual(
-    later.actions.filter((a) => a.kind === 'deleteReplicaSet'),
-    [{ kind: 'deleteReplicaSet', name: `${running.name}-baseline` }],
-  );
+  const drained = [rs(v1, 1, 4), rs(v2, 2, 1), expRS('baseline', 0), expRS('canary', 0)];
+  assert.deepEqual(touched(decideCanary(input(status(2), [ok], drained)).actions), []);
 });
 
 test('a Healthy rollout’s run stays until the experiments’ ReplicaSets have no pods', () => {
@@ -228,10 +226,7 @@ test('a Healthy rollout’s run stays until the experiments’ ReplicaSets have 
   assert.equal(busy.status.phase, 'Healthy');
   assert.equal(busy.done, undefined);
   const idle = decideCanary(input(healthy, [ok], full(0)));
-  assert.deepEqual(
-    idle.actions.map((a) => a.kind),
-    ['deleteReplicaSet'],
-  );
+  assert.equal(idle.done?.exitCode, 0, 'at 0 with no pods, the run may end');
   const gone = decideCanary(input(healthy, idle.experiments ?? [], [rs(v2, 2, 5)]));
   assert.equal(gone.done?.exitCode, 0);
   assert.deepEqual(gone.experiments?.[0]?.spec.templates[0]?.template.spec, {}, 'only a summary is kept');
