@@ -9,6 +9,8 @@ import type { ExperimentReplicaSet } from '../engine/experiment-types.ts';
 import type { EngineStep } from '../engine/spec.ts';
 import type { ObservedReplicaSet } from '../engine/state.ts';
 import { experimentReportOf, type ExperimentReport } from './experiment-model.ts';
+import { experimentRows, treeExperimentOf } from './experiment-tree.ts';
+import type { TreeReplicaSet, TreeRow } from './tree.ts';
 
 export interface StepExperimentReportInput {
   rollout: string;
@@ -85,4 +87,29 @@ export function stepExperimentReports(input: StepExperimentReportInput): Experim
       }),
     };
   });
+}
+
+/**
+ * The step experiments in a rollout's `get` tree: their branches (Σ, each template's ReplicaSet
+ * with its pods, each analysis) and the rollout's own ReplicaSets without the experiments'.
+ */
+export function stepExperimentTree(
+  input: Omit<StepExperimentReportInput, 'replicaSets'> & { sets: readonly TreeReplicaSet[] },
+): { sets: TreeReplicaSet[]; branches: ((prefix: string, stem: string) => TreeRow[])[] } {
+  const reports = stepExperimentReports({ ...input, replicaSets: [] });
+  const byName = new Map(input.sets.map((rs) => [rs.name, rs]));
+  const taken = new Set<string>();
+  const branches = reports.map((report) => {
+    const record = input.records.find((r) => r.name === report.experiment);
+    const sets = Object.fromEntries(
+      report.templates.map((t) => {
+        const name = `${report.experiment}-${t.name}`;
+        taken.add(name);
+        return [t.name, byName.get(name)];
+      }),
+    );
+    const x = treeExperimentOf(report, sets, record?.createdAt ?? input.now.toISOString());
+    return (prefix: string, stem: string): TreeRow[] => experimentRows(x, prefix, stem, input.now);
+  });
+  return { sets: input.sets.filter((rs) => !taken.has(rs.name)), branches };
 }

@@ -11,6 +11,8 @@ import type { MetricProvider } from '../../../src/analysis/providers/index.ts';
 import type { StoredTemplate } from '../../../src/analysis/templates.ts';
 import { AnalysisRunner } from '../../../src/controller/analysis.ts';
 import { drive } from '../../../src/controller/driver.ts';
+import { buildReport } from '../../../src/controller/publish.ts';
+import { renderComment } from '../../../src/report/pr.ts';
 import { toEngineRollout } from '../../../src/controller/engine-rollout.ts';
 import type { KubeObject, StoredState } from '../../../src/controller/ports.ts';
 import { podTemplateHash } from '../../../src/engine/hash.ts';
@@ -88,6 +90,8 @@ interface Outcome {
   v2: string;
   /** Most pods any experiment ReplicaSet had. */
   peakExperimentPods: number;
+  /** The PR comment as published while the experiment ran. */
+  comment: string;
 }
 
 async function run(result: number): Promise<Outcome> {
@@ -138,7 +142,12 @@ async function run(result: number): Promise<Outcome> {
     for (const rs of port.experiments.replicaSets.values()) peak = Math.max(peak, port.experiments.ready(rs));
   };
   const log = new MemoryLogger();
-  const second = await drive(port, world.clock, log, opts('run/2'));
+  let comment = '';
+  const onProgress = async (state: StoredState): Promise<void> => {
+    if (state.experiments?.some((e) => e.status.phase === 'Running') === true)
+      comment = renderComment(await buildReport(port, state, world.clock.now(), undefined));
+  };
+  const second = await drive(port, world.clock, log, { ...opts('run/2'), onProgress });
   return {
     world,
     port,
@@ -149,6 +158,7 @@ async function run(result: number): Promise<Outcome> {
     v1: podTemplateHash((rollout('web:1').spec as { template: unknown }).template),
     v2: podTemplateHash((rollout('web:2').spec as { template: unknown }).template),
     peakExperimentPods: peak,
+    comment,
   };
 }
 
@@ -179,6 +189,10 @@ test('a passing experiment step: the rollout goes on to Healthy, and the experim
   const step = o.state?.status.stepHistory?.find((h) => h.step === 2);
   assert.ok(step?.startedAt !== undefined && step.completedAt !== undefined);
   assert.ok(Date.parse(step.completedAt) - Date.parse(step.startedAt) >= 20_000);
+  // The PR comment showed the step's experiment while it ran: its templates and its analysis.
+  assert.match(o.comment, new RegExp(`#### Step 2: experiment \`web-${o.v2}-2-1\``));
+  assert.match(o.comment, /`baseline`/);
+  assert.match(o.comment, /`compare`/);
 });
 
 test('a failing experiment step aborts the rollout: the stable is back at full size, the message says why', async () => {
