@@ -5,10 +5,8 @@
  * whose ReplicaSets are at 0 has them deleted, and so does one the canary pruned.
  */
 import type { AnalysisRecord, StoredTemplate } from '../analysis/templates.ts';
-import { recordCompleted, type ExperimentRecord } from '../engine/experiment-record.ts';
+import { recordCompleted, recordExperiment, type ExperimentRecord } from '../engine/experiment-record.ts';
 import type { Observation } from '../engine/state.ts';
-import type { Experiment } from '../manifests/experiment.ts';
-import { ARGO_API_VERSION } from '../manifests/kinds.ts';
 import type { AnalysisRunner } from './analysis.ts';
 import type { ExperimentClusterPort, ExperimentOwner } from './experiment-ports.ts';
 import { reconcileExperiment } from './experiment-reconcile.ts';
@@ -46,18 +44,6 @@ export interface StepExperimentsResult {
   wakeAt: number | undefined;
 }
 
-/** The Experiment a record stands for, as the experiment reconciler reads it. */
-export function recordExperiment(record: ExperimentRecord, owner: ExperimentOwner): Experiment {
-  const terminate = record.terminate || record.spec.terminate;
-  return {
-    apiVersion: ARGO_API_VERSION,
-    kind: 'Experiment',
-    metadata: { name: record.name, namespace: owner.namespace, labels: {}, annotations: {} },
-    spec: { ...record.spec, terminate },
-    source: { file: `experiment ${owner.namespace}/${record.name}`, line: 1, column: 1 },
-  };
-}
-
 /**
  * Stored times are whole seconds and a duration passes only strictly after it ends (Argo's
  * PassedDurations), so a requeue of 0 with nothing done would look again at the same instant: the
@@ -81,7 +67,7 @@ export async function reconcileStepExperiments(t: StepExperimentsTick): Promise<
       records.push(record);
       continue;
     }
-    const experiment = recordExperiment(record, t.owner);
+    const experiment = recordExperiment(record, t.owner.namespace);
     const result = await reconcileExperiment(t.port, t.runner, {
       owner: t.owner,
       experiment,

@@ -3,7 +3,9 @@
  * docs/design/experiments.md 3.2): there is no Experiment object in the cluster, so this record is
  * the Experiment. Types and small pure helpers only.
  */
-import type { ExperimentSpec } from '../manifests/experiment.ts';
+import type { Experiment, ExperimentSpec } from '../manifests/experiment.ts';
+import { ARGO_API_VERSION } from '../manifests/kinds.ts';
+import { engineExperiment } from './experiment-spec.ts';
 import type { EngineExperiment, ExperimentPhase, ExperimentStatus } from './experiment-types.ts';
 
 export interface ExperimentRecord {
@@ -38,43 +40,18 @@ export function emptyExperimentStatus(): ExperimentStatus {
   return { templateStatuses: [], analysisRuns: [] };
 }
 
-/** Whether a pod template's containers declare ports (Argo makes a template's Service only then). */
-function declaresPorts(spec: Record<string, unknown>): boolean {
-  const containers = Array.isArray(spec.containers) ? (spec.containers as unknown[]) : [];
-  return containers.some((c) => {
-    const ports = typeof c === 'object' && c !== null ? (c as Record<string, unknown>).ports : undefined;
-    return Array.isArray(ports) && ports.length > 0;
-  });
+/** The Experiment a record stands for (`spec.terminate` set once the record asks to terminate). */
+export function recordExperiment(record: ExperimentRecord, namespace: string): Experiment {
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: 'Experiment',
+    metadata: { name: record.name, namespace, labels: {}, annotations: {} },
+    spec: { ...record.spec, terminate: record.terminate || record.spec.terminate },
+    source: { file: `experiment ${namespace}/${record.name}`, line: 1, column: 1 },
+  };
 }
 
 /** The experiment engine's view of a record (what `decideExperiment` and the reports read). */
-export function recordEngineExperiment(
-  record: Pick<ExperimentRecord, 'name' | 'spec' | 'terminate'>,
-): EngineExperiment {
-  const { spec } = record;
-  return {
-    name: record.name,
-    templates: spec.templates.map((t) => ({
-      name: t.name,
-      replicas: t.replicas,
-      ...(t.service === undefined
-        ? {}
-        : { service: { name: t.service.name, hasPorts: declaresPorts(t.template.spec) } }),
-    })),
-    durationSeconds: spec.duration,
-    progressDeadlineSeconds: spec.progressDeadlineSeconds,
-    scaleDownDelaySeconds: spec.scaleDownDelaySeconds,
-    terminate: record.terminate || spec.terminate,
-    analyses: spec.analyses.map((a) => ({
-      name: a.name,
-      clusterScope: a.clusterScope,
-      requiredForCompletion: a.requiredForCompletion,
-      args: a.args.map((arg) => ({ name: arg.name, value: arg.value })),
-    })),
-    dryRun: spec.dryRun.map((d) => ({ metricName: d.metricName })),
-    measurementRetention: spec.measurementRetention.map((m) => ({
-      metricName: m.metricName,
-      limit: m.limit,
-    })),
-  };
+export function recordEngineExperiment(record: ExperimentRecord): EngineExperiment {
+  return engineExperiment(recordExperiment(record, ''));
 }
