@@ -137,6 +137,15 @@ describe('the experiment adapter on the local cluster', () => {
     });
     assert.equal(pods.items.length, 2);
 
+    // A rollout selecting the same pods does not take them for Argo's (takeover) ReplicaSets.
+    const sameSelector = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'demo', namespace: s.namespace },
+      spec: { selector: { matchLabels: { app: 'demo', role: 'canary' } } },
+    };
+    assert.deepEqual(await s.cluster.foreignReplicaSets(sameSelector), []);
+
     // A create that finds its own ReplicaSet (a tick interrupted after the write) is no error.
     await s.cluster.applyExperimentAction(owner, e, {
       kind: 'createExperimentReplicaSet',
@@ -197,7 +206,13 @@ describe('the experiment adapter on the local cluster', () => {
     await ownerConfigMap(s, 'rollout-pilot-experiment.sv');
     const owner = standalone(s, 'sv');
     const e = twoTemplateExperiment('sv', 'svc', {
-      baseline: { service: {}, ports: [{ containerPort: 8080, name: 'http' }, { containerPort: 9090 }] },
+      baseline: {
+        service: {},
+        ports: [
+          { containerPort: 8080, name: 'http' },
+          { containerPort: 9090, name: 'metrics', protocol: 'TCP' },
+        ],
+      },
       canary: { service: { name: 'sv-named' }, ports },
     });
     for (const template of ['baseline', 'canary']) {
@@ -225,7 +240,7 @@ describe('the experiment adapter on the local cluster', () => {
       svc.spec?.ports?.map((p) => [p.name, p.protocol, p.port, p.targetPort]),
       [
         ['http', 'TCP', 8080, 8080],
-        [undefined, 'TCP', 9090, 9090],
+        ['metrics', 'TCP', 9090, 9090],
       ],
     );
     assert.equal(svc.metadata?.annotations?.['experiment.argoproj.io/template-name'], 'baseline');
@@ -317,6 +332,7 @@ describe('the experiment adapter on the local cluster', () => {
         ['demo-abc-2-1-canary', 'demo-abc-2-1', 'canary', 0],
       ],
     );
+    assert.equal((await s.cluster.revisions(rollout)).size, 0, 'no revision of the rollout');
     // Another experiment of the same rollout is not this one's.
     const other = twoTemplateExperiment('demo-abc-2-3', 'demo');
     assert.deepEqual((await s.cluster.observeExperiment(owner, other)).replicaSets, {

@@ -4,7 +4,7 @@ import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../../engine/sta
 import type { KubeObject } from '../../controller/ports.ts';
 import { listCall, read, statusCode, type KubeApi } from './api-call.ts';
 import { patchReplicaSet } from './apply-actions.ts';
-import { parts, ROLLOUT_LABEL, SAME_TEMPLATE_ANNOTATION } from './names.ts';
+import { EXPERIMENT_LABEL, parts, ROLLOUT_LABEL, SAME_TEMPLATE_ANNOTATION } from './names.ts';
 import { stateOwnerReference } from './state-store.ts';
 
 /**
@@ -94,7 +94,9 @@ export async function foreignReplicaSets(api: KubeApi, rollout: KubeObject): Pro
   );
   return list.items.filter((rs) => {
     const labels = rs.metadata?.labels ?? {};
-    if (labels[ROLLOUT_LABEL] !== undefined || labels[POD_TEMPLATE_HASH_LABEL] === undefined) return false;
+    // Ours: a rollout's, or a standalone experiment's.
+    if (labels[ROLLOUT_LABEL] !== undefined || labels[EXPERIMENT_LABEL] !== undefined) return false;
+    if (labels[POD_TEMPLATE_HASH_LABEL] === undefined) return false;
     const own = Object.entries(rs.spec?.selector.matchLabels ?? {}).filter(
       ([k]) => k !== POD_TEMPLATE_HASH_LABEL,
     );

@@ -233,6 +233,8 @@ export async function revisions(
 ): Promise<Map<number, { hash: string; template: unknown }>> {
   const out = new Map<number, { hash: string; template: unknown }>();
   for (const rs of await listReplicaSets(api, rollout)) {
+    // A step experiment's ReplicaSets carry the rollout's label but are no revision of it.
+    if (experimentMarks(rs.metadata).experiment !== undefined) continue;
     const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
     const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
     const original = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];

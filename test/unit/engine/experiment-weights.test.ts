@@ -16,6 +16,7 @@ import {
 } from '../../../src/engine/state.ts';
 import type { ExperimentStep } from '../../../src/manifests/rollout-model.ts';
 import { FakeRouterObjects } from '../../support/fake-router-objects.ts';
+import { canaryRollout } from './sim.ts';
 
 const experimentStep = (weights: Record<string, number | undefined>): ExperimentStep => ({
   templates: Object.entries(weights).map(([name, weight]) => ({
@@ -82,22 +83,14 @@ describe('weightDestinations(): calculateWeightDestinationsFromExperiment', () =
   });
 });
 
+/** sim.ts's canary with an Istio router and 4 replicas. */
 function rollout(steps: EngineStep[]): CanaryEngineRollout {
+  const base = canaryRollout(steps);
   return {
-    name: 'web',
-    namespace: 'ns',
+    ...base,
     replicas: 4,
-    paused: false,
-    progressDeadlineSeconds: 600,
-    progressDeadlineAbort: false,
-    revisionHistoryLimit: 10,
-    strategy: 'canary',
     canary: {
-      steps,
-      maxSurge: '25%',
-      maxUnavailable: '25%',
-      stableService: 'web-stable',
-      canaryService: 'web-canary',
+      ...base.canary,
       trafficRouting: {
         config: { istio: { virtualService: { name: 'web' } }, managedRoutes: [] },
         maxTrafficWeight: 100,
