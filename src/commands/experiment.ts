@@ -8,10 +8,18 @@ import type { StoredTemplate } from '../analysis/templates.ts';
 import type { Config } from '../config/inputs.ts';
 import { driveExperiment, type ExperimentDriveResult } from '../controller/experiment-driver.ts';
 import { initialExperimentStatus } from '../controller/experiment-reconcile.ts';
-import { experimentExitCode, withTerminate, type ExperimentState } from '../controller/experiment-state.ts';
+import {
+  experimentExitCode,
+  readExperiment,
+  withTerminate,
+  type ExperimentState,
+} from '../controller/experiment-state.ts';
 import { ConflictError, systemClock, type KubeObject } from '../controller/ports.ts';
 import type { ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION } from '../manifests/validate.ts';
+import { engineExperiment } from '../engine/experiment-spec.ts';
+import { renderExperimentJobSummary } from '../report/experiment-md.ts';
+import { experimentReportOf } from '../report/experiment-model.ts';
 import type { ManifestDoc } from '../manifests/parse.ts';
 import { asObj, asStr } from '../manifests/values.ts';
 import { ConfigurationError } from '../util/errors.ts';
@@ -139,11 +147,22 @@ async function driveAndFinish(
   ctx.log.info(
     `Experiment ${name}: ${outputs.phase ?? ''}${result.status.message ? ` - ${result.status.message}` : ''}`,
   );
-  return { exitCode: result.exitCode, outputs, summary: experimentSummary(name, outputs) };
+  return { exitCode: result.exitCode, outputs, summary: experimentSummary(namespace, result) };
 }
 
-function experimentSummary(name: string, outputs: CommandResult['outputs']): string {
-  return `## rollout-pilot: Experiment ${name}\n\n**${outputs.phase ?? ''}**: ${outputs.message ?? ''}\n`;
+/** The job summary: the Experiment report (templates, analyses with their measurements, verdict). */
+function experimentSummary(namespace: string, result: ExperimentDriveResult): string | undefined {
+  if (result.stoppedBecause === 'other-driver') return undefined;
+  const runs = Object.fromEntries(result.analysis.map((r) => [r.analysisName ?? r.id, r]));
+  const report = experimentReportOf({
+    experiment: engineExperiment(readExperiment(result.experiment)),
+    status: result.status,
+    namespace,
+    replicaSets: result.replicaSets,
+    runs,
+    updatedAt: systemClock.now().toISOString(),
+  });
+  return renderExperimentJobSummary(report);
 }
 
 /** Records `abort` for the driving run, compare-and-swap; it acts on it at its next tick. */

@@ -6,7 +6,7 @@
  * instant is picked up where it stood by the next one.
  */
 import type { AnalysisRecord } from '../analysis/templates.ts';
-import type { ExperimentStatus } from '../engine/experiment-types.ts';
+import type { ExperimentReplicaSet, ExperimentStatus } from '../engine/experiment-types.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRunner } from './analysis.ts';
 import type { ExperimentOwner } from './experiment-ports.ts';
@@ -48,6 +48,8 @@ export interface ExperimentDriveResult {
   driver?: string | undefined;
   ticks: number;
   analysis: AnalysisRecord[];
+  /** The templates' ReplicaSets as the last tick observed them (none when another run drives). */
+  replicaSets: Record<string, ExperimentReplicaSet | undefined>;
 }
 
 interface Memory {
@@ -75,6 +77,7 @@ export async function driveExperiment(
       driver: holder,
       ticks,
       analysis: state?.analysis ?? [],
+      replicaSets: {},
     };
   };
   const canTakeOver = (h: string): boolean => sameJob(identity, h);
@@ -278,7 +281,13 @@ async function driveHeld(
     if (ticked === undefined) continue;
     const { state, result } = ticked;
     await tellProgress(log, opts, memory, state, result.done);
-    const out = { status: state.status, experiment: state.experiment, ticks, analysis: state.analysis };
+    const out = {
+      status: state.status,
+      experiment: state.experiment,
+      ticks,
+      analysis: state.analysis,
+      replicaSets: result.replicaSets,
+    };
     if (result.done) {
       await letGo();
       return { ...out, exitCode: experimentExitCode(state.status.phase), stoppedBecause: 'done' };
