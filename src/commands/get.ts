@@ -2,6 +2,7 @@ import type { Config } from '../config/inputs.ts';
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import { toEngineRollout } from '../controller/engine-rollout.ts';
 import { systemClock } from '../controller/ports.ts';
+import { stepExperimentTree } from '../report/experiment-step-report.ts';
 import { renderTree } from '../report/tree.ts';
 import { ConfigurationError } from '../util/errors.ts';
 import type { CommandContext, CommandResult } from './types.ts';
@@ -40,11 +41,18 @@ async function tree(
 ): Promise<{ name: string; phase: string; screen: string }> {
   const state = await cluster.readState(namespace, name);
   if (state === undefined) throw new ConfigurationError(`rollout ${name} is gone from ${namespace}`);
-  const screen = renderTree({
-    rollout: toEngineRollout(state.rollout),
-    status: state.status,
-    replicaSets: await cluster.details(state.rollout),
-    now: systemClock.now(),
+  const rollout = toEngineRollout(state.rollout);
+  const now = systemClock.now();
+  const { sets, branches } = stepExperimentTree({
+    rollout: name,
+    namespace,
+    podHash: state.status.currentPodHash,
+    steps: rollout.strategy === 'canary' ? rollout.canary.steps : [],
+    records: state.experiments ?? [],
+    analysis: state.analysis,
+    now,
+    sets: await cluster.details(state.rollout),
   });
+  const screen = renderTree({ rollout, status: state.status, replicaSets: sets, now, branches });
   return { name, phase: state.status.phase, screen };
 }

@@ -4,6 +4,7 @@ import { podTemplateHash } from '../engine/hash.ts';
 import { analysisAnnotations } from '../report/annotations.ts';
 import { commentMarker, renderCheckRun, renderComment, renderJobSummary } from '../report/pr.ts';
 import type { RolloutReport } from '../report/report-model.ts';
+import { stepExperimentReports } from '../report/experiment-step-report.ts';
 import { stepCount } from '../engine/spec.ts';
 import { containerImages, podTemplateOf, toEngineRollout } from './engine-rollout.ts';
 import type { ClusterPort, KubeObject, StoredState } from './ports.ts';
@@ -75,7 +76,32 @@ export async function buildReport(
     ...(engine.strategy === 'blueGreen'
       ? { blueGreen: await buildBlueGreenReport(cluster, rollout, engine, s) }
       : {}),
+    ...(await experimentsReport(cluster, state, now)),
   };
+}
+
+/** The step experiments of this revision, with their ReplicaSets as observed now (none: nothing). */
+async function experimentsReport(
+  cluster: ClusterPort,
+  state: StoredState,
+  now: Date,
+): Promise<Pick<RolloutReport, 'experiments'>> {
+  const s = state.status;
+  const records = (state.experiments ?? []).filter((r) => r.podHash === s.currentPodHash);
+  if (records.length === 0) return {};
+  const engine = toEngineRollout(state.rollout);
+  const observed = await cluster.observe(state.rollout, []);
+  const experiments = stepExperimentReports({
+    rollout: state.rollout.metadata.name,
+    namespace: state.rollout.metadata.namespace ?? 'default',
+    podHash: s.currentPodHash,
+    steps: engine.strategy === 'canary' ? engine.canary.steps : [],
+    records,
+    replicaSets: observed.replicaSets,
+    analysis: state.analysis,
+    now,
+  });
+  return { experiments };
 }
 
 /** What the run does at a pause: watching (up to its deadline), or it ended or hands over. */

@@ -30,6 +30,11 @@ export interface TreeInput {
   status: RolloutStatus;
   replicaSets: TreeReplicaSet[];
   now: Date;
+  /**
+   * More branches under the rollout after its revisions (the step experiments: `experimentRows` of
+   * experiment-tree.ts), each drawn with the branch and stem it is given.
+   */
+  branches?: ((prefix: string, stem: string) => TreeRow[])[] | undefined;
 }
 
 const ICON: Record<string, string> = { Healthy: '✔', Progressing: '◌', Paused: '॥', Degraded: '✖' };
@@ -88,12 +93,17 @@ export function renderTree(input: TreeInput): string {
   ];
   const rows: TreeRow[] = [['NAME', 'KIND', 'STATUS', 'AGE', 'INFO']];
   rows.push([`⟳ ${rollout.name}`, 'Rollout', `${ICON[status.phase] ?? '?'} ${status.phase}`, '', '']);
+  const branches = input.branches ?? [];
   sets.forEach((rs, i) => {
-    const lastRevision = i === sets.length - 1;
+    const lastRevision = i === sets.length - 1 && branches.length === 0;
     const branch = lastRevision ? '└──' : '├──';
     const stem = lastRevision ? '   ' : '│  ';
     rows.push([`${branch}# revision:${rs.revision}`, '', '', '', '']);
     rows.push(...replicaSetRows(rs, `${stem}└──`, `${stem}   `, role(rs), now));
+  });
+  branches.forEach((branch, i) => {
+    const last = i === branches.length - 1;
+    rows.push(...branch(last ? '└──' : '├──', last ? '   ' : '│  '));
   });
   lines.push(...alignRows(rows));
   return lines.join('\n');
