@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
 import { podTemplateOf, stepsOf, storedPodTemplate } from './engine-rollout.ts';
 import { LEASE_SECONDS, LeaseKeeper, RENEW_EVERY_MS, sameJob } from './lease-keeper.ts';
+import { deletePrunedExperiments, experimentPortOf, reconcileStepExperiments } from './step-experiments.ts';
 import { LeaseLostError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
 import {
   actOnAtOnce,
@@ -21,8 +22,15 @@ import {
   requeueDelay,
   waitForWake,
   writeTickState,
+  type TickMemory,
   type TickPorts,
 } from './tick.ts';
+
+/** The earlier of a measurement's time and an experiment's next look. */
+function earliest(next: Date | undefined, wakeAt: number | undefined): Date | undefined {
+  if (wakeAt === undefined) return next;
+  return next === undefined || wakeAt < next.getTime() ? new Date(wakeAt) : next;
+}
 
 export interface DriveOptions {
   namespace: string;
@@ -109,7 +117,8 @@ async function decideTick(
   opts: Pick<DriveOptions, 'toEngine' | 'watchPauses'>,
   working: StoredState,
   now: Date,
-): Promise<{ rollout: EngineRollout; decision: Decision; records: AnalysisRecord[] }> {
+  memory: TickMemory,
+): Promise<{ rollout: EngineRollout; decision: Decision; records: AnalysisRecord[]; wakeAt?: number }> {
   const rollout = opts.toEngine(working.rollout);
   const observed = await p.cluster.observe(working.rollout, strategyServices(rollout));
   const ownHash = podTemplateHash(podTemplateOf(working.rollout));
@@ -119,6 +128,25 @@ async function decideTick(
   const runner = p.runner;
   let records = working.analysis.filter((r) => r.podHash === templateHash);
   if (runner !== undefined) records = runner.collect(records);
+  // The step experiments first, so the canary sees their phases as of now.
+  const port = experimentPortOf(p.cluster);
+  const owner = { kind: 'rollout' as const, namespace: p.namespace, rollout: p.name };
+  const before = working.experiments ?? [];
+  const experiments = await reconcileStepExperiments({
+    port,
+    runner,
+    owner,
+    records: before,
+    analysis: records,
+    templates: working.templates,
+    observed,
+    failures: memory.experimentFailures,
+    now,
+    check: () => {
+      p.keeper.check();
+    },
+  });
+  records = experiments.analysis;
   const attemptPrefix = `${templateHash}-${working.status.attempt ?? 0}-`;
   const decision = decide({
     rollout,
@@ -130,8 +158,20 @@ async function decideTick(
     now,
     analysis: runner?.view(records.filter((r) => r.id.startsWith(attemptPrefix))),
     watchPauses: opts.watchPauses,
+    experiments: experiments.records,
+    rolloutObject: working.rollout,
   });
-  return { rollout, decision, records };
+  if (decision.experiments === undefined && before.length > 0) decision.experiments = experiments.records;
+  const kept = decision.experiments ?? before;
+  await deletePrunedExperiments(port, owner, experiments.records, kept, () => {
+    p.keeper.check();
+  });
+  return {
+    rollout,
+    decision,
+    records,
+    ...(experiments.wakeAt === undefined ? {} : { wakeAt: experiments.wakeAt }),
+  };
 }
 
 /** Stops measuring and gives the lease back: the run ends here, the state stays in the cluster. */
@@ -161,7 +201,7 @@ async function driveHeld(
     const state = await readFencedState(p, memory);
     const ticks = tick() + 1;
     const working = applyRequests(state, now, log);
-    const decided = await decideTick(p, opts, working, now);
+    const decided = await decideTick(p, opts, working, now, memory);
     const { rollout, decision } = decided;
     await applyClusterActions(p, working.rollout, decision);
     for (const line of decision.log) log.info(line);
@@ -180,7 +220,7 @@ async function driveHeld(
       return { ...result, exitCode: decision.done.exitCode, stoppedBecause: 'done' };
     }
     const left = opts.deadline.getTime() - clock.now().getTime();
-    const requeue = requeueDelay(decision, nextMeasurement, now);
+    const requeue = requeueDelay(decision, earliest(nextMeasurement, decided.wakeAt), now);
     if (left <= 0 || requeue > left) {
       await letGo(p, identity);
       log.info(

@@ -2,6 +2,9 @@ import type { StoredTemplate } from '../analysis/templates.ts';
 import type { Action } from '../engine/actions.ts';
 import type { GitHubLink } from '../adapters/github/reporter.ts';
 import type { AnalysisRecord } from './analysis.ts';
+import type { ExperimentRecord } from '../engine/experiment-record.ts';
+
+export type { ExperimentRecord } from '../engine/experiment-record.ts';
 import type { Observation, RolloutStatus, ControlRequest } from '../engine/state.ts';
 
 /** A Kubernetes object as JSON; the adapters do not need more structure than this. */
@@ -23,6 +26,11 @@ export interface StoredState {
   templates: StoredTemplate[];
   /** Analysis runs of the current revision (older ones are dropped when a new revision starts). */
   analysis: AnalysisRecord[];
+  /**
+   * The canary `experiment` steps' Experiments (`experiments.json`): the current one, any whose
+   * ReplicaSets still have pods, and the last ones' summaries. Unset or empty without any.
+   */
+  experiments?: ExperimentRecord[] | undefined;
   /** Where the rollout is reported on GitHub (comment, check run, deployment), for later runs. */
   github?: GitHubLink | undefined;
   /** The lease epoch of the driver that last claimed the state (docs/state-model.md). */

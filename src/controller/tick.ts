@@ -36,10 +36,19 @@ export interface TickMemory {
   tooLarge: number;
   /** Whether the last tick stayed at a pause to watch the background analysis. */
   watching: boolean;
+  /** Why each step experiment's cluster actions failed last tick, by experiment, then template. */
+  experimentFailures: Map<string, Record<string, string>>;
 }
 
 export function newTickMemory(): TickMemory {
-  return { lastLine: '', lastProgress: '', claimed: false, tooLarge: 0, watching: false };
+  return {
+    lastLine: '',
+    lastProgress: '',
+    claimed: false,
+    tooLarge: 0,
+    watching: false,
+    experimentFailures: new Map(),
+  };
 }
 
 /** Reads the state; once this driver has claimed it, a claim by another driver loses the lease. */
@@ -130,9 +139,11 @@ export interface TickOutcome {
 export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOutcome): Promise<boolean> {
   const { keeper, runner } = p;
   const { state, working, decision, records, github } = t;
+  const experiments = decision.experiments ?? working.experiments;
   const unchanged =
     JSON.stringify(decision.status) === JSON.stringify(state.status) &&
     JSON.stringify(records) === JSON.stringify(state.analysis) &&
+    JSON.stringify(experiments ?? []) === JSON.stringify(state.experiments ?? []) &&
     state.requests.length === 0 &&
     working.rollout === state.rollout &&
     (keeper.epoch === undefined || state.driver === keeper.epoch);
@@ -143,6 +154,7 @@ export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOu
       ...working,
       status: decision.status,
       analysis: records,
+      experiments,
       github,
       driver: keeper.epoch ?? working.driver,
     });
@@ -181,6 +193,7 @@ export async function publishProgress(
     decision.status.blueGreen?.previewSelector,
     decision.status.stableRS,
     records.map((r) => r.state.metrics.map((m) => m.measurements.length)),
+    (decision.experiments ?? []).map((e) => [e.name, e.status.phase]),
   ]);
   // A scale-down deadline just set: the report shows the countdown to the old pods going.
   const deadlineSet = decision.actions.some(
@@ -188,7 +201,13 @@ export async function publishProgress(
   );
   if (onProgress !== undefined && (progressMark !== memory.lastProgress || deadlineSet) && !decision.done) {
     memory.lastProgress = progressMark;
-    await onProgress({ ...working, status: decision.status, analysis: records, github });
+    await onProgress({
+      ...working,
+      status: decision.status,
+      analysis: records,
+      experiments: decision.experiments ?? working.experiments,
+      github,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SetHeaderRoute, SetMirrorRoute } from '../manifests/rollout.ts';
+import type { ExperimentRecord } from './experiment-record.ts';
 import type { CanaryRouting, EngineRollout, PodMetadata } from './spec.ts';
 import type { ReplicaSetRole } from './roles.ts';
 import type { AnalysisView, Observation, PodTemplate, RolloutStatus } from './state.ts';
@@ -61,6 +62,10 @@ export interface TickInput<R extends EngineRollout> {
    * analysis of this revision still measures. Unset: the run ends at the pause (the old behaviour).
    */
   watchPauses?: boolean | undefined;
+  /** The canary `experiment` steps' records, their phases fresh from the experiment reconciler. */
+  experiments?: readonly ExperimentRecord[] | undefined;
+  /** The Rollout object as stored: an experiment step copies its labels, selector and fields. */
+  rolloutObject?: Record<string, unknown> | undefined;
 }
 
 export interface Decision {
@@ -79,6 +84,8 @@ export interface Decision {
   done: { exitCode: 0 | 1 } | undefined;
   /** At a pause without a duration, the run stays because background analysis still measures. */
   watchingPause?: boolean | undefined;
+  /** The experiment records to store; undefined: unchanged. */
+  experiments?: ExperimentRecord[] | undefined;
 }
 
 /** How often to look while waiting for pods; the ReplicaSets' watch wakes the driver earlier. */

@@ -1,6 +1,7 @@
 import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
 import { reconcileAnalysis, terminateRunning } from './analysis.ts';
 import { applyMove, firstCanarySize } from './canary-moves.ts';
+import { reconcileStepExperiments, withExperimentRecords } from './canary-step-experiments.ts';
 import { markFirstDeploy, reconcileFirstDeploy } from './first-deploy.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
@@ -44,6 +45,8 @@ interface CanaryTick {
   stableRS: ObservedReplicaSet;
   stableIsNew: boolean;
   older: OlderObserved[];
+  /** The input with the experiments' ReplicaSets, which only the experiment step looks at. */
+  withExperiments: TickInput<CanaryEngineRollout>;
 }
 
 /**
@@ -111,6 +114,7 @@ export function decideCanary(tickInput: TickInput<CanaryEngineRollout>): Decisio
     stableRS,
     stableIsNew,
     older,
+    withExperiments: tickInput,
   };
   return reconcileCanary(tick);
 }
@@ -227,9 +231,10 @@ function reconcileCanary(tick: CanaryTick): Decision {
   const { scaled, dueAt } = scaleThisTick(tick, target, finalWeight);
 
   if (!scaled) reconcilePause(rollout, s, now, log);
+  const experiments = reconcileStepExperiments({ ...tick, input: tick.withExperiments });
   const analysisDone = reconcileAnalysis(input, s, stableIsNew, scaled, analysis, log);
   reconcileFirstDeploy({ input, s, newRS, analysis, log, scaled });
-  advance(tick, atTarget, weight, scaled, analysisDone);
+  advance(tick, atTarget, weight, scaled, analysisDone, experiments.stepCompleted);
   deleteExcessHistory(tick);
 
   // Starting or stopping an analysis run counts as acting, as a cluster action does.
@@ -237,7 +242,8 @@ function reconcileCanary(tick: CanaryTick): Decision {
 
   s.canaryWeight = canaryWeightOf(s, stableIsNew, templateHash, weight, routing !== undefined);
   trackProgress(rollout, input.status, s, newRS, stableRS, observed, acted(tick), now, log);
-  return finish(input, s, actions, analysis, log, acted(tick) ? 0 : dueIn(dueAt, now));
+  const requeue = acted(tick) || experiments.changed ? 0 : dueIn(dueAt, now);
+  return withExperimentRecords(finish(input, s, actions, analysis, log, requeue), experiments);
 }
 
 /** One scaling per reconcile: with a router by its weights, else by the basic canary's plan. */
@@ -309,6 +315,7 @@ function advance(
   weight: number,
   scaled: boolean,
   analysisDone: boolean,
+  experimentDone: boolean,
 ): void {
   const { input, rollout, s, actions, log, newRS, stableRS, stableIsNew } = tick;
   const { templateHash, now } = input;
@@ -340,7 +347,7 @@ function advance(
     // by test/conformance, which found a kept CanaryPauseStep and controllerPause after an abort.
     s.pauseConditions = [];
     s.controllerPause = false;
-  } else if (!scaled && completedCurrentStep(rollout, s, atTarget, now, analysisDone)) {
+  } else if (!scaled && completedCurrentStep(rollout, s, atTarget, now, analysisDone, experimentDone)) {
     const index = s.currentStepIndex ?? 0;
     log.push(
       `step ${index + 1}/${stepCount} ${describeStep(steps[index])} completed: canary ${counts(newRS)}, stable ${stableIsNew ? counts(newRS) : counts(stableRS)}`,

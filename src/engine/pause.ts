@@ -31,14 +31,15 @@ export function completedCurrentStep(
   atTarget: boolean,
   now: Date,
   analysisDone: boolean,
+  /** An experiment step's Experiment is Successful (canary-step-experiments.ts). */
+  experimentDone = false,
 ): boolean {
   if (rollout.paused) return false;
   const step = rollout.canary.steps[s.currentStepIndex ?? 0];
   if (step === undefined) return false;
   if ('analysis' in step) return analysisDone;
-  // Argo completes it when its Experiment is Successful (canary-experiment.ts, not wired yet; the
-  // step.experiment gate keeps such a rollout from running): never on the pod counts alone.
-  if ('experiment' in step) return false;
+  // Argo completes it when its Experiment is Successful, never on the pod counts alone.
+  if ('experiment' in step) return experimentDone;
   // Argo completes a route step at once: the router call itself is made by the routed reconcile.
   if ('setHeaderRoute' in step || 'setMirrorRoute' in step) return true;
   if (s.pauseConditions.some((c) => c.reason === 'InconclusiveAnalysisRun')) return false;

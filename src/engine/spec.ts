@@ -23,7 +23,7 @@ export type EngineStep =
   | { analysis: RolloutAnalysis }
   | { setHeaderRoute: SetHeaderRoute }
   | { setMirrorRoute: SetMirrorRoute }
-  /** An experiment step (`canary-experiment.ts`); still gated by `step.experiment` in features.ts. */
+  /** An experiment step (`canary-experiment.ts`, `canary-step-experiments.ts`). */
   | { experiment: ExperimentStep };
 
 /** `strategy.canary.trafficRouting` and the settings that only apply with a router. */

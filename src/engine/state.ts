@@ -62,6 +62,8 @@ export interface RolloutStatus {
   trafficWeights?: RouterWeights | undefined;
   /** The header and mirror routes set by steps and not removed yet, by name. */
   managedRoutes?: string[] | undefined;
+  /** The experiment step's Experiment while it runs (Argo's status.canary.currentExperiment). */
+  currentExperiment?: string | undefined;
   /** Blue-green only (Argo's status.blueGreen). */
   blueGreen?: BlueGreenStatus | undefined;
   /** rollout-pilot only: the first deploy whose analysis was asked for, and its verdict. */
@@ -149,6 +151,8 @@ export interface ObservedReplicaSet {
   experiment?: string | undefined;
   /** The Experiment template it runs (`experiment.argoproj.io/template-name`), when it has one. */
   experimentTemplate?: string | undefined;
+  /** The pod template as the Rollout had it (`rollout-pilot.dev/pod-template`): an experiment's `specRef` copies it. */
+  podTemplate?: PodTemplate | undefined;
   /**
    * Argo's `scale-down-deadline` annotation (RFC 3339): with a router, an old stable (or an aborted
    * canary) keeps its pods until then, as traffic may still drain to it.

@@ -85,13 +85,6 @@ function gatewayApiGate(
 
 export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
   {
-    id: 'step.experiment',
-    kind: 'Rollout',
-    subject: '"experiment" steps are',
-    planned: 'experiments',
-    find: steps('experiment'),
-  },
-  {
     id: 'kind.Experiment',
     kind: 'Experiment',
     subject: 'running an Experiment is',

@@ -1,6 +1,6 @@
 import type { Action, RouterCall } from '../../src/engine/actions.ts';
 import { canonicalJson } from '../../src/engine/hash.ts';
-import type { Observation } from '../../src/engine/state.ts';
+import type { Observation, PodTemplate } from '../../src/engine/state.ts';
 import {
   ConflictError,
   type Clock,
@@ -58,6 +58,8 @@ export interface FakeReplicaSet {
   createdAt: number;
   ephemeral?: string | undefined;
   scaleDownDeadline?: string | undefined;
+  /** The pod template it was created with (the `rollout-pilot.dev/pod-template` annotation). */
+  template?: PodTemplate | undefined;
 }
 
 /** One `waitForChange` call: how long it was asked to wait, how long it did, and why it woke. */
@@ -294,6 +296,7 @@ export class FakeCluster implements ClusterPort {
         createdAt: new Date(rs.createdAt).toISOString(),
         podIssues: w.broken.has(rs.hash) && rs.pods.length > 0 ? ['pod x: CrashLoopBackOff'] : [],
         ephemeralMetadata: rs.ephemeral,
+        ...(rs.template === undefined ? {} : { podTemplate: rs.template }),
         scaleDownDeadline: rs.scaleDownDeadline,
       })),
       services: Object.fromEntries(
@@ -332,6 +335,7 @@ export class FakeCluster implements ClusterPort {
           specReplicas: 0,
           pods: [],
           createdAt: w.clock.ms,
+          template: action.template,
         };
         w.replicaSets.set(name, rs);
         w.scale(rs, action.replicas);

@@ -44,3 +44,17 @@ export function parts(rollout: KubeObject): RolloutParts {
     minReadySeconds: asInt(dig(spec, 'minReadySeconds')),
   };
 }
+
+/**
+ * On a standalone Experiment's ReplicaSets and Services: the experiment's name (a step experiment's
+ * carry ROLLOUT_LABEL instead, so the rollout's list and watch see them).
+ */
+export const EXPERIMENT_LABEL = 'rollout-pilot.dev/experiment';
+
+/**
+ * A standalone Experiment's state ConfigMap (and Lease). The `-` after the prefix keeps it apart
+ * from every rollout's `rollout-pilot.<rollout>` (design 3.1).
+ */
+export function experimentStateName(experiment: string): string {
+  return `rollout-pilot-experiment.${experiment}`;
+}

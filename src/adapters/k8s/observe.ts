@@ -8,6 +8,7 @@ import {
   type Observation,
   type ObservedReplicaSet,
   type ObservedService,
+  type PodTemplate,
 } from '../../engine/state.ts';
 import type { KubeObject } from '../../controller/ports.ts';
 import { asStr, dig } from '../../manifests/values.ts';
@@ -128,6 +129,17 @@ async function observeServices(
   return Object.fromEntries(await Promise.all(services.map(readOne)));
 }
 
+/** The pod template as the Rollout had it, from the annotation rollout-pilot writes on its ReplicaSets. */
+function writtenTemplate(rs: V1ReplicaSet): { podTemplate?: PodTemplate } {
+  const text = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];
+  if (text === undefined) return {};
+  try {
+    return { podTemplate: JSON.parse(text) as PodTemplate };
+  } catch {
+    return {};
+  }
+}
+
 export async function observe(
   api: KubeApi,
   serviceCache: ServiceCache,
@@ -164,6 +176,7 @@ export async function observe(
       sameTemplateAs: rs.metadata?.annotations?.[SAME_TEMPLATE_ANNOTATION],
       ...experimentMarks(rs.metadata),
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
+      ...writtenTemplate(rs),
     };
   });
   const workloadName = asStr(dig(rollout.spec, 'workloadRef', 'name'));

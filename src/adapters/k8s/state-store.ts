@@ -73,6 +73,9 @@ export class StateStore {
       requests: JSON.parse(data['requests.json'] ?? '[]') as ControlRequest[],
       templates: JSON.parse(data['templates.json'] ?? '[]') as StoredState['templates'],
       analysis: JSON.parse(data['analysis.json'] ?? '[]') as StoredState['analysis'],
+      ...(data['experiments.json'] === undefined
+        ? {}
+        : { experiments: JSON.parse(data['experiments.json']) as StoredState['experiments'] }),
       github:
         data['github.json'] === undefined
           ? undefined
@@ -116,6 +119,9 @@ export class StateStore {
         'requests.json': JSON.stringify(state.requests),
         'templates.json': JSON.stringify(state.templates),
         'analysis.json': JSON.stringify(state.analysis),
+        ...(state.experiments === undefined || state.experiments.length === 0
+          ? {}
+          : { 'experiments.json': JSON.stringify(state.experiments) }),
         ...(state.github === undefined ? {} : { 'github.json': JSON.stringify(state.github) }),
         ...(state.driver === undefined ? {} : { driver: state.driver }),
       },

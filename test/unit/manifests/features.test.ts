@@ -13,17 +13,6 @@ const GATEWAY = 'argoproj-labs/gatewayAPI';
 /** `also`: gates that the feature cannot be used without (their own rows test them). */
 const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
   {
-    id: 'step.experiment',
-    docs: [
-      patch(baseRollout(), {
-        [`${C}.steps[1]`]: {
-          experiment: { duration: '5m', templates: [{ name: 'canary', specRef: 'canary' }] },
-        },
-      }),
-    ],
-    path: `${C}.steps[1].experiment`,
-  },
-  {
     id: 'kind.Experiment',
     docs: [
       {
