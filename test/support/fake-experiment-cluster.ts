@@ -23,6 +23,7 @@ import {
 } from '../../src/controller/experiment-ports.ts';
 import type { KubeObject } from '../../src/controller/ports.ts';
 import type { Experiment, ExperimentTemplate } from '../../src/manifests/experiment.ts';
+import { notOursMessage } from '../../src/adapters/k8s/experiment-objects.ts';
 import { FakeCluster, type FakeWorld } from './fake-cluster.ts';
 
 export interface FakeExperimentReplicaSet {
@@ -202,7 +203,7 @@ export class FakeExperimentWorld {
     const found = this.replicaSets.get(k);
     if (found !== undefined) {
       if (found.owner === ownerStateName(owner) && found.experiment === experiment.metadata.name) return;
-      throw new Error(`ReplicaSet ${action.name} exists and is not experiment ${experiment.metadata.name}'s`);
+      throw new Error(notOursMessage('ReplicaSet', action.name, experiment.metadata.name, action.template));
     }
     const template = templateOf(experiment, action.template);
     const rs: FakeExperimentReplicaSet = {
@@ -235,7 +236,7 @@ export class FakeExperimentWorld {
       found.template === action.template;
     if (ours) return;
     if (found !== undefined || this.world.services.has(action.name))
-      throw new Error(`Service ${action.name} exists and is not experiment ${experiment.metadata.name}'s`);
+      throw new Error(notOursMessage('Service', action.name, experiment.metadata.name, action.template));
     const template = templateOf(experiment, action.template);
     const rs = this.ownReplicaSet(owner, `${experiment.metadata.name}-${template.name}`);
     this.services.set(k, {

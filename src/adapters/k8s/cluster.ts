@@ -3,6 +3,17 @@ import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
 import type { ClusterPort, KubeObject, LeaseInfo, StoredState } from '../../controller/ports.ts';
+import {
+  ownerLabel,
+  ownerStateName,
+  type ExperimentClusterAction,
+  type ExperimentClusterPort,
+  type ExperimentObservation,
+  type ExperimentOwner,
+} from '../../controller/experiment-ports.ts';
+import type { Experiment } from '../../manifests/experiment.ts';
+import { applyExperimentAction, deleteExperiment } from './experiment-actions.ts';
+import { observeExperiment } from './experiment-observe.ts';
 import { KubeApi, KubeClients } from './api-call.ts';
 import { applyAction } from './apply-actions.ts';
 import {
@@ -31,7 +42,7 @@ import { parts } from './names.ts';
  * job lives in its own module; they share one API-call wrapper (`KubeApi`), which asks the driver
  * Lease to fence every write.
  */
-export class KubeCluster implements ClusterPort {
+export class KubeCluster implements ClusterPort, ExperimentClusterPort {
   private readonly api: KubeApi;
   private readonly store: StateStore;
   private readonly driverLease: DriverLease;
@@ -219,6 +230,41 @@ export class KubeCluster implements ClusterPort {
     const view = this.viewOf(p.namespace);
     if (view !== undefined) return view.waitForChange(p.name, ms, signal);
     return this.watches.waitForChange(rollout, ms, signal);
+  }
+
+  observeExperiment(owner: ExperimentOwner, experiment: Experiment): Promise<ExperimentObservation> {
+    return observeExperiment(this.api, owner, experiment, this.viewOf(owner.namespace));
+  }
+
+  applyExperimentAction(
+    owner: ExperimentOwner,
+    experiment: Experiment,
+    action: ExperimentClusterAction,
+  ): Promise<void> {
+    return applyExperimentAction(this.api, owner, experiment, action);
+  }
+
+  deleteExperiment(owner: ExperimentOwner, name: string): Promise<void> {
+    return deleteExperiment(this.api, owner, name);
+  }
+
+  /** A rollout owner waits as its rollout does; a standalone experiment on its own label and state. */
+  waitForExperimentChange(owner: ExperimentOwner, ms: number, signal?: AbortSignal): Promise<void> {
+    if (owner.kind === 'rollout') {
+      const rollout = {
+        apiVersion: 'v1',
+        kind: 'Rollout',
+        metadata: { name: owner.rollout, namespace: owner.namespace },
+      };
+      return this.waitForChange(rollout, ms, signal);
+    }
+    const [key, value] = ownerLabel(owner);
+    const target = {
+      namespace: owner.namespace,
+      labelSelector: `${key}=${value}`,
+      configMap: ownerStateName(owner),
+    };
+    return this.watches.waitFor(target, ms, signal);
   }
 
   stopWatching(): void {

@@ -15,12 +15,20 @@ import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
  * object: it keeps a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet,
  * and deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
  */
-export async function stateOwnerReference(
+export function stateOwnerReference(
   api: KubeApi,
   namespace: string,
   rollout: string,
 ): Promise<V1OwnerReference> {
-  const name = stateName(rollout);
+  return configMapOwnerReference(api, namespace, stateName(rollout));
+}
+
+/** A state ConfigMap (a rollout's or a standalone experiment's) as the controller owner of an object. */
+export async function configMapOwnerReference(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+): Promise<V1OwnerReference> {
   const owner = await api.call(read('ConfigMap', namespace, name), () =>
     api.core.readNamespacedConfigMap({ name, namespace }),
   );

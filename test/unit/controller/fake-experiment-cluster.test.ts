@@ -115,7 +115,10 @@ describe('the in-memory experiment cluster', () => {
     }
     const canary = state.status.templateStatuses.find((t) => t.name === 'canary');
     assert.equal(canary?.status, 'Error');
-    assert.match(canary.message ?? '', /Service taken exists and is not experiment exp's/);
+    assert.match(
+      canary.message ?? '',
+      /Service taken already exists and does not belong to template 'canary' of experiment exp/,
+    );
   });
 
   test("a step experiment's ReplicaSets show in the rollout's observation, marked", async () => {
