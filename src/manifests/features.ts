@@ -85,13 +85,6 @@ function gatewayApiGate(
 
 export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
   {
-    id: 'kind.Experiment',
-    kind: 'Experiment',
-    subject: 'running an Experiment is',
-    planned: 'experiments',
-    find: () => ['kind'],
-  },
-  {
     id: 'step.plugin',
     kind: 'Rollout',
     subject: '"plugin" steps are',

@@ -18,8 +18,8 @@ import type { ExperimentOwner } from '../../../src/controller/experiment-ports.t
 import type { ExperimentStatus } from '../../../src/engine/experiment-types.ts';
 import { toExperimentObject, type Experiment } from '../../../src/manifests/experiment.ts';
 import { MemoryLogger } from '../../../src/util/logger.ts';
-import { FakeClock } from '../../support/fake-cluster.ts';
-import { MemoryExperimentPort } from '../../support/memory-experiment-port.ts';
+import { FakeWorld, type FakeClock } from '../../support/fake-cluster.ts';
+import { FakeClusterWithExperiments } from '../../support/fake-experiment-cluster.ts';
 
 const OWNER: ExperimentOwner = { kind: 'experiment', namespace: 'lab', name: 'seed2' };
 
@@ -84,14 +84,21 @@ interface Run {
   results: ExperimentTickResult[];
   status: ExperimentStatus;
   records: AnalysisRecord[];
-  port: MemoryExperimentPort;
+  port: FakeClusterWithExperiments;
+  /** The most available pods each template's ReplicaSet was seen with. */
+  maxAvailable: Map<string, number>;
+}
+
+function fakePort(): { clock: FakeClock; port: FakeClusterWithExperiments } {
+  const world = new FakeWorld();
+  return { clock: world.clock, port: new FakeClusterWithExperiments(world, 'driver') };
 }
 
 /** Ticks once a second until done (or `maxTicks`), measurements finishing between ticks. */
 async function runToEnd(exp: Experiment, values: (url: string) => number, maxTicks = 120): Promise<Run> {
-  const clock = new FakeClock();
-  const port = new MemoryExperimentPort(clock);
+  const { clock, port } = fakePort();
   const analysis = runner(clock, values);
+  const maxAvailable = new Map<string, number>();
   let status = initialExperimentStatus();
   let records: AnalysisRecord[] = [];
   let failures: Record<string, string> = {};
@@ -109,11 +116,13 @@ async function runToEnd(exp: Experiment, values: (url: string) => number, maxTic
     });
     results.push(result);
     ({ status, records, failures } = result);
+    for (const [t, rs] of Object.entries(result.replicaSets))
+      maxAvailable.set(t, Math.max(maxAvailable.get(t) ?? 0, rs?.availableReplicas ?? 0));
     if (result.done) break;
     await new Promise((resolve) => setImmediate(resolve));
     clock.advance(1000);
   }
-  return { results, status, records, port };
+  return { results, status, records, port, maxAvailable };
 }
 
 test('seed 2: a failing analysis ends the experiment Failed and both ReplicaSets go to 0 after running', async () => {
@@ -121,8 +130,8 @@ test('seed 2: a failing analysis ends the experiment Failed and both ReplicaSets
   assert.equal(run.status.phase, 'Failed');
   assert.equal(run.results.at(-1)?.done, true);
   for (const template of ['purple', 'orange']) {
-    assert.ok((run.port.maxAvailable.get(template) ?? 0) >= 1, `${template} had its pod`);
-    const rs = run.port.replicaSets.get(template);
+    assert.ok((run.maxAvailable.get(template) ?? 0) >= 1, `${template} had its pod`);
+    const rs = run.port.experiments.replicaSets.get(`lab/seed2-${template}`);
     assert.equal(rs?.name, `seed2-${template}`);
     assert.equal(rs?.specReplicas, 0);
   }
@@ -140,15 +149,15 @@ test('a duration with passing analyses ends Successful, then scales down', async
   assert.equal(run.status.phase, 'Successful');
   assert.ok(run.status.availableAt !== undefined);
   for (const template of ['purple', 'orange'])
-    assert.equal(run.port.replicaSets.get(template)?.specReplicas, 0);
+    assert.equal(run.port.experiments.replicaSets.get(`lab/seed2-${template}`)?.specReplicas, 0);
   const metrics = run.records.flatMap((r) => r.state.metrics);
   assert.ok(metrics.every((m) => m.measurements.length >= 2 && m.failed === 0));
 });
 
 test('a create the cluster refuses makes the template Error, and the experiment Error', async () => {
-  const clock = new FakeClock();
-  const port = new MemoryExperimentPort(clock);
-  port.refuse.add('orange');
+  const { clock, port } = fakePort();
+  // purple is created first: its create is refused.
+  port.experiments.failNext('createExperimentReplicaSet', 'create ReplicaSet seed2-purple: refused');
   let status = initialExperimentStatus();
   let failures: Record<string, string> = {};
   for (let i = 0; i < 3; i++) {
@@ -168,14 +177,13 @@ test('a create the cluster refuses makes the template Error, and the experiment 
     ({ status, failures } = r);
     clock.advance(1000);
   }
-  assert.equal(status.templateStatuses.find((t) => t.name === 'orange')?.status, 'Error');
-  assert.match(status.templateStatuses.find((t) => t.name === 'orange')?.message ?? '', /refused/);
+  assert.equal(status.templateStatuses.find((t) => t.name === 'purple')?.status, 'Error');
+  assert.match(status.templateStatuses.find((t) => t.name === 'purple')?.message ?? '', /refused/);
   assert.equal(status.phase, 'Error');
 });
 
 test('a missing AnalysisTemplate is Error before the templates are up', async () => {
-  const clock = new FakeClock();
-  const port = new MemoryExperimentPort(clock);
+  const { clock, port } = fakePort();
   const r = await reconcileExperiment(
     port,
     runner(clock, () => 1),

@@ -13,29 +13,6 @@ const GATEWAY = 'argoproj-labs/gatewayAPI';
 /** `also`: gates that the feature cannot be used without (their own rows test them). */
 const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
   {
-    id: 'kind.Experiment',
-    docs: [
-      {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Experiment',
-        metadata: { name: 'e' },
-        spec: {
-          templates: [
-            {
-              name: 'a',
-              selector: { matchLabels: { app: 'a' } },
-              template: {
-                metadata: { labels: { app: 'a' } },
-                spec: { containers: [{ name: 'a', image: 'a' }] },
-              },
-            },
-          ],
-        },
-      },
-    ],
-    path: 'kind',
-  },
-  {
     id: 'step.plugin',
     docs: [
       patch(baseRollout(), {
