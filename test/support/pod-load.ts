@@ -2,7 +2,7 @@
 // to the backend, which answers as the pod whose IP was asked), with no proxy or Service between:
 // for tests that must load given pods, such as an experiment's, which no route sends traffic to.
 import { Agent, request } from 'node:http';
-import { BACKEND_CONTROL, type Answer } from './traffic.ts';
+import { answerOf, BACKEND_CONTROL, type Answer } from './traffic.ts';
 
 /** A pod the backend has bound: its IP answers as it. */
 export interface BoundPod {
@@ -23,21 +23,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** One request to `ip`:`port`, bounded in time (5 s); a request with no answer is status 0. */
 export function askPod(ip: string, port = 8080): Promise<Answer> {
+  const none: Answer = { status: 0, pod: '', revision: '' };
   return new Promise((resolve) => {
-    const none = { status: 0, pod: '', revision: '' };
     const req = request({ host: ip, port, path: '/', agent, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let body: { pod?: string; revision?: string } = {};
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-        } catch {
-          // not the backend's answer
-        }
-        resolve({ status: res.statusCode ?? 0, pod: body.pod ?? '', revision: body.revision ?? '' });
-      });
-      res.on('error', () => {
+      answerOf(res).then(resolve, () => {
         resolve(none);
       });
     });
