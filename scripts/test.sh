@@ -57,10 +57,11 @@ if selects "*conformance*"; then
   export ROLLOUT_PILOT_ARGO_KUBECONFIG=$started_out
 fi
 # Real traffic: the pod network and Traefik (built on first use; the pod network needs root),
-# started only when a selected test/{integration,e2e}/traffic*.test.ts sends requests through them.
+# started only when a selected test/{integration,e2e}/traffic*.test.ts (or test/e2e/judge.test.ts,
+# which loads an experiment's pods over the pod network) sends requests through them.
 # Off CI a machine that cannot run it still tests the rest: those files skip and say why. On CI
 # they must run.
-if selects "*/@(integration|e2e)/traffic*.test.ts"; then
+if selects "*/@(integration|e2e)/traffic*.test.ts" || selects "*/e2e/judge.test.ts"; then
   if [ "$(id -u)" != 0 ] && [ "${CI:-}" != true ]; then
     echo "test: the traffic setup needs root (a network namespace, routes); the traffic tests skip" >&2
   elif ! start_once scripts/traffic/up.sh scripts/traffic/down.sh; then

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startGitHubApi, type GitHubApi } from '../support/github-api/index.ts';
+import { githubEnv as runnerEnv } from '../support/github-env.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, namespaceWithRole } from '../support/cluster.ts';
 import { actionIn, canaryManifests, writeManifests } from '../support/rollout.ts';
@@ -20,26 +20,9 @@ async function keepExample(name: string, text: string): Promise<void> {
   await writeFile(path.join(dir, name), text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** A runner's GitHub variables for an event; the event payload goes to a file as on a runner. */
-async function githubEnv(
-  api: GitHubApi,
-  sha: string,
-  event: string,
-  payload: unknown = {},
-): Promise<Record<string, string>> {
-  const file = path.join(await mkdtemp(path.join(tmpdir(), 'rp-event-')), 'event.json');
-  await writeFile(file, JSON.stringify(payload));
-  return {
-    GITHUB_API_URL: api.url,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY: 'acme/shop',
-    GITHUB_SHA: sha,
-    GITHUB_EVENT_NAME: event,
-    GITHUB_EVENT_PATH: file,
-    GITHUB_RUN_ID: String(1000 + Math.floor(Math.random() * 1000)),
-    GITHUB_RUN_ATTEMPT: '1',
-  };
-}
+/** A runner's GitHub variables for an event in acme/shop. */
+const githubEnv = (api: GitHubApi, sha: string, event: string, payload: unknown = {}) =>
+  runnerEnv(api, 'acme/shop', sha, event, payload);
 
 test('the pull request shows the rollout: one comment and one check run, updated in place by a promote from another run', async (t) => {
   const api = await startGitHubApi({ repos: ['acme/shop'] });

@@ -3,7 +3,7 @@
 // measured shares are held to, and the backend's counters and failure rates. Used by the traffic
 // integration and end-to-end tests.
 import { execFileSync } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import {
   AppsV1Api,
@@ -164,22 +164,29 @@ export interface Answer {
 // Keep-alive connections, as a real client's; fetch cannot be used, since it drops the Host header.
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
+/** A response read whole: its status, and the pod and revision the backend answered as. */
+export function answerOf(res: IncomingMessage): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      let body: { pod?: string; revision?: string } = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      } catch {
+        // Traefik's own answers (404 before a route exists) are plain text.
+      }
+      resolve({ status: res.statusCode ?? 0, pod: body.pod ?? '', revision: body.revision ?? '' });
+    });
+    res.on('error', reject);
+  });
+}
+
 /** One request through Traefik for `host`, with extra request headers; bounded in time (5 s). */
 export function ask(host: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(`${PROXY}/`, { agent, headers: { ...headers, host }, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let body: { pod?: string; revision?: string } = {};
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-        } catch {
-          // Traefik's own answers (404 before a route exists) are plain text.
-        }
-        resolve({ status: res.statusCode ?? 0, pod: body.pod ?? '', revision: body.revision ?? '' });
-      });
-      res.on('error', reject);
+      answerOf(res).then(resolve, reject);
     });
     req.on('timeout', () => req.destroy(new Error(`request for ${host} timed out`)));
     req.on('error', reject);
