@@ -9,7 +9,7 @@ import {
   runningSettled,
   type ExperimentPoint,
 } from './experiment-observe.ts';
-import { freshNamespace, roleKubeconfig } from './kube.ts';
+import { freshNamespace, roleKubeconfig, sleep } from './kube.ts';
 import type { MetricServer, Verdicts } from './metric-server.ts';
 import { holdSteady } from './settle.ts';
 
@@ -73,6 +73,26 @@ function settle(side: ExperimentSide, op: ExperimentOp, analyses: number): Promi
   );
 }
 
+/**
+ * Polls every side every 300 ms between and during settle points, so each timeline has no gap
+ * while the other side is still settling.
+ */
+function sample(sides: ExperimentSide[]): { stop: () => void } {
+  let on = true;
+  const loop = async (side: ExperimentSide): Promise<void> => {
+    while (on) {
+      await side.observe().catch(() => undefined);
+      await sleep(300);
+    }
+  };
+  for (const side of sides) void loop(side);
+  return {
+    stop: () => {
+      on = false;
+    },
+  };
+}
+
 export interface ExperimentResult {
   points: { op: ExperimentOp; argo: ExperimentPoint; pilot?: ExperimentPoint }[];
   argo: { timeline: Timeline; times: ExperimentTimes; runs: string };
@@ -106,6 +126,10 @@ export async function runExperimentScenario(
     pilot = new PilotExperimentSide('main', pilotNs, NAME, await roleKubeconfig('main', pilotNs));
   }
   await Promise.all([argo.create(docs as never[]), pilot?.start(docs)]);
+  const sampling = sample([argo, ...(pilot === undefined ? [] : [pilot])]);
+  t.after(() => {
+    sampling.stop();
+  });
   const result: ExperimentResult = { points: [], argo: undefined as never };
   for (const [i, op] of sc.ops.entries()) {
     if (op.at === 'running' && op.verdicts !== undefined) metrics.set(key, op.verdicts);
@@ -126,6 +150,7 @@ export async function runExperimentScenario(
       );
     result.points.push({ op, argo: a, ...(p === undefined ? {} : { pilot: p }) });
   }
+  sampling.stop();
   result.argo = { timeline: argo.timeline, times: timesOf(argo.timeline), runs: await argo.runPhases() };
   t.diagnostic(
     `${sc.name}: Argo's timeline\n${argo.timeline.toString()}\n  AnalysisRuns: ${result.argo.runs}`,
