@@ -53,10 +53,13 @@ export interface ExperimentTimes {
 }
 
 export function timesOf(tl: Timeline): ExperimentTimes {
+  const complete = tl.firstTime('phase', /^(Successful|Failed|Error|Inconclusive)$/);
   return {
     available: tl.firstTime('availableAt', /^true$/),
-    complete: tl.firstTime('phase', /^(Successful|Failed|Error|Inconclusive)$/),
-    scaledDown: tl.firstTime('replicaSets', /^(?!.* [1-9]\d*\/).+$/),
+    complete,
+    // Argo creates each ReplicaSet at 0 first: only "every one at 0" after the end counts.
+    scaledDown:
+      complete === undefined ? undefined : tl.firstTime('replicaSets', /^(?!.* [1-9]\d*\/).+$/, complete),
   };
 }
 

@@ -46,10 +46,10 @@ export class Timeline {
     }
   }
 
-  /** The first time a field took a value matching `pattern`. */
-  firstTime(field: keyof ExperimentPoint, pattern: RegExp): number | undefined {
+  /** The first time (at or after `from` seconds) a field took a value matching `pattern`. */
+  firstTime(field: keyof ExperimentPoint, pattern: RegExp, from = 0): number | undefined {
     return this.entries.find(
-      (e) => e.what.startsWith(`${field}: `) && pattern.test(e.what.slice(field.length + 2)),
+      (e) => e.t >= from && e.what.startsWith(`${field}: `) && pattern.test(e.what.slice(field.length + 2)),
     )?.t;
   }
 
