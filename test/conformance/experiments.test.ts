@@ -49,6 +49,14 @@ describe(
         const last = r.points.at(-1);
         // Every template's ReplicaSet had its pods, and ends at 0 (on each side compared).
         assert.ok(last !== undefined && /^(Successful|Failed|Error|Inconclusive)$/.test(last.argo.phase));
+        const names = last.argo.replicaSets.split('; ').map((l) => l.split(' ')[0] ?? '');
+        assert.deepEqual(r.argo.timeline.hadPods(), names.sort(), 'every ReplicaSet had its pods (Argo)');
+        if (r.pilot !== undefined)
+          assert.deepEqual(
+            r.pilot.timeline.hadPods(),
+            names,
+            'every ReplicaSet had its pods (rollout-pilot)',
+          );
         if (r.pilot !== undefined) comparisons += r.points.length;
       });
     }

@@ -53,6 +53,16 @@ export class Timeline {
     )?.t;
   }
 
+  /** The ReplicaSets that had a non-zero spec at some poll (`<name> <spec>/...` lines). */
+  hadPods(): string[] {
+    const names = new Set<string>();
+    for (const e of this.entries) {
+      if (!e.what.startsWith('replicaSets: ')) continue;
+      for (const m of e.what.matchAll(/(\S+) ([1-9]\d*)\//g)) if (m[1] !== undefined) names.add(m[1]);
+    }
+    return [...names].sort();
+  }
+
   toString(): string {
     return this.entries.map((e) => `  +${e.t.toFixed(1)}s ${e.what}`).join('\n');
   }
