@@ -48,10 +48,14 @@ export interface AnalysisRecord {
   id: string;
   /**
    * A canary step's, the canary's background, blue-green's pre- or post-promotion analysis, or
-   * FirstDeploy: rollout-pilot's first-deploy analysis (the rollout's analysis, merged).
+   * FirstDeploy: rollout-pilot's first-deploy analysis (the rollout's analysis, merged), or an
+   * Experiment's analysis (standalone, or of an `experiment` step).
    */
-  kind: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion' | 'FirstDeploy';
+  kind: 'Step' | 'Background' | 'PrePromotion' | 'PostPromotion' | 'FirstDeploy' | 'Experiment';
   stepIndex?: number | undefined;
+  /** An Experiment's run: the experiment and the analysis (`spec.analyses[].name`) it is for. */
+  experiment?: string | undefined;
+  analysisName?: string | undefined;
   podHash: string;
   args: Record<string, string>;
   secretArgs: SecretArg[];

@@ -14,6 +14,10 @@ export async function control(
   ctx: CommandContext,
   command: ControlRequest['command'] | undefined,
 ): Promise<CommandResult> {
+  const experiment = await (
+    await import('./experiment.ts')
+  ).experimentCommand(config, ctx, command ?? 'resume');
+  if (experiment !== undefined) return experiment;
   const { cluster, namespace, name, state } = await stateFor(config, ctx);
   const identity = driverIdentity(ctx.env);
   const other = await takeLease(cluster, namespace, name, identity, ctx.log);

@@ -1,6 +1,6 @@
 import type { Logger } from '../util/logger.ts';
 import { LEASE_SECONDS, matrixSibling, sameJob } from '../controller/lease-keeper.ts';
-import { systemClock, type ClusterPort, type LeaseInfo } from '../controller/ports.ts';
+import { systemClock, type ClusterPort, type LeaseInfo, type SubjectKind } from '../controller/ports.ts';
 import { ConfigurationError } from '../util/errors.ts';
 
 /**
@@ -9,15 +9,16 @@ import { ConfigurationError } from '../util/errors.ts';
  * drive; a dead one's rollout is taken over, so a cancelled run never leaves a rollout undriven.
  */
 export async function takeLease(
-  cluster: ClusterPort,
+  cluster: Pick<ClusterPort, 'acquireLease'>,
   namespace: string,
   name: string,
   identity: string,
   log: Logger,
+  kind: SubjectKind = 'Rollout',
 ): Promise<LeaseInfo | undefined> {
-  const first = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-    sameJob(identity, h),
-  );
+  const acquire = (): Promise<LeaseInfo | undefined> =>
+    cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) => sameJob(identity, h), kind);
+  const first = await acquire();
   if (first === undefined) return undefined;
   if (matrixSibling(identity, first.holder)) {
     throw new ConfigurationError(
@@ -28,14 +29,12 @@ export async function takeLease(
   const until = first.renewedAt.getTime() + first.durationSeconds * 1000 + 1000;
   while (systemClock.now().getTime() < until) {
     await systemClock.sleep(1000);
-    const now = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-      sameJob(identity, h),
-    );
+    const now = await acquire();
     if (now === undefined) {
       log.info(`${first.holder} stopped renewing its lease: taking over`);
       return undefined;
     }
     if (now.holder !== first.holder || now.renewedAt.getTime() !== first.renewedAt.getTime()) return now;
   }
-  return cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) => sameJob(identity, h));
+  return acquire();
 }

@@ -79,8 +79,10 @@ export async function prepareAll(
   config: Config,
   ctx: CommandContext,
   namespaceFor: (manifestNamespace: string | undefined) => string,
+  /** The manifests already read and validated (`validated`). */
+  given?: { docs: ValidatedDocs; missing: Diagnostic[] },
 ): Promise<{ runs: PreparedRun[]; order: Map<string, string[]> }> {
-  const { docs, missing } = await validated(config, ctx, namespaceFor);
+  const { docs, missing } = given ?? (await validated(config, ctx, namespaceFor));
   const chosen = config.rollout === undefined ? rolloutDocs(docs) : [selectRolloutDoc(docs, config.rollout)];
   if (chosen.length === 0) throw new ConfigurationError('manifests: no Rollout found');
   // The plain objects and templates are the same for every Rollout: one parsed copy for them all.
@@ -91,12 +93,12 @@ export async function prepareAll(
   };
 }
 
-const rolloutDocs = (docs: ValidatedDocs): ManifestDoc[] =>
+export const rolloutDocs = (docs: ValidatedDocs): ManifestDoc[] =>
   docs.filter((d) => d.object.apiVersion === ARGO_API_VERSION && d.object.kind === 'Rollout');
 
-type ValidatedDocs = ReturnType<typeof validateManifests>['docs'];
+export type ValidatedDocs = ReturnType<typeof validateManifests>['docs'];
 
-async function validated(
+export async function validated(
   config: Config,
   ctx: CommandContext,
   namespaceFor: (manifestNamespace: string | undefined) => string,

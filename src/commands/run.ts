@@ -17,7 +17,15 @@ import {
 import type { CommandContext, CommandResult } from './types.ts';
 import { driverIdentity, connect, namespaceOf } from './wiring.ts';
 import { outputsFor } from './outputs.ts';
-import { prepareAll, type PreparedRun } from './prepare.ts';
+import {
+  analysisTemplates,
+  plainObjects,
+  prepareAll,
+  rolloutDocs,
+  validated,
+  type PreparedRun,
+  type ValidatedDocs,
+} from './prepare.ts';
 import { runMany } from './run-many.ts';
 import { routerObjectsInCluster } from './router-objects.ts';
 import { routingKeeper, withLiveRouting } from './keep-routing.ts';
@@ -30,7 +38,13 @@ import { control } from './control.ts';
 /** `run`: validate, apply the plain objects, store the Rollout, and drive it (or several: run-many.ts). */
 export async function run(config: Config, ctx: CommandContext): Promise<CommandResult> {
   if (config.manifests.length === 0 && config.rollout !== undefined) return control(config, ctx, undefined);
-  const { runs, order } = await prepareAll(config, ctx, (ns) => namespaceOf(config, ctx, ns));
+  const namespaceFor = (ns: string | undefined): string => namespaceOf(config, ctx, ns);
+  const given = await validated(config, ctx, namespaceFor);
+  if (standaloneExperiment(config, given.docs)) {
+    const shared = { plain: plainObjects(given.docs), templates: analysisTemplates(given.docs) };
+    return (await import('./experiment.ts')).runExperiment(config, ctx, given.docs, shared);
+  }
+  const { runs, order } = await prepareAll(config, ctx, namespaceFor, given);
   const prepared = runs[0];
   if (runs.length > 1 || prepared === undefined) return runMany(config, ctx, runs, order);
   const { cluster, namespace } = connect(config, ctx, prepared.rollout.metadata.namespace);
@@ -60,6 +74,19 @@ export async function run(config: Config, ctx: CommandContext): Promise<CommandR
   return ctx.log.group(`Drive Rollout ${namespace}/${name}`, () =>
     driveAndReport(config, ctx, cluster, namespace, name, identity, link),
   );
+}
+
+/**
+ * The manifests hold an Experiment to run on its own: no Rollout (or none of the name the rollout
+ * input gives, which names an Experiment instead).
+ */
+function standaloneExperiment(config: Config, docs: ValidatedDocs): boolean {
+  const named = (d: ValidatedDocs[number]): boolean =>
+    config.rollout === undefined || asObj(d.object.metadata)?.name === config.rollout;
+  const experiments = docs.filter(
+    (d) => d.object.apiVersion === 'argoproj.io/v1alpha1' && d.object.kind === 'Experiment' && named(d),
+  );
+  return experiments.length > 0 && !rolloutDocs(docs).some(named);
 }
 
 /** A Rollout ready to store: in its namespace, its workloadRef resolved, its references found. */

@@ -257,10 +257,16 @@ export class AnalysisRunner {
         if (out.some((r) => r.id === a.id)) continue;
         out = [...out, newRecord(a, ctx)];
       } else {
-        out = out.map((r) => (r.id === a.id ? { ...r, state: terminateRun(r.spec, r.state, ctx.now) } : r));
-        for (const [key, controller] of this.inflight) if (key.startsWith(`${a.id}/`)) controller.abort();
+        out = this.terminate(out, a.id, ctx.now);
       }
     }
+    return out;
+  }
+
+  /** Terminates the run `id` (Argo's `spec.terminate`) and stops its measurements in flight. */
+  terminate(records: readonly AnalysisRecord[], id: string, now: Date): AnalysisRecord[] {
+    const out = records.map((r) => (r.id === id ? { ...r, state: terminateRun(r.spec, r.state, now) } : r));
+    for (const [key, controller] of this.inflight) if (key.startsWith(`${id}/`)) controller.abort();
     return out;
   }
 

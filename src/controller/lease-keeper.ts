@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger.ts';
-import { LeaseLostError, type Clock, type ClusterPort } from './ports.ts';
+import { LeaseLostError, type Clock, type ClusterPort, type SubjectKind } from './ports.ts';
 
 /** A driver renews its lease at least this often; a dead driver's lease lapses after LEASE_SECONDS. */
 export const LEASE_SECONDS = 15;
@@ -34,6 +34,17 @@ export function matrixSibling(identity: string, holder: string): boolean {
   );
 }
 
+/** What the keeper needs of the cluster: the Lease. */
+export type LeasePort = Pick<ClusterPort, 'acquireLease' | 'leaseEpoch'>;
+
+/** The Lease a driver holds: its subject (a Rollout unless `kind` says otherwise) and identity. */
+export interface LeaseSubject {
+  namespace: string;
+  name: string;
+  identity: string;
+  kind?: SubjectKind | undefined;
+}
+
 /**
  * Renews the driver's lease on its own timer, every RENEW_EVERY_MS whatever a tick is doing; the
  * moment a renewal finds another holder, `signal` aborts and the driver stops acting.
@@ -47,16 +58,11 @@ export class LeaseKeeper {
   lostTo: string | undefined;
   readonly epoch: string | undefined;
 
-  private readonly cluster: ClusterPort;
+  private readonly cluster: LeasePort;
   private readonly log: Logger;
-  private readonly lease: { namespace: string; name: string; identity: string };
+  private readonly lease: LeaseSubject;
 
-  constructor(
-    cluster: ClusterPort,
-    log: Logger,
-    lease: { namespace: string; name: string; identity: string },
-    clock: Clock,
-  ) {
+  constructor(cluster: LeasePort, log: Logger, lease: LeaseSubject, clock: Clock) {
     this.cluster = cluster;
     this.log = log;
     this.lease = lease;
@@ -120,9 +126,9 @@ export class LeaseKeeper {
     if (this.busy || this.lostTo !== undefined) return false;
     this.busy = true;
     try {
-      const { namespace, name, identity } = this.lease;
+      const { namespace, name, identity, kind } = this.lease;
       const seconds = this.quietPace ? QUIET_LEASE_SECONDS : LEASE_SECONDS;
-      const other = await this.cluster.acquireLease(namespace, name, identity, seconds, () => false);
+      const other = await this.cluster.acquireLease(namespace, name, identity, seconds, () => false, kind);
       if (other !== undefined) this.lose(other.holder);
       return other === undefined;
     } catch (e) {

@@ -40,6 +40,12 @@ export class StateTooLargeError extends Error {
   override name = 'StateTooLargeError';
 }
 
+/**
+ * What a driver drives and keeps a state ConfigMap and a Lease for: a Rollout (`rollout-pilot.<name>`)
+ * or a standalone Experiment (`rollout-pilot-experiment.<name>`). The names cannot collide.
+ */
+export type SubjectKind = 'Rollout' | 'Experiment';
+
 export interface LeaseInfo {
   holder: string;
   renewedAt: Date;
@@ -53,8 +59,9 @@ export interface ClusterPort {
   writeState(namespace: string, rollout: string, state: StoredState): Promise<string>;
 
   /**
-   * Takes or renews the driver lease. Returns undefined when we hold it, or who holds it when
-   * someone else does and their lease has not expired.
+   * Takes or renews the driver lease of the subject (a Rollout unless `kind` says otherwise).
+   * Returns undefined when we hold it, or who holds it when someone else does and their lease has
+   * not expired.
    */
   acquireLease(
     namespace: string,
@@ -62,8 +69,9 @@ export interface ClusterPort {
     identity: string,
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
+    kind?: SubjectKind,
   ): Promise<LeaseInfo | undefined>;
-  releaseLease(namespace: string, rollout: string, identity: string): Promise<void>;
+  releaseLease(namespace: string, rollout: string, identity: string, kind?: SubjectKind): Promise<void>;
   /** The epoch of the lease we hold (holder and hand-over count); undefined when not held. */
   leaseEpoch?(): string | undefined;
 

@@ -1,16 +1,9 @@
 import type { SetHeaderRoute, SetMirrorRoute, TrafficRouting } from '../manifests/rollout-model.ts';
+import type { WeightDestination } from '../engine/state.ts';
 import type { KubeObject } from './ports.ts';
 
-/**
- * A share of traffic for a destination beside the canary and the stable, such as an Experiment's
- * Service (Argo's WeightDestination).
- */
-export interface WeightDestination {
-  serviceName: string;
-  podTemplateHash: string;
-  /** Out of the rollout's maxTrafficWeight. */
-  weight: number;
-}
+/** A share of traffic beside the canary and the stable (the engine's type: RouterCall carries it). */
+export type { WeightDestination } from '../engine/state.ts';
 
 /** What a router reports it serves now: the canary's weight and the other destinations'. */
 export interface ObservedWeights {

@@ -1,7 +1,7 @@
 import type { SetHeaderRoute, SetMirrorRoute } from '../manifests/rollout.ts';
 import type { CanaryRouting, EngineRollout, PodMetadata } from './spec.ts';
 import type { ReplicaSetRole } from './roles.ts';
-import type { AnalysisView, Observation, PodTemplate, RolloutStatus } from './state.ts';
+import type { AnalysisView, Observation, PodTemplate, RolloutStatus, WeightDestination } from './state.ts';
 
 /** One change to the cluster. Each is absolute (set X to Y), so applying it twice is harmless. */
 export type Action =
@@ -24,10 +24,13 @@ export interface RouterTarget {
   canaryService: string | undefined;
 }
 
-/** One call to the rollout's traffic router (the TrafficRouter port), in Argo's order. */
+/**
+ * One call to the rollout's traffic router (the TrafficRouter port), in Argo's order. `additional`:
+ * the running experiment's weighted templates (unset when there are none).
+ */
 export type RouterCall =
-  | { call: 'updateHash'; canaryHash: string; stableHash: string }
-  | { call: 'setWeight'; weight: number }
+  | { call: 'updateHash'; canaryHash: string; stableHash: string; additional?: WeightDestination[] }
+  | { call: 'setWeight'; weight: number; additional?: WeightDestination[] }
   | { call: 'setHeaderRoute'; route: SetHeaderRoute & { name: string } }
   | { call: 'setMirrorRoute'; route: SetMirrorRoute }
   | { call: 'removeManagedRoutes' };

@@ -9,7 +9,7 @@
 import { POLL_INTERVAL_MS, type Action, type RouterCall, type RouterTarget } from './actions.ts';
 import { replicaProgressThresholdMet } from './replicas.ts';
 import type { CanaryEngineRollout, CanaryRouting } from './spec.ts';
-import type { ObservedReplicaSet, RolloutStatus, RouterWeights } from './state.ts';
+import type { ObservedReplicaSet, RolloutStatus, RouterWeights, WeightDestination } from './state.ts';
 
 /** What the routed reconcile reads and writes. */
 export interface RoutedTick {
@@ -24,6 +24,22 @@ export interface RoutedTick {
   stableRS: ObservedReplicaSet;
   actions: Action[];
   log: string[];
+  /**
+   * The current experiment's weighted templates while it is Running (experiment-weights.ts); the
+   * stable gets what the canary and these leave.
+   */
+  additional?: readonly WeightDestination[] | undefined;
+}
+
+/**
+ * The experiment destinations the router gets this reconcile: none once fully promoted, aborted,
+ * promoted in full, or past the last step (Argo adds them only while the steps run).
+ */
+function additionalDestinations(tick: RoutedTick, fullyPromoted: boolean): WeightDestination[] {
+  const { s, rollout } = tick;
+  const pastSteps = (s.currentStepIndex ?? 0) >= rollout.canary.steps.length;
+  if (fullyPromoted || s.abort || s.promoteFull || pastSteps) return [];
+  return [...(tick.additional ?? [])];
 }
 
 /** The router's target for this reconcile: the canary weight (canaryTarget's routerWeight). */
@@ -47,17 +63,21 @@ export function reconcileTrafficRouting(tick: RoutedTick, weight: number): void 
   } else {
     calls.push(...stepRoutes(tick, routes));
   }
+  const additional = additionalDestinations(tick, fullyPromoted);
+  const others = additional.reduce((sum, d) => sum + d.weight, 0);
+  const withAdditional = additional.length === 0 ? {} : { additional };
   const weights: RouterWeights = {
     canary: { weight, podTemplateHash: newRS.hash },
-    stable: { weight: maxWeight - weight, podTemplateHash: stableRS.hash },
+    stable: { weight: maxWeight - weight - others, podTemplateHash: stableRS.hash },
+    ...withAdditional,
   };
   const previous = prev.trafficWeights;
   if (previous === undefined || JSON.stringify(previous) !== JSON.stringify(weights)) {
     // An empty canary must get no traffic before the router's destinations move to its pods.
     if (newRS.availableReplicas === 0 && (previous?.canary.weight ?? 0) > 0)
-      calls.push({ call: 'setWeight', weight });
-    calls.push({ call: 'updateHash', canaryHash: newRS.hash, stableHash: stableRS.hash });
-    calls.push({ call: 'setWeight', weight });
+      calls.push({ call: 'setWeight', weight, ...withAdditional });
+    calls.push({ call: 'updateHash', canaryHash: newRS.hash, stableHash: stableRS.hash, ...withAdditional });
+    calls.push({ call: 'setWeight', weight, ...withAdditional });
     log.push(`router: canary weight ${previous?.canary.weight ?? 0} → ${weight} of ${maxWeight}`);
   }
   s.trafficWeights = weights;

@@ -94,10 +94,25 @@ export interface FirstDeployStatus {
   message?: string | undefined;
 }
 
-/** The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it. */
+/**
+ * A share of traffic for a destination beside the canary and the stable: an experiment template's
+ * Service with a `weight` (Argo's WeightDestination).
+ */
+export interface WeightDestination {
+  serviceName: string;
+  podTemplateHash: string;
+  /** Out of the rollout's maxTrafficWeight. */
+  weight: number;
+}
+
+/**
+ * The router's split: the canary's and the stable's weight, each with the ReplicaSet behind it, and
+ * the experiment templates' (Argo's `status.canary.weights.additional`; unset when there are none).
+ */
 export interface RouterWeights {
   canary: { weight: number; podTemplateHash: string };
   stable: { weight: number; podTemplateHash: string };
+  additional?: WeightDestination[] | undefined;
 }
 
 export interface StepRecord {

@@ -137,3 +137,11 @@ export function toExperiment(doc: ManifestDoc): Experiment {
     source: doc.location,
   };
 }
+
+/**
+ * The typed Experiment of a stored object that validated clean before it was stored (the state
+ * ConfigMap's `experiment.json`): no document positions, `location` names where it came from.
+ */
+export function toExperimentObject(object: Record<string, unknown>, location: SourceLocation): Experiment {
+  return toExperiment({ file: location.file, index: 0, object, positions: new Map(), location });
+}

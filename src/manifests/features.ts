@@ -92,13 +92,6 @@ export const UNSUPPORTED_FEATURES: readonly FeatureGate[] = [
     find: steps('experiment'),
   },
   {
-    id: 'kind.Experiment',
-    kind: 'Experiment',
-    subject: 'running an Experiment is',
-    planned: 'experiments',
-    find: () => ['kind'],
-  },
-  {
     id: 'step.plugin',
     kind: 'Rollout',
     subject: '"plugin" steps are',

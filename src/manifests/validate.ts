@@ -143,12 +143,15 @@ export function rolloutDocNamespace(
   docs: readonly ManifestDoc[],
   rollout: string | undefined,
 ): string | undefined {
-  const r = docs.find(
-    (d) =>
-      d.object.apiVersion === ARGO_API_VERSION &&
-      d.object.kind === 'Rollout' &&
-      (rollout === undefined || asStr(asObj(d.object.metadata)?.name) === rollout),
-  );
+  const find = (kind: string): ManifestDoc | undefined =>
+    docs.find(
+      (d) =>
+        d.object.apiVersion === ARGO_API_VERSION &&
+        d.object.kind === kind &&
+        (rollout === undefined || asStr(asObj(d.object.metadata)?.name) === rollout),
+    );
+  // A standalone Experiment (no Rollout) goes to its own namespace.
+  const r = find('Rollout') ?? find('Experiment');
   return asStr(asObj(r?.object.metadata)?.namespace);
 }
 

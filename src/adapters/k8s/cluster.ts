@@ -2,7 +2,20 @@ import { KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
-import type { ClusterPort, KubeObject, LeaseInfo, StoredState } from '../../controller/ports.ts';
+import type { ClusterPort, KubeObject, LeaseInfo, StoredState, SubjectKind } from '../../controller/ports.ts';
+import {
+  ownerLabel,
+  ownerStateName,
+  type ExperimentClusterAction,
+  type ExperimentClusterPort,
+  type ExperimentObservation,
+  type ExperimentOwner,
+} from '../../controller/experiment-ports.ts';
+import type { Experiment } from '../../manifests/experiment.ts';
+import { applyExperimentAction, deleteExperiment } from './experiment-actions.ts';
+import { observeExperiment } from './experiment-observe.ts';
+import type { ExperimentState, ExperimentStatePort } from '../../controller/experiment-state.ts';
+import { readExperimentState, writeExperimentState } from './experiment-state-store.ts';
 import { KubeApi, KubeClients } from './api-call.ts';
 import { applyAction } from './apply-actions.ts';
 import {
@@ -31,7 +44,7 @@ import { parts } from './names.ts';
  * job lives in its own module; they share one API-call wrapper (`KubeApi`), which asks the driver
  * Lease to fence every write.
  */
-export class KubeCluster implements ClusterPort {
+export class KubeCluster implements ClusterPort, ExperimentClusterPort, ExperimentStatePort {
   private readonly api: KubeApi;
   private readonly store: StateStore;
   private readonly driverLease: DriverLease;
@@ -114,8 +127,9 @@ export class KubeCluster implements ClusterPort {
     identity: string,
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
+    kind: SubjectKind = 'Rollout',
   ): Promise<LeaseInfo | undefined> {
-    return this.driverLease.acquireLease(namespace, rollout, identity, durationSeconds, canTakeOver);
+    return this.driverLease.acquireLease(namespace, rollout, identity, durationSeconds, canTakeOver, kind);
   }
 
   /** The epoch of the lease we hold: it changes whenever the Lease changes hands. */
@@ -129,13 +143,18 @@ export class KubeCluster implements ClusterPort {
     if (held === undefined || held.lost !== undefined) return;
     // The API server may be away: give the release a short budget, it lapses anyway.
     this.api.retryBudgetMs = Math.min(this.api.retryBudgetMs, 5000);
-    await this.releaseLease(held.namespace, held.rollout, held.identity);
+    await this.releaseLease(held.namespace, held.rollout, held.identity, held.kind);
   }
 
-  async releaseLease(namespace: string, rollout: string, identity: string): Promise<void> {
+  async releaseLease(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    kind: SubjectKind = 'Rollout',
+  ): Promise<void> {
     this.driverLease.forget();
     this.stopWatching();
-    await this.driverLease.release(namespace, rollout, identity);
+    await this.driverLease.release(namespace, rollout, identity, kind);
   }
 
   observe(rollout: KubeObject, services: readonly string[]): Promise<Observation> {
@@ -219,6 +238,52 @@ export class KubeCluster implements ClusterPort {
     const view = this.viewOf(p.namespace);
     if (view !== undefined) return view.waitForChange(p.name, ms, signal);
     return this.watches.waitForChange(rollout, ms, signal);
+  }
+
+  observeExperiment(owner: ExperimentOwner, experiment: Experiment): Promise<ExperimentObservation> {
+    return observeExperiment(this.api, owner, experiment, this.viewOf(owner.namespace));
+  }
+
+  applyExperimentAction(
+    owner: ExperimentOwner,
+    experiment: Experiment,
+    action: ExperimentClusterAction,
+  ): Promise<void> {
+    return applyExperimentAction(this.api, owner, experiment, action);
+  }
+
+  deleteExperiment(owner: ExperimentOwner, name: string): Promise<void> {
+    return deleteExperiment(this.api, owner, name);
+  }
+
+  readExperimentState(namespace: string, name: string): Promise<ExperimentState | undefined> {
+    return readExperimentState(this.api, namespace, name);
+  }
+
+  async writeExperimentState(namespace: string, name: string, state: ExperimentState): Promise<string> {
+    const version = await writeExperimentState(this.api, namespace, name, state);
+    // Its own watch event is no news to the driver that wrote it.
+    this.store.lastWrittenVersion = version;
+    return version;
+  }
+
+  /** A rollout owner waits as its rollout does; a standalone experiment on its own label and state. */
+  waitForExperimentChange(owner: ExperimentOwner, ms: number, signal?: AbortSignal): Promise<void> {
+    if (owner.kind === 'rollout') {
+      const rollout = {
+        apiVersion: 'v1',
+        kind: 'Rollout',
+        metadata: { name: owner.rollout, namespace: owner.namespace },
+      };
+      return this.waitForChange(rollout, ms, signal);
+    }
+    const [key, value] = ownerLabel(owner);
+    const target = {
+      namespace: owner.namespace,
+      labelSelector: `${key}=${value}`,
+      configMap: ownerStateName(owner),
+    };
+    return this.watches.waitFor(target, ms, signal);
   }
 
   stopWatching(): void {

@@ -1,7 +1,7 @@
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { ConflictError, LeaseLostError, type LeaseInfo } from '../../controller/ports.ts';
+import { ConflictError, LeaseLostError, type LeaseInfo, type SubjectKind } from '../../controller/ports.ts';
 import { leaseCall, statusCode, type KubeApi } from './api-call.ts';
-import { ROLLOUT_LABEL, stateName } from './names.ts';
+import { subjectLabel, subjectStateName } from './names.ts';
 
 /** A driver's lease is renewed before a write when its last renewal is older than the lease minus this. */
 export const FENCE_MARGIN_MS = 5000;
@@ -10,6 +10,8 @@ export const FENCE_MARGIN_MS = 5000;
 export interface HeldLease {
   namespace: string;
   rollout: string;
+  /** A Rollout's Lease or a standalone Experiment's. */
+  kind: SubjectKind;
   identity: string;
   durationSeconds: number;
   renewedAt: number;
@@ -47,7 +49,14 @@ export class DriverLease {
   private renewHeld(): Promise<LeaseInfo | undefined> {
     const held = this.held;
     if (held === undefined) return Promise.resolve(undefined);
-    return this.acquireLease(held.namespace, held.rollout, held.identity, held.durationSeconds, () => false);
+    return this.acquireLease(
+      held.namespace,
+      held.rollout,
+      held.identity,
+      held.durationSeconds,
+      () => false,
+      held.kind,
+    );
   }
 
   async acquireLease(
@@ -56,12 +65,14 @@ export class DriverLease {
     identity: string,
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
+    kind: SubjectKind = 'Rollout',
   ): Promise<LeaseInfo | undefined> {
     const held = this.held;
     const renewing =
       held !== undefined &&
       held.namespace === namespace &&
       held.rollout === rollout &&
+      held.kind === kind &&
       held.identity === identity;
     if (renewing && held.lost !== undefined) {
       return { holder: held.lost, renewedAt: new Date(0), durationSeconds };
@@ -69,7 +80,8 @@ export class DriverLease {
     // The driver's renewal timer and a fenced write may renew at once: they share one request.
     if (renewing && this.renewing !== undefined) return this.renewing;
     const startedAt = Date.now();
-    const attempt = this.leaseAttempt(namespace, rollout, identity, durationSeconds, canTakeOver, renewing);
+    const subject = { rollout, kind };
+    const attempt = this.leaseAttempt(namespace, subject, identity, durationSeconds, canTakeOver, renewing);
     if (renewing) {
       this.renewing = attempt;
       attempt.then(
@@ -79,7 +91,15 @@ export class DriverLease {
     }
     const other = await attempt;
     if (other === undefined) {
-      this.held = { namespace, rollout, identity, durationSeconds, renewedAt: startedAt, lost: undefined };
+      this.held = {
+        namespace,
+        rollout,
+        kind,
+        identity,
+        durationSeconds,
+        renewedAt: startedAt,
+        lost: undefined,
+      };
     } else if (renewing) {
       // Someone else wrote the lease since our last renewal: whatever it says now, we lost it.
       held.lost = other.holder;
@@ -96,13 +116,13 @@ export class DriverLease {
 
   private async leaseAttempt(
     namespace: string,
-    rollout: string,
+    subject: { rollout: string; kind: SubjectKind },
     identity: string,
     durationSeconds: number,
     canTakeOver: (holder: string) => boolean,
     renewOnly: boolean,
   ): Promise<LeaseInfo | undefined> {
-    const name = stateName(rollout);
+    const name = subjectStateName(subject.rollout, subject.kind);
     // Lease times are MicroTime: the API server wants six fractional digits.
     const now = new V1MicroTime();
     if (await this.renewMine(namespace, name, identity, durationSeconds, now)) return undefined;
@@ -114,7 +134,7 @@ export class DriverLease {
         );
       } catch (e) {
         if (statusCode(e) !== 404) throw e;
-        if (await this.createLease(namespace, rollout, identity, durationSeconds, now)) return undefined;
+        if (await this.createLease(namespace, subject, identity, durationSeconds, now)) return undefined;
         continue;
       }
       const other = heldByOther(lease, identity, durationSeconds, now, canTakeOver, renewOnly);
@@ -177,18 +197,18 @@ export class DriverLease {
   /** No Lease yet: create it as ours; false when someone created it meanwhile. */
   private async createLease(
     namespace: string,
-    rollout: string,
+    subject: { rollout: string; kind: SubjectKind },
     identity: string,
     durationSeconds: number,
     now: V1MicroTime,
   ): Promise<boolean> {
-    const name = stateName(rollout);
+    const name = subjectStateName(subject.rollout, subject.kind);
     try {
       this.lease = await this.api.call(leaseCall('create', namespace, name), () =>
         this.api.coordination.createNamespacedLease({
           namespace,
           body: {
-            metadata: { name, namespace, labels: { [ROLLOUT_LABEL]: rollout } },
+            metadata: { name, namespace, labels: { [subjectLabel(subject.kind)]: subject.rollout } },
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds: durationSeconds,
@@ -232,8 +252,13 @@ export class DriverLease {
   }
 
   /** Empties the Lease if `identity` still holds it. */
-  async release(namespace: string, rollout: string, identity: string): Promise<void> {
-    const name = stateName(rollout);
+  async release(
+    namespace: string,
+    rollout: string,
+    identity: string,
+    kind: SubjectKind = 'Rollout',
+  ): Promise<void> {
+    const name = subjectStateName(rollout, kind);
     try {
       const lease = await this.api.call(leaseCall('get', namespace, name), () =>
         this.api.coordination.readNamespacedLease({ name, namespace }),

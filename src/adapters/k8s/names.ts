@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { KubeObject } from '../../controller/ports.ts';
+import type { KubeObject, SubjectKind } from '../../controller/ports.ts';
 import { asInt, asObj, asStringMap, dig } from '../../manifests/values.ts';
 
 export const FIELD_MANAGER = 'rollout-pilot';
@@ -43,4 +43,28 @@ export function parts(rollout: KubeObject): RolloutParts {
     template: asObj(dig(spec, 'template')) ?? {},
     minReadySeconds: asInt(dig(spec, 'minReadySeconds')),
   };
+}
+
+/**
+ * On a standalone Experiment's ReplicaSets and Services: the experiment's name (a step experiment's
+ * carry ROLLOUT_LABEL instead, so the rollout's list and watch see them).
+ */
+export const EXPERIMENT_LABEL = 'rollout-pilot.dev/experiment';
+
+/**
+ * A standalone Experiment's state ConfigMap (and Lease). The `-` after the prefix keeps it apart
+ * from every rollout's `rollout-pilot.<rollout>` (design 3.1).
+ */
+export function experimentStateName(experiment: string): string {
+  return `rollout-pilot-experiment.${experiment}`;
+}
+
+/** The state ConfigMap (and Lease) of a subject: a Rollout's, or a standalone Experiment's. */
+export function subjectStateName(name: string, kind: SubjectKind = 'Rollout'): string {
+  return kind === 'Experiment' ? experimentStateName(name) : stateName(name);
+}
+
+/** The label that names the subject on its state ConfigMap, its Lease and its objects. */
+export function subjectLabel(kind: SubjectKind = 'Rollout'): string {
+  return kind === 'Experiment' ? EXPERIMENT_LABEL : ROLLOUT_LABEL;
 }

@@ -1,4 +1,5 @@
-import type { Action } from '../../engine/actions.ts';
+import type { Action, RouterCall } from '../../engine/actions.ts';
+import type { TrafficRouter } from '../../controller/traffic-router.ts';
 import { routers } from '../routers/registry.ts';
 import type { KubeApi } from './api-call.ts';
 import type { RolloutParts } from './names.ts';
@@ -43,12 +44,16 @@ export async function routeTraffic(
     routerObjects(api, rollout),
   );
   if (router === undefined) return;
-  const call = action.call;
+  await callRouter(router, action.call);
+}
+
+/** One engine RouterCall on a router; the experiment destinations go with the hash and the weight. */
+export function callRouter(router: TrafficRouter, call: RouterCall): Promise<void> {
   switch (call.call) {
     case 'updateHash':
-      return router.updateHash(call.canaryHash, call.stableHash);
+      return router.updateHash(call.canaryHash, call.stableHash, call.additional ?? []);
     case 'setWeight':
-      return router.setWeight(call.weight);
+      return router.setWeight(call.weight, call.additional ?? []);
     case 'setHeaderRoute':
       return router.setHeaderRoute(call.route);
     case 'setMirrorRoute':

@@ -5,22 +5,31 @@ import {
   StateTooLargeError,
   type KubeObject,
   type StoredState,
+  type SubjectKind,
 } from '../../controller/ports.ts';
 import { isTooLarge } from './api-errors.ts';
 import { listCall, read, statusCode, write, type KubeApi } from './api-call.ts';
-import { FIELD_MANAGER, ROLLOUT_LABEL, stateName } from './names.ts';
+import { FIELD_MANAGER, ROLLOUT_LABEL, stateName, subjectLabel, subjectStateName } from './names.ts';
 
 /**
  * The state ConfigMap as the controller owner of a ReplicaSet, standing in for Argo's Rollout
  * object: it keeps a Deployment with a matching selector (workloadRef) from adopting the ReplicaSet,
  * and deleting the rollout's state deletes its ReplicaSets, as deleting a Rollout does.
  */
-export async function stateOwnerReference(
+export function stateOwnerReference(
   api: KubeApi,
   namespace: string,
   rollout: string,
 ): Promise<V1OwnerReference> {
-  const name = stateName(rollout);
+  return configMapOwnerReference(api, namespace, stateName(rollout));
+}
+
+/** A state ConfigMap (a rollout's or a standalone experiment's) as the controller owner of an object. */
+export async function configMapOwnerReference(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+): Promise<V1OwnerReference> {
   const owner = await api.call(read('ConfigMap', namespace, name), () =>
     api.core.readNamespacedConfigMap({ name, namespace }),
   );
@@ -89,28 +98,16 @@ export class StateStore {
     cached?: V1ConfigMap,
   ): Promise<StoredState | undefined> {
     if (cached !== undefined) return this.stateOf(cached);
-    try {
-      const cm = await this.api.call(read('ConfigMap', namespace, stateName(rollout)), () =>
-        this.api.core.readNamespacedConfigMap({ name: stateName(rollout), namespace }),
-      );
-      return this.stateOf(cm);
-    } catch (e) {
-      if (statusCode(e) === 404) return undefined;
-      throw e;
-    }
+    const cm = await readStateMap(this.api, { namespace, name: rollout, kind: 'Rollout' });
+    return cm === undefined ? undefined : this.stateOf(cm);
   }
 
   async writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
-    const body = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: stateName(rollout),
-        namespace,
-        labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [ROLLOUT_LABEL]: rollout },
-        ...(state.version === undefined ? {} : { resourceVersion: state.version }),
-      },
-      data: {
+    const written = await writeStateMap(
+      this.api,
+      { namespace, name: rollout, kind: 'Rollout' },
+      state.version,
+      {
         'rollout.json': JSON.stringify(state.rollout),
         'status.json': JSON.stringify(state.status),
         'requests.json': JSON.stringify(state.requests),
@@ -119,27 +116,74 @@ export class StateStore {
         ...(state.github === undefined ? {} : { 'github.json': JSON.stringify(state.github) }),
         ...(state.driver === undefined ? {} : { driver: state.driver }),
       },
-    };
-    try {
-      const written =
-        state.version === undefined
-          ? await this.api.call(write('create', 'ConfigMap', namespace, stateName(rollout)), () =>
-              this.api.core.createNamespacedConfigMap({ namespace, body }),
-            )
-          : await this.api.call(write('replace', 'ConfigMap', namespace, stateName(rollout)), () =>
-              this.api.core.replaceNamespacedConfigMap({ name: stateName(rollout), namespace, body }),
-            );
-      this.lastWrittenVersion = written.metadata?.resourceVersion;
-      return written.metadata?.resourceVersion ?? '';
-    } catch (e) {
-      if (statusCode(e) === 409) throw new ConflictError(`the state of ${rollout} changed meanwhile`);
-      if (isTooLarge(e)) {
-        throw new StateTooLargeError(
-          `the state of ${rollout} is too large to write (${stateBytes(body.data)} bytes; a ConfigMap holds 1048576): ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
-      throw e;
+    );
+    this.lastWrittenVersion = written;
+    return written;
+  }
+}
+
+/** A subject's state ConfigMap: its namespace, name and kind (design 3.2). */
+export interface StateSubject {
+  namespace: string;
+  name: string;
+  kind: SubjectKind;
+}
+
+/** A subject's state ConfigMap as the API server has it; undefined when there is none. */
+export async function readStateMap(api: KubeApi, subject: StateSubject): Promise<V1ConfigMap | undefined> {
+  const { namespace } = subject;
+  const name = subjectStateName(subject.name, subject.kind);
+  try {
+    return await api.call(read('ConfigMap', namespace, name), () =>
+      api.core.readNamespacedConfigMap({ name, namespace }),
+    );
+  } catch (e) {
+    if (statusCode(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Writes a subject's state ConfigMap: created when `version` is undefined, else replaced only if
+ * it is still at `version` (ConflictError otherwise). Returns the new resourceVersion.
+ */
+export async function writeStateMap(
+  api: KubeApi,
+  subject: StateSubject,
+  version: string | undefined,
+  data: Record<string, string>,
+): Promise<string> {
+  const { namespace } = subject;
+  const name = subjectStateName(subject.name, subject.kind);
+  const body = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [subjectLabel(subject.kind)]: subject.name },
+      ...(version === undefined ? {} : { resourceVersion: version }),
+    },
+    data,
+  };
+  try {
+    const written =
+      version === undefined
+        ? await api.call(write('create', 'ConfigMap', namespace, name), () =>
+            api.core.createNamespacedConfigMap({ namespace, body }),
+          )
+        : await api.call(write('replace', 'ConfigMap', namespace, name), () =>
+            api.core.replaceNamespacedConfigMap({ name, namespace, body }),
+          );
+    return written.metadata?.resourceVersion ?? '';
+  } catch (e) {
+    if (statusCode(e) === 409) throw new ConflictError(`the state of ${subject.name} changed meanwhile`);
+    if (isTooLarge(e)) {
+      throw new StateTooLargeError(
+        `the state of ${subject.name} is too large to write (${stateBytes(data)} bytes; a ConfigMap holds 1048576): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
+    throw e;
   }
 }
 

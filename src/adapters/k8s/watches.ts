@@ -47,6 +47,14 @@ export class Wakeup {
   }
 }
 
+/** What a driver watches: the ReplicaSets with a label, and one state ConfigMap. */
+export interface WatchTarget {
+  namespace: string;
+  /** `key=value` */
+  labelSelector: string;
+  configMap: string;
+}
+
 /** Watches on the rollout's ReplicaSets and state ConfigMap; they wake a waiting driver. */
 export class Watches {
   private watches: { key: string; controllers: AbortController[]; alive: boolean } | undefined;
@@ -62,14 +70,24 @@ export class Watches {
   }
 
   async waitForChange(rollout: KubeObject, ms: number, signal?: AbortSignal): Promise<void> {
-    await this.watch(rollout);
+    const p = parts(rollout);
+    const target = {
+      namespace: p.namespace,
+      labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
+      configMap: stateName(p.name),
+    };
+    await this.waitFor(target, ms, signal);
+  }
+
+  /** Sleeps until the target's ReplicaSets or ConfigMap change (not by our own state write), or `ms`. */
+  async waitFor(target: WatchTarget, ms: number, signal?: AbortSignal): Promise<void> {
+    await this.watch(target);
     await this.wakeup.wait(ms, signal);
   }
 
-  /** Starts the watches once per rollout; one that ends is started again at the next wait. */
-  private async watch(rollout: KubeObject): Promise<void> {
-    const p = parts(rollout);
-    const key = `${p.namespace}/${p.name}`;
+  /** Starts the watches once per target; one that ends is started again at the next wait. */
+  private async watch(p: WatchTarget): Promise<void> {
+    const key = `${p.namespace}/${p.labelSelector}/${p.configMap}`;
     if (this.watches?.key === key && this.watches.alive) return;
     this.stop();
     const entry = { key, controllers: [] as AbortController[], alive: true };
@@ -88,13 +106,13 @@ export class Watches {
       entry.controllers.push(
         await watch.watch(
           `/apis/apps/v1/namespaces/${p.namespace}/replicasets`,
-          { labelSelector: `${ROLLOUT_LABEL}=${p.name}`, allowWatchBookmarks: false },
+          { labelSelector: p.labelSelector, allowWatchBookmarks: false },
           onEvent,
           onDone,
         ),
         await watch.watch(
           `/api/v1/namespaces/${p.namespace}/configmaps`,
-          { fieldSelector: `metadata.name=${stateName(p.name)}`, allowWatchBookmarks: false },
+          { fieldSelector: `metadata.name=${p.configMap}`, allowWatchBookmarks: false },
           onEvent,
           onDone,
         ),

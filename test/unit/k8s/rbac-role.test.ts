@@ -41,3 +41,8 @@ test('docs/rbac.yaml grants nothing cluster-wide: a namespaced Role', () => {
   assert.equal(role.kind, 'Role');
   for (const rule of role.rules ?? []) assert.ok(!(rule.resources ?? []).includes('*'));
 });
+
+test("docs/rbac.yaml lets an Experiment make and remove its templates' Services: list, create, delete", () => {
+  const granted = verbs('', 'services');
+  for (const verb of ['get', 'list', 'create', 'delete']) assert.ok(granted.has(verb), `${verb} on services`);
+});

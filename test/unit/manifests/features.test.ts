@@ -24,29 +24,6 @@ const rows: { id: string; docs: unknown[]; path: string; also?: string[] }[] = [
     path: `${C}.steps[1].experiment`,
   },
   {
-    id: 'kind.Experiment',
-    docs: [
-      {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Experiment',
-        metadata: { name: 'e' },
-        spec: {
-          templates: [
-            {
-              name: 'a',
-              selector: { matchLabels: { app: 'a' } },
-              template: {
-                metadata: { labels: { app: 'a' } },
-                spec: { containers: [{ name: 'a', image: 'a' }] },
-              },
-            },
-          ],
-        },
-      },
-    ],
-    path: 'kind',
-  },
-  {
     id: 'step.plugin',
     docs: [
       patch(baseRollout(), {
