@@ -40,11 +40,13 @@ function experiment(spec: Record<string, unknown>): unknown {
  * An AnalysisTemplate with one `web` metric on the test's metric server (`which` picks the
  * verdict). `inconclusive`: a false answer is neither success nor failure.
  */
-function webTemplate(
-  name: string,
-  url: string,
-  metric: { count?: number; interval?: string; inconclusive?: boolean },
-): unknown {
+interface WebMetric {
+  count?: number;
+  interval?: string;
+  inconclusive?: boolean;
+}
+
+function webTemplate(name: string, url: string, metric: WebMetric): unknown {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisTemplate',
@@ -105,6 +107,27 @@ function jobTemplate(name: string, exitCode: number): unknown {
 
 const url = (m: MetricServer, key: string, which: 'pre' | 'post' = 'pre'): string => m.url(key, which);
 
+/**
+ * A `canary` template (1 replica, no scale-down delay) and one analysis `name` on a `web` metric;
+ * `analysis` adds to the analysis, `spec` to the Experiment's spec.
+ */
+function oneRun(
+  name: string,
+  metric: WebMetric,
+  analysis: Record<string, unknown>,
+  spec: Record<string, unknown>,
+): ExperimentScenario['manifests'] {
+  return (m, key) => [
+    webTemplate(name, url(m, key), metric),
+    experiment({
+      scaleDownDelaySeconds: 0,
+      templates: [tmpl('canary')],
+      analyses: [{ name, templateName: name, ...analysis }],
+      ...spec,
+    }),
+  ];
+}
+
 /** Standalone Experiments, each compared at its settle points (harness/experiment-run.ts). */
 export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
   {
@@ -136,27 +159,17 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
   },
   {
     name: 'a requiredForCompletion analysis passes → Successful before the 60 s duration',
-    manifests: (m, key) => [
-      webTemplate('check', url(m, key), { count: 2, interval: '3s' }),
-      experiment({
-        duration: '60s',
-        scaleDownDelaySeconds: 0,
-        templates: [tmpl('canary')],
-        analyses: [{ name: 'check', templateName: 'check', requiredForCompletion: true }],
-      }),
-    ],
+    manifests: oneRun(
+      'check',
+      { count: 2, interval: '3s' },
+      { requiredForCompletion: true },
+      { duration: '60s' },
+    ),
     ops: [{ at: 'final' }],
   },
   {
     name: 'terminate while Running, an endless analysis not required → Successful',
-    manifests: (m, key) => [
-      webTemplate('watch', url(m, key), { interval: '2s' }),
-      experiment({
-        scaleDownDelaySeconds: 0,
-        templates: [tmpl('canary', { replicas: 2 })],
-        analyses: [{ name: 'watch', templateName: 'watch' }],
-      }),
-    ],
+    manifests: oneRun('watch', { interval: '2s' }, {}, { templates: [tmpl('canary', { replicas: 2 })] }),
     ops: [{ at: 'running' }, { at: 'final', terminate: true }],
   },
   {
@@ -191,43 +204,28 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
   {
     name: 'an Inconclusive analysis ends the experiment Inconclusive',
     verdicts: { pre: false },
-    manifests: (m, key) => [
-      webTemplate('maybe', url(m, key), { count: 1, inconclusive: true }),
-      experiment({
-        duration: '60s',
-        scaleDownDelaySeconds: 0,
-        templates: [tmpl('canary')],
-        analyses: [{ name: 'maybe', templateName: 'maybe' }],
-      }),
-    ],
+    manifests: oneRun('maybe', { count: 1, inconclusive: true }, {}, { duration: '60s' }),
     ops: [{ at: 'final' }],
   },
   {
     name: 'a dryRun metric that fails does not fail the experiment (required run → Successful)',
     verdicts: { pre: false },
-    manifests: (m, key) => [
-      webTemplate('dry', url(m, key), { count: 2, interval: '2s' }),
-      experiment({
-        duration: '60s',
-        scaleDownDelaySeconds: 0,
-        dryRun: [{ metricName: 'verdict' }],
-        templates: [tmpl('canary')],
-        analyses: [{ name: 'dry', templateName: 'dry', requiredForCompletion: true }],
-      }),
-    ],
+    manifests: oneRun(
+      'dry',
+      { count: 2, interval: '2s' },
+      { requiredForCompletion: true },
+      { duration: '60s', dryRun: [{ metricName: 'verdict' }] },
+    ),
     ops: [{ at: 'final' }],
   },
   {
     name: 'a duration shorter than a required run: the templates end first, the run decides the phase',
-    manifests: (m, key) => [
-      webTemplate('slow', url(m, key), { count: 6, interval: '3s' }),
-      experiment({
-        duration: '5s',
-        scaleDownDelaySeconds: 0,
-        templates: [tmpl('canary')],
-        analyses: [{ name: 'slow', templateName: 'slow', requiredForCompletion: true }],
-      }),
-    ],
+    manifests: oneRun(
+      'slow',
+      { count: 6, interval: '3s' },
+      { requiredForCompletion: true },
+      { duration: '5s' },
+    ),
     ops: [{ at: 'final' }],
   },
 ];

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { EXPERIMENT_SCENARIOS } from './experiment-scenarios.ts';
 import { runExperimentScenario } from './harness/experiment-run.ts';
-import { MetricServer } from './harness/metric-server.ts';
+import { suiteMetricServer, type MetricServer } from './harness/metric-server.ts';
 
 // Experiments mostly wait (durations, deadlines, analysis intervals): several at a time.
 const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 4);
 const only = process.env.ROLLOUT_PILOT_CONFORMANCE_ONLY;
 let comparisons = 0;
-let metrics: MetricServer;
 
-before(async () => {
-  metrics = await MetricServer.start();
-});
-after(async () => {
-  await metrics.close();
+const metrics = suiteMetricServer(() => {
   console.log(`conformance (experiments): ${comparisons} settle points compared`);
 });
 
@@ -44,7 +39,7 @@ describe(
     for (const sc of EXPERIMENT_SCENARIOS) {
       if (only !== undefined && !sc.name.includes(only)) continue;
       test(sc.name, async (t) => {
-        const r = await runExperimentScenario(t, sc, metrics);
+        const r = await runExperimentScenario(t, sc, metrics());
         assert.equal(r.points.length, sc.ops.length);
         const last = r.points.at(-1);
         // Every template's ReplicaSet had its pods, and ends at 0 (on each side compared).
