@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BLUEGREEN_SCENARIOS } from './bluegreen-scenarios.ts';
 import { runBlueGreenScenario } from './harness/bluegreen.ts';
-import { MetricServer } from './harness/metric-server.ts';
+import { suiteMetricServer } from './harness/metric-server.ts';
 
 // Blue-green scenarios mostly wait (settle holds, scale-down delays): five at a time.
 const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 5);
 const only = process.env.ROLLOUT_PILOT_CONFORMANCE_ONLY;
 let comparisons = 0;
-let metrics: MetricServer;
 
-before(async () => {
-  metrics = await MetricServer.start();
-});
-after(async () => {
-  await metrics.close();
+const metrics = suiteMetricServer(() => {
   console.log(`conformance (blue-green): ${comparisons} settle points compared`);
 });
 
@@ -44,7 +39,7 @@ describe(
     for (const sc of BLUEGREEN_SCENARIOS) {
       if (only !== undefined && !sc.name.includes(only)) continue;
       test(sc.name, async (t) => {
-        const r = await runBlueGreenScenario(t, sc, metrics);
+        const r = await runBlueGreenScenario(t, sc, metrics());
         assert.equal(r.comparisons, sc.ops.length);
         if (sc.analysis !== undefined) {
           // Both sides measured the test's metric: the analysis really ran on each.

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { after, before } from 'node:test';
 import type { AddressInfo } from 'node:net';
 
 /** What the pre- and post-promotion metrics answer: true passes, false fails. */
@@ -59,4 +60,23 @@ export class MetricServer {
       });
     });
   }
+}
+
+/**
+ * A MetricServer for one test file: started before its tests and closed after them (then `done`
+ * runs, for the file's summary line). The getter returns it inside a test.
+ */
+export function suiteMetricServer(done: () => void): () => MetricServer {
+  let server: MetricServer | undefined;
+  before(async () => {
+    server = await MetricServer.start();
+  });
+  after(async () => {
+    await server?.close();
+    done();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the metric server has not started');
+    return server;
+  };
 }
