@@ -135,7 +135,7 @@ async function observeServices(
 }
 
 /** The pod template as the Rollout had it, from the annotation rollout-pilot writes on its ReplicaSets. */
-function writtenTemplate(rs: V1ReplicaSet): { podTemplate?: PodTemplate } {
+function writtenTemplate(rs: ReplicaSet): { podTemplate?: PodTemplate } {
   const text = rs.metadata?.annotations?.[TEMPLATE_ANNOTATION];
   if (text === undefined) return {};
   try {
