@@ -21,7 +21,7 @@ import {
   TEMPLATE_ANNOTATION,
   type Labels,
 } from './names.ts';
-import type { Pod, PodList, ReplicaSet, Service } from './wire.ts';
+import type { Pod, ReplicaSet, Service } from './wire.ts';
 
 /** How long Service selectors are trusted from cache: only rollout-pilot moves them. */
 const SERVICE_REFRESH_MS = 15_000;

@@ -13,7 +13,9 @@ import type {
   V1Pod,
   V1PodList,
   V1ReplicaSet,
-  V1Service, V1ObjectMeta } from '@kubernetes/client-node';
+  V1Service,
+  V1ObjectMeta,
+} from '@kubernetes/client-node';
 
 /**
  * A model with its timestamps as the strings the API server sends, and its fields by their JSON

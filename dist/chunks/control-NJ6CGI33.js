@@ -1,2 +1,0 @@
-import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
-import{control,recordRequest}from"./chunk-IMNNNGIY.js";import"./chunk-OEEWAO5F.js";import"./chunk-VSWLGSZ6.js";import"./chunk-JAFIYW6B.js";import"./chunk-RJ2G43ZS.js";import"./chunk-PVEJHQ55.js";import"./chunk-5QZ6CQ56.js";import"./chunk-3VHOUZYN.js";import"./chunk-FLC3MEM2.js";import"./chunk-YWC34Y33.js";import"./chunk-ISNTZYO5.js";import"./chunk-RJM3WTDS.js";import"./chunk-KM3JF2B5.js";import"./chunk-X4XYTVPB.js";export{control,recordRequest};
