@@ -57,7 +57,6 @@ const STEPS = [
   { setWeight: 20 },
   {
     experiment: {
-      duration: '8s',
       scaleDownDelaySeconds: 2,
       templates: [
         { name: 'baseline', specRef: 'stable' },
@@ -67,6 +66,9 @@ const STEPS = [
         {
           name: 'compare',
           templateName: 'compare',
+          // Required: the experiment ends when the run does. With a duration instead, a loaded machine
+          // can end the templates first, and Argo then stops copying the run's phase (still Running).
+          requiredForCompletion: true,
           args: [
             { name: 'baseline', value: '{{templates.baseline.podTemplateHash}}' },
             { name: 'canary', value: '{{templates.canary.podTemplateHash}}' },
