@@ -34,15 +34,6 @@ const k8sClient = {
   },
 };
 
-// Every import of node:http goes through scripts/node-http.mjs: without Node's ESM facade of the
-// module, starting does not load Node's own undici.
-const nodeHttp = {
-  name: 'node-http',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?http$/ }, () => ({ path: path.resolve('scripts/node-http.mjs') }));
-  },
-};
-
 // @actions/core imports its OIDC client (and with it @actions/http-client and undici 6, 0.6 MB) for
 // getIDToken, which rollout-pilot never calls: marked free of side effects, the unused module is
 // left out and the action's entry does not load it.
@@ -76,7 +67,7 @@ const result = await build({
   // compiles it at start, and one non-ASCII character in a comment makes V8 hold all of it as
   // two-byte text. Names stay as written, so stack traces still read.
   minifyWhitespace: true,
-  plugins: [k8sClient, unusedOidc, nodeHttp],
+  plugins: [k8sClient, unusedOidc],
   logLevel: 'warning',
   metafile: true,
   // Some bundled dependencies are CommonJS and call require(); give them one.

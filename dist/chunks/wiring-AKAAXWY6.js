@@ -1,2 +1,0 @@
-import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
-import{connect,deadline,driverIdentity,namespaceOf,releaseHeldLease,sharedKube,stateFor}from"./chunk-W4EYG3ZP.js";import"./chunk-FLC3MEM2.js";import"./chunk-RGL7COK4.js";import"./chunk-KM3JF2B5.js";import"./chunk-K2WS6RPB.js";import"./chunk-B2HTE2MG.js";export{connect,deadline,driverIdentity,namespaceOf,releaseHeldLease,sharedKube,stateFor};
