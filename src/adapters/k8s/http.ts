@@ -36,8 +36,13 @@ export interface KubeRequest {
   contentType?: string | undefined;
 }
 
-/** A request that has had no byte of an answer for this long fails (as undici's headers timeout). */
-export const REQUEST_IDLE_TIMEOUT_MS = 300_000;
+/**
+ * A request that has had no byte of an answer for this long fails as ETIMEDOUT, which the retry
+ * policy retries: a stalled API server (SIGSTOP in test/e2e/outage.test.ts) holds a kept-alive
+ * connection open, where the generated client's fresh connections failed at undici's 10 s connect
+ * timeout. Watches are not bound by it (watch.ts has its own silence timeout).
+ */
+export const REQUEST_IDLE_TIMEOUT_MS = 15_000;
 
 export function queryString(query: Query | undefined): string {
   if (query === undefined) return '';
