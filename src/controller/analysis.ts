@@ -24,6 +24,7 @@ import type { AnalysisView, RolloutStatus } from '../engine/state.ts';
 import { FIRST_DEPLOY_ANALYSIS_ANNOTATION } from '../manifests/first-deploy-rules.ts';
 import { asList, asObj, dig } from '../manifests/values.ts';
 import { excerpt, type Logger } from '../util/logger.ts';
+import { readyOutcomes, type InFlight, type Outcome } from './measurement-batch.ts';
 import type { KubeObject } from './ports.ts';
 
 /** The type lives in the pure `analysis/templates.ts` (the reports read it); re-exported here. */
@@ -39,13 +40,6 @@ export interface NamedMeasure {
     block: Record<string, unknown>,
     ctx: Parameters<MetricProvider['measure']>[1],
   ): ReturnType<MetricProvider['measure']>;
-}
-
-interface Outcome {
-  runId: string;
-  metric: string;
-  outcome: MeasurementOutcome;
-  at: Date;
 }
 
 const FINISHED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
@@ -131,8 +125,9 @@ function newRecord(a: StartAnalysis, ctx: RunContext): AnalysisRecord {
  * so the state is only ever written by the tick, compare-and-swap.
  */
 export class AnalysisRunner {
-  private readonly inflight = new Map<string, AbortController>();
-  private readonly outcomes: Outcome[] = [];
+  private readonly inflight = new Map<string, InFlight>();
+  /** Finished measurements not yet recorded (measurement-batch.ts holds some back). */
+  private outcomes: Outcome[] = [];
   /** The outcomes the last `collect` recorded: redone as errors if that state cannot be written. */
   private collected: Outcome[] = [];
   private budgetBytes: number;
@@ -200,7 +195,7 @@ export class AnalysisRunner {
   /** Resolves when a measurement finishes, or when `signal` aborts. */
   waitForOutcome(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      if (this.outcomes.length > 0) {
+      if (this.hasReady()) {
         resolve();
         return;
       }
@@ -218,7 +213,8 @@ export class AnalysisRunner {
 
   /** Records finished measurements into the runs. */
   collect(records: AnalysisRecord[]): AnalysisRecord[] {
-    const pending = this.outcomes.splice(0);
+    const { ready: pending, held } = readyOutcomes(this.outcomes, this.inflight.values());
+    this.outcomes = held;
     this.collected = pending;
     if (pending.length === 0) return records;
     return records.map((r) => {
@@ -266,7 +262,7 @@ export class AnalysisRunner {
   /** Terminates the run `id` (Argo's `spec.terminate`) and stops its measurements in flight. */
   terminate(records: readonly AnalysisRecord[], id: string, now: Date): AnalysisRecord[] {
     const out = records.map((r) => (r.id === id ? { ...r, state: terminateRun(r.spec, r.state, now) } : r));
-    for (const [key, controller] of this.inflight) if (key.startsWith(`${id}/`)) controller.abort();
+    for (const [key, f] of this.inflight) if (key.startsWith(`${id}/`)) f.controller.abort();
     return out;
   }
 
@@ -282,7 +278,7 @@ export class AnalysisRunner {
     let next: Date | undefined;
     const out = records.map((r) => {
       const due = dueMeasurements(r.spec, r.state, now);
-      for (const metricName of due.terminate) this.inflight.get(`${r.id}/${metricName}`)?.abort();
+      for (const metricName of due.terminate) this.inflight.get(`${r.id}/${metricName}`)?.controller.abort();
       if (FINISHED.has(r.state.phase)) return r;
       if (due.nextAt !== undefined) {
         const at = new Date(due.nextAt);
@@ -326,14 +322,23 @@ export class AnalysisRunner {
     const key = `${r.id}/${metric}`;
     if (this.inflight.has(key)) return;
     const controller = new AbortController();
-    this.inflight.set(key, controller);
-    void this.measure(r, provider, metric, jobName, controller.signal, now).finally(() => {
-      this.inflight.delete(key);
+    const startedAt = now.getTime();
+    this.inflight.set(key, { runId: r.id, metric, kind: kindOf(provider), startedAt, controller });
+    void this.measure(r, provider, metric, jobName, controller.signal, now).then((outcome) => {
+      if (this.inflight.get(key)?.controller === controller) this.inflight.delete(key);
+      if (outcome !== undefined)
+        this.outcomes.push({ runId: r.id, metric, outcome, at: this.clock(), startedAt });
+      // This one ending may also release outcomes held for it.
+      if (this.hasReady()) this.wake?.();
     });
   }
 
+  private hasReady(): boolean {
+    return readyOutcomes(this.outcomes, this.inflight.values()).ready.length > 0;
+  }
+
   stopAll(): void {
-    for (const c of this.inflight.values()) c.abort();
+    for (const f of this.inflight.values()) f.controller.abort();
   }
 
   private async measure(
@@ -343,7 +348,7 @@ export class AnalysisRunner {
     jobName: string,
     signal: AbortSignal,
     now: Date,
-  ): Promise<void> {
+  ): Promise<MeasurementOutcome | undefined> {
     const kind = kindOf(providerBlock);
     const secrets = new Map<string, string>();
     let outcome: MeasurementOutcome;
@@ -372,7 +377,7 @@ export class AnalysisRunner {
             }
           : { value: result.value, valueText: result.display, query: result.query };
     } catch (e) {
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
       const text = redact(e instanceof Error ? e.message : String(e), secrets.values());
       // A response over the cap names the metric, so the rollout's message says which one.
       const message = e instanceof ProviderError && e.oversize ? `metric "${metric}": ${text}` : text;
@@ -381,7 +386,6 @@ export class AnalysisRunner {
         ...(e instanceof ProviderError && e.query !== undefined ? { query: e.query } : {}),
       };
     }
-    this.outcomes.push({ runId: r.id, metric, outcome, at: this.clock() });
-    this.wake?.();
+    return outcome;
   }
 }

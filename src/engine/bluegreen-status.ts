@@ -18,6 +18,11 @@ export function syncBlueGreenStatus(
   selectors: { active: string | undefined; preview: string | undefined },
 ): void {
   const { s, prev, newRS, log } = tick;
+  // A full promotion drops the pause (and an abort) at once, before the preview is even ready.
+  if (prev.promoteFull) {
+    tick.pause.clear = true;
+    tick.pause.removeAbort = true;
+  }
   s.blueGreen = {
     activeSelector: selectors.active,
     previewSelector: selectors.preview,

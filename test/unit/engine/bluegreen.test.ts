@@ -177,6 +177,31 @@ test('promote-full at the pause switches at once', async () => {
   assert.equal(r.status.promoteFull, false);
 });
 
+test('promote-full clears the pause at once (as Argo): the run goes on while a small preview scales up', async () => {
+  const sim = new SimCluster(rollout({ previewReplicaCount: 1 }));
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status);
+  assert.equal(r.status.phase, 'Paused');
+  assert.deepEqual(sim.counts(), { v1: 3, v2: 1 });
+  // The command keeps the pause condition; the next reconcile drops it, before the preview is ready.
+  const phases: string[] = [];
+  r = await drive(
+    sim,
+    'v2',
+    { ...r.status, promoteFull: true },
+    {
+      until: ({ status }) => {
+        phases.push(status.phase);
+        return false;
+      },
+    },
+  );
+  assert.equal(phases[0], 'Progressing', phases.join(' '));
+  assert.equal(r.status.phase, 'Healthy', r.log.join('\n'));
+  assert.deepEqual(r.status.pauseConditions, []);
+  assert.equal(sim.services['web-active'], 'v2');
+});
+
 test('fast rollback: back to the previous revision while it still has its pods, without a pause', async () => {
   const sim = new SimCluster(rollout());
   let r = await drive(sim, 'v1');
