@@ -2,6 +2,7 @@ import type { Action, AnalysisAction, Decision, TickInput } from './actions.ts';
 import { reconcileAnalysis, terminateRunning } from './analysis.ts';
 import { applyMove, firstCanarySize } from './canary-moves.ts';
 import { reconcileStepExperiments, withExperimentRecords } from './canary-step-experiments.ts';
+import { currentExperimentStep, weightDestinations } from './experiment-weights.ts';
 import { markFirstDeploy, reconcileFirstDeploy } from './first-deploy.ts';
 import { reconcileEphemeralMetadata } from './metadata.ts';
 import { completedCurrentStep, reconcilePause } from './pause.ts';
@@ -19,7 +20,7 @@ import { scaleRoutedOnce } from './routed-scaling.ts';
 import { reconcileServices } from './services.ts';
 import { canaryTarget, type CanaryTarget } from './traffic.ts';
 import { describeStep, type CanaryEngineRollout } from './spec.ts';
-import type { ObservedReplicaSet, Observation, RolloutStatus } from './state.ts';
+import type { ObservedReplicaSet, Observation, RolloutStatus, WeightDestination } from './state.ts';
 import { reconcileWorkload } from './workload.ts';
 
 const iso = (d: Date): string => d.toISOString();
@@ -246,6 +247,19 @@ function reconcileCanary(tick: CanaryTick): Decision {
   return withExperimentRecords(finish(input, s, actions, analysis, log, requeue), experiments);
 }
 
+/**
+ * The running experiment's weighted templates, as the reconcile found them (Argo routes traffic
+ * before it reconciles the experiments).
+ */
+function experimentDestinations(input: TickInput<CanaryEngineRollout>): WeightDestination[] {
+  const { rollout, status } = input;
+  const current = input.experiments?.find((e) => e.name === status.currentExperiment);
+  return weightDestinations(
+    currentExperimentStep(rollout.canary.steps, status.currentStepIndex),
+    current?.status,
+  );
+}
+
 /** One scaling per reconcile: with a router by its weights, else by the basic canary's plan. */
 function scaleThisTick(
   tick: CanaryTick,
@@ -255,7 +269,8 @@ function scaleThisTick(
   const { input, rollout, s, actions, log, newRS, stableRS, stableIsNew, older } = tick;
   const routing = rollout.canary.trafficRouting;
   if (routing !== undefined && target.routed !== undefined) {
-    const routedTick = { rollout, routing, prev: input.status, s, newRS, stableRS, actions, log };
+    const additional = experimentDestinations(tick.withExperiments);
+    const routedTick = { rollout, routing, prev: input.status, s, newRS, stableRS, actions, log, additional };
     reconcileTrafficRouting(routedTick, target.routerWeight ?? 0);
     return scaleRoutedOnce({
       tick: routedTick,

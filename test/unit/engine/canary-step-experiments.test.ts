@@ -241,3 +241,69 @@ test('a rollout without experiment steps stores no experiments', () => {
   });
   assert.equal(d.experiments, undefined);
 });
+
+test('with a router, a Running experiment’s weighted templates get their weight beside the canary, the stable the rest', () => {
+  const weighted: EngineStep = {
+    experiment: {
+      ...experimentStep.experiment,
+      templates: experimentStep.experiment.templates.map((t) => ({ ...t, weight: 5 })),
+    },
+  };
+  const routedSteps: EngineStep[] = [{ setWeight: 20 }, weighted, { setWeight: 60 }];
+  const routed: CanaryEngineRollout = {
+    ...rollout,
+    canary: {
+      ...rollout.canary,
+      steps: routedSteps,
+      canaryService: 'web-canary',
+      stableService: 'web-stable',
+      trafficRouting: {
+        config: { nginx: { stableIngress: 'web' }, managedRoutes: [] },
+        maxTrafficWeight: 100,
+        dynamicStableScale: false,
+        scaleDownDelaySeconds: 30,
+      },
+    },
+  };
+  const at = (s: RolloutStatus, experiments: ExperimentRecord[]): TickInput<CanaryEngineRollout> => ({
+    ...input({ ...s, currentStepHash: stepsHash(routedSteps) }, experiments),
+    rollout: routed,
+    stepsHash: stepsHash(routedSteps),
+  });
+  const record = decideCanary(at(status(1), [])).experiments?.[0];
+  assert.ok(record !== undefined);
+  const running: ExperimentRecord = {
+    ...record,
+    status: {
+      phase: 'Running',
+      analysisRuns: [],
+      templateStatuses: ['baseline', 'canary'].map((name) => ({
+        name,
+        status: 'Running',
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        serviceName: `${record.name}-${name}`,
+        podTemplateHash: `h-${name}`,
+      })),
+    },
+  };
+  const weights = (experiments: ExperimentRecord[]): unknown[] =>
+    decideCanary(at(status(1, { currentExperiment: record.name }), experiments))
+      .actions.flatMap((a) => (a.kind === 'routeTraffic' && a.call.call === 'setWeight' ? [a.call] : []))
+      .map((c) => ({
+        weight: c.weight,
+        additional: c.additional?.map((d) => `${d.serviceName}=${d.weight}`),
+      }));
+  assert.deepEqual(weights([running]), [
+    { weight: 20, additional: [`${record.name}-baseline=5`, `${record.name}-canary=5`] },
+  ]);
+  const done = decideCanary(
+    at(status(1, { currentExperiment: record.name }), [withPhase(running, 'Successful')]),
+  );
+  assert.ok(
+    done.actions.every((a) => a.kind !== 'routeTraffic' || !('additional' in a.call)),
+    'a finished experiment takes no traffic',
+  );
+});
