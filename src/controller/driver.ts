@@ -6,9 +6,9 @@ import { initialStatus, type RolloutStatus } from '../engine/state.ts';
 import type { Logger } from '../util/logger.ts';
 import type { AnalysisRecord, AnalysisRunner } from './analysis.ts';
 import { podTemplateOf, stepsOf, storedPodTemplate } from './engine-rollout.ts';
-import { LEASE_SECONDS, LeaseKeeper, RENEW_EVERY_MS, sameJob } from './lease-keeper.ts';
+import { driveUnderLease, type LeaseKeeper, RENEW_EVERY_MS } from './lease-keeper.ts';
 import { deletePrunedExperiments, experimentPortOf, reconcileStepExperiments } from './step-experiments.ts';
-import { LeaseLostError, type Clock, type ClusterPort, type KubeObject, type StoredState } from './ports.ts';
+import type { Clock, ClusterPort, KubeObject, StoredState } from './ports.ts';
 import {
   actOnAtOnce,
   advanceAnalysis,
@@ -92,23 +92,17 @@ export async function drive(
       analysis: state?.analysis ?? [],
     };
   };
-  const other = await cluster.acquireLease(namespace, name, identity, LEASE_SECONDS, (h) =>
-    sameJob(identity, h),
+  return driveUnderLease(
+    cluster,
+    clock,
+    log,
+    { namespace, name, identity },
+    {
+      drive: (keeper) => driveHeld(cluster, clock, log, opts, keeper, () => ticks++),
+      otherDriver,
+      stopMeasuring: () => opts.analysis?.stopAll(),
+    },
   );
-  if (other !== undefined) return otherDriver(other.holder);
-  const keeper = new LeaseKeeper(cluster, log, { namespace, name, identity }, clock);
-  try {
-    return await driveHeld(cluster, clock, log, opts, keeper, () => ticks++);
-  } catch (e) {
-    if (e instanceof LeaseLostError) {
-      opts.analysis?.stopAll();
-      log.info(e.message);
-      return await otherDriver(e.holder);
-    }
-    throw e;
-  } finally {
-    keeper.stop();
-  }
 }
 
 /** Observes the cluster and decides: the Rollout as the engine reads it, the decision, the runs. */

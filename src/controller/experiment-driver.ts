@@ -22,8 +22,8 @@ import {
   type ExperimentDriverPort,
   type ExperimentState,
 } from './experiment-state.ts';
-import { LEASE_SECONDS, LeaseKeeper, RENEW_EVERY_MS, sameJob } from './lease-keeper.ts';
-import { ConflictError, LeaseLostError, type Clock, type KubeObject } from './ports.ts';
+import { driveUnderLease, type LeaseKeeper, RENEW_EVERY_MS } from './lease-keeper.ts';
+import { ConflictError, type Clock, type KubeObject } from './ports.ts';
 import { checkClaim } from './tick.ts';
 
 export interface ExperimentDriveOptions {
@@ -81,29 +81,17 @@ export async function driveExperiment(
       replicaSets: {},
     };
   };
-  const canTakeOver = (h: string): boolean => sameJob(identity, h);
-  const other = await cluster.acquireLease(
-    namespace,
-    name,
-    identity,
-    LEASE_SECONDS,
-    canTakeOver,
-    'Experiment',
+  return driveUnderLease(
+    cluster,
+    clock,
+    log,
+    { namespace, name, identity, kind: 'Experiment' },
+    {
+      drive: (keeper) => driveHeld(cluster, clock, log, opts, keeper, () => ++ticks),
+      otherDriver,
+      stopMeasuring: () => opts.analysis?.stopAll(),
+    },
   );
-  if (other !== undefined) return otherDriver(other.holder);
-  const keeper = new LeaseKeeper(cluster, log, { namespace, name, identity, kind: 'Experiment' }, clock);
-  try {
-    return await driveHeld(cluster, clock, log, opts, keeper, () => ++ticks);
-  } catch (e) {
-    if (e instanceof LeaseLostError) {
-      opts.analysis?.stopAll();
-      log.info(e.message);
-      return await otherDriver(e.holder);
-    }
-    throw e;
-  } finally {
-    keeper.stop();
-  }
 }
 
 /** Reads the state; once this driver claimed it, a claim by another driver loses the lease. */

@@ -145,3 +145,49 @@ export class LeaseKeeper {
     this.stopTimer();
   }
 }
+
+/** What a driver does with its subject's Lease: drive while it holds it, else say who holds it. */
+export interface LeaseHeldRun<R> {
+  /** Drives while the keeper holds the Lease. */
+  drive: (keeper: LeaseKeeper) => Promise<R>;
+  /** The result when another driver holds it (from the start, or after taking it over). */
+  otherDriver: (holder: string) => Promise<R>;
+  /** Stops what the run measures when the Lease is lost mid-run. */
+  stopMeasuring: () => void;
+}
+
+/**
+ * Claims the subject's Lease (an earlier attempt of the same job may be taken over) and drives
+ * under it; a Lease lost mid-run ends the run as if another driver had held it from the start.
+ */
+export async function driveUnderLease<R>(
+  cluster: LeasePort,
+  clock: Clock,
+  log: Logger,
+  subject: LeaseSubject,
+  run: LeaseHeldRun<R>,
+): Promise<R> {
+  const { namespace, name, identity, kind } = subject;
+  const other = await cluster.acquireLease(
+    namespace,
+    name,
+    identity,
+    LEASE_SECONDS,
+    (holder) => sameJob(identity, holder),
+    kind,
+  );
+  if (other !== undefined) return run.otherDriver(other.holder);
+  const keeper = new LeaseKeeper(cluster, log, subject, clock);
+  try {
+    return await run.drive(keeper);
+  } catch (e) {
+    if (e instanceof LeaseLostError) {
+      run.stopMeasuring();
+      log.info(e.message);
+      return await run.otherDriver(e.holder);
+    }
+    throw e;
+  } finally {
+    keeper.stop();
+  }
+}
