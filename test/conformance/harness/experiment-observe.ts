@@ -112,6 +112,25 @@ export async function experimentObjects(
   return { sets: sets.sort(byName), services: services.sort(byName) };
 }
 
+const ARGO_VERDICT = /^Metric "([^"]+)" assessed (\w+) due to \w+ \((\d+)\) > (\w+) \((\d+)\)$/;
+const PILOT_VERDICT =
+  /^(?:dry-run )?metric "([^"]+)" (failed|errored|inconclusive): .*; (\d+) [^;>]* > (\w+) (\d+)$/;
+const PHASE_OF: Record<string, string> = { failed: 'Failed', errored: 'Error', inconclusive: 'Inconclusive' };
+
+/**
+ * An analysis verdict as both sides agree on it: which metric ended which phase, and the limit it
+ * crossed. Argo says `Metric "x" assessed Failed due to failed (2) > failureLimit (1)`; ours also says
+ * what was measured and how the conditions judged it (docs/compatibility.md, "Messages"). Other
+ * messages are compared as they are.
+ */
+export function verdictOf(message: string): string {
+  const a = ARGO_VERDICT.exec(message);
+  if (a !== null) return `metric "${a[1]}" ${a[2]}: ${a[3]} > ${a[4]} ${a[5]}`;
+  const p = PILOT_VERDICT.exec(message);
+  if (p !== null) return `metric "${p[1]}" ${PHASE_OF[p[2] ?? ''] ?? p[2]}: ${p[3]} > ${p[4]} ${p[5]}`;
+  return message;
+}
+
 /** Maps a status and the objects into the shared point. */
 export function toExperimentPoint(
   st: ExperimentStatusView,
@@ -127,11 +146,11 @@ export function toExperimentPoint(
     .join('; ');
   const point: ExperimentPoint = {
     phase: st.phase ?? '',
-    message: st.message ?? '',
     availableAt: st.availableAt !== undefined && st.availableAt !== null,
     templates,
     replicaSets: sets.map(rsLine).join('; '),
     services: services.map(serviceLine).join('; '),
+    message: verdictOf(st.message ?? ''),
     analyses: (st.analysisRuns ?? [])
       .map((r) => `${r.name}=${r.phase ?? ''}`)
       .sort()
@@ -145,9 +164,11 @@ export function runningSettled(
   point: ExperimentPoint,
   facts: ExperimentRSFacts[],
   analyses: number,
+  unphased = false,
 ): boolean {
-  const started =
-    point.analyses === '' ? 0 : point.analyses.split(' ').filter((a) => !a.endsWith('=')).length;
+  // `unphased`: an entry without a phase counts as started (Argo's Experiment may keep one so).
+  const listed = point.analyses === '' ? [] : point.analyses.split(' ');
+  const started = unphased ? listed.length : listed.filter((a) => !a.endsWith('=')).length;
   return (
     point.phase === 'Running' &&
     point.availableAt &&
@@ -157,11 +178,15 @@ export function runningSettled(
   );
 }
 
-/** The experiment is over: a completed phase, no pods and no pending deadline, no Service left. */
+/**
+ * The experiment is over: a completed phase, no pods, no Service left. A ReplicaSet scaled down after
+ * scaleDownDelaySeconds keeps its `scale-down-deadline` annotation in Argo (experiments/replicaset.go
+ * removes it only when the delay is 0): the annotation is compared, not waited for.
+ */
 export function finalSettled(point: ExperimentPoint, facts: ExperimentRSFacts[]): boolean {
   return (
     isComplete(point.phase) &&
-    facts.every((f) => f.observed && f.spec === 0 && f.replicas === 0 && !f.deadline) &&
+    facts.every((f) => f.observed && f.spec === 0 && f.replicas === 0) &&
     point.services === ''
   );
 }

@@ -55,7 +55,7 @@ export interface ExperimentTimes {
 export function timesOf(tl: Timeline): ExperimentTimes {
   const complete = tl.firstTime('phase', /^(Successful|Failed|Error|Inconclusive)$/);
   return {
-    available: tl.firstTime('availableAt', /^true$/),
+    available: tl.availableAt() ?? tl.firstTime('availableAt', /^true$/),
     complete,
     // Argo creates each ReplicaSet at 0 first: only "every one at 0" after the end counts.
     scaledDown:
@@ -69,7 +69,10 @@ function settle(side: ExperimentSide, op: ExperimentOp, analyses: number): Promi
     `${side.label} ${side.cluster}:${side.namespace}/${side.name} at ${op.at}`,
     async () => {
       const { point, facts, note } = await side.observe();
-      const ok = op.at === 'running' ? runningSettled(point, facts, analyses) : finalSettled(point, facts);
+      const ok =
+        op.at === 'running'
+          ? runningSettled(point, facts, analyses, side.label === 'Argo Rollouts')
+          : finalSettled(point, facts);
       return { point, ok, note };
     },
     hold,

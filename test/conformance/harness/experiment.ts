@@ -36,7 +36,12 @@ export class Timeline {
     this.start = Date.now();
   }
 
-  record(point: ExperimentPoint): void {
+  /** `status.availableAt` as the side stored it (RFC 3339, whole seconds on both sides), first seen. */
+  private storedAvailableAt: number | undefined;
+
+  record(point: ExperimentPoint, status: ExperimentStatusView = {}): void {
+    if (this.storedAvailableAt === undefined && typeof status.availableAt === 'string')
+      this.storedAvailableAt = Date.parse(status.availableAt);
     const t = Math.round((Date.now() - this.start) / 100) / 10;
     for (const [field, value] of Object.entries(point) as [keyof ExperimentPoint, unknown][]) {
       const v = String(value);
@@ -44,6 +49,14 @@ export class Timeline {
       this.last[field] = v;
       this.entries.push({ t, what: `${field}: ${v}` });
     }
+  }
+
+  /**
+   * When the side says every template became available (its stored availableAt), in seconds on this
+   * timeline: a poll may see it seconds late on a loaded machine, the timestamp does not.
+   */
+  availableAt(): number | undefined {
+    return this.storedAvailableAt === undefined ? undefined : (this.storedAvailableAt - this.start) / 1000;
   }
 
   /** The first time (at or after `from` seconds) a field took a value matching `pattern`. */
@@ -139,7 +152,7 @@ export class ArgoExperimentSide implements ExperimentSide {
     })) as { status?: ExperimentStatusView };
     const { sets, services } = await experimentObjects('argo', this.namespace, this.name);
     const r = toExperimentPoint(ex.status ?? {}, sets, services);
-    this.timeline.record(r.point);
+    this.timeline.record(r.point, ex.status);
     return { ...r, note: '' };
   }
 
@@ -225,7 +238,7 @@ export class PilotExperimentSide implements ExperimentSide {
     const st = JSON.parse(cm.data?.['status.json'] ?? '{}') as ExperimentStatusView;
     const { sets, services } = await experimentObjects(this.cluster, this.namespace, this.name);
     const r = toExperimentPoint(st, sets, services);
-    this.timeline.record(r.point);
+    this.timeline.record(r.point, st);
     const note =
       run === undefined ? '' : `\n--- run (exit ${run.exitCode}):\n${run.stdout.slice(-3000)}\n${run.stderr}`;
     return { ...r, note };
