@@ -14,7 +14,7 @@ import { finish } from './outputs.ts';
 import { CONTROL_WORKFLOW, runUrl } from './github.ts';
 
 /** The GitHub reporter of the run, when it has a link and something to report to. */
-async function reporterFor(
+export async function reporterFor(
   config: Config,
   ctx: CommandContext,
   link: GitHubLink | undefined,

@@ -3,27 +3,23 @@
  * drives it to its end; `abort <name>` sets its `terminate`; `status <name>` and `run <name>`
  * (resume) work by name. Its state lives in `rollout-pilot-experiment.<name>` with its own Lease.
  */
+import type { GitHubLink } from '../adapters/github/reporter.ts';
 import type { KubeCluster } from '../adapters/k8s/cluster.ts';
 import type { StoredTemplate } from '../analysis/templates.ts';
 import type { Config } from '../config/inputs.ts';
 import { driveExperiment, type ExperimentDriveResult } from '../controller/experiment-driver.ts';
 import { initialExperimentStatus } from '../controller/experiment-reconcile.ts';
-import {
-  experimentExitCode,
-  readExperiment,
-  withTerminate,
-  type ExperimentState,
-} from '../controller/experiment-state.ts';
+import { experimentExitCode, withTerminate, type ExperimentState } from '../controller/experiment-state.ts';
 import { ConflictError, systemClock, type KubeObject } from '../controller/ports.ts';
 import type { ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION } from '../manifests/validate.ts';
-import { engineExperiment } from '../engine/experiment-spec.ts';
-import { renderExperimentJobSummary } from '../report/experiment-md.ts';
-import { experimentReportOf } from '../report/experiment-model.ts';
 import type { ManifestDoc } from '../manifests/parse.ts';
 import { asObj, asStr } from '../manifests/values.ts';
 import { ConfigurationError } from '../util/errors.ts';
 import { analysisOutput, analysisRunner } from './analysis.ts';
+import { reporterFor } from './drive.ts';
+import { experimentReport, publishExperiment } from './experiment-report.ts';
+import { githubLink } from './github.ts';
 import { takeLease } from './lease.ts';
 import { applyWithProgress } from './preflight.ts';
 import type { CommandContext, CommandResult } from './types.ts';
@@ -131,12 +127,25 @@ async function driveAndFinish(
   name: string,
   identity: string,
 ): Promise<CommandResult> {
+  const before = await cluster.readExperimentState(namespace, name);
+  const link = githubLink(config, ctx.env, before?.github);
+  const reporter = await reporterFor(config, ctx, link, `${namespace}/experiment/${name}`);
+  await reporter?.resolvePullRequest(ctx.env);
+  const github = (): GitHubLink | undefined => reporter?.link ?? link;
   const result: ExperimentDriveResult = await driveExperiment(cluster, systemClock, ctx.log, {
     namespace,
     name,
     identity,
     deadline: deadline(config),
     analysis: analysisRunner(config, cluster, namespace, name, ctx.log),
+    github,
+    ...(reporter === undefined
+      ? {}
+      : {
+          onProgress: async (state: ExperimentState) => {
+            await publishExperiment(reporter, experimentReport(namespace, state, {}));
+          },
+        }),
   });
   const outputs = experimentOutputs({ ...result, experiment: result.experiment });
   if (result.stoppedBecause === 'other-driver') {
@@ -147,22 +156,13 @@ async function driveAndFinish(
   ctx.log.info(
     `Experiment ${name}: ${outputs.phase ?? ''}${result.status.message ? ` - ${result.status.message}` : ''}`,
   );
-  return { exitCode: result.exitCode, outputs, summary: experimentSummary(namespace, result) };
-}
-
-/** The job summary: the Experiment report (templates, analyses with their measurements, verdict). */
-function experimentSummary(namespace: string, result: ExperimentDriveResult): string | undefined {
-  if (result.stoppedBecause === 'other-driver') return undefined;
-  const runs = Object.fromEntries(result.analysis.map((r) => [r.analysisName ?? r.id, r]));
-  const report = experimentReportOf({
-    experiment: engineExperiment(readExperiment(result.experiment)),
-    status: result.status,
-    namespace,
-    replicaSets: result.replicaSets,
-    runs,
-    updatedAt: systemClock.now().toISOString(),
-  });
-  return renderExperimentJobSummary(report);
+  if (result.stoppedBecause === 'other-driver') return { exitCode: result.exitCode, outputs };
+  // The end as the comment, the check run and the job summary show it.
+  const report = experimentReport(namespace, { ...result, github: github() }, result.replicaSets);
+  const published = await publishExperiment(reporter, report);
+  if (published.commentUrl !== undefined) outputs['comment-url'] = published.commentUrl;
+  if (published.checkRunUrl !== undefined) outputs['check-run-url'] = published.checkRunUrl;
+  return { exitCode: result.exitCode, outputs, summary: published.summary };
 }
 
 /** Records `abort` for the driving run, compare-and-swap; it acts on it at its next tick. */

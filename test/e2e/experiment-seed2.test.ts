@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { adminKubeConfig, namespaceWithRole } from '../support/cluster.ts';
+import { startGitHubApi } from '../support/github-api/index.ts';
+import { githubEnv } from '../support/github-env.ts';
 import { actionIn, writeManifests } from '../support/rollout.ts';
 import { seed2Object } from '../support/seed2-experiment.ts';
 
@@ -97,21 +99,27 @@ async function watchReplicaSets<T>(
   }
 }
 
-async function setup(t: TestContext, docs: unknown[]) {
+async function setup(t: TestContext, docs: unknown[], env: Record<string, string> = {}) {
   const { namespace, kubeconfig } = await namespaceWithRole(t, 'exp-driver');
   const repo = await writeManifests(docs, 'experiment.yaml');
-  const run = (inputs: Record<string, string>) => actionIn(repo, namespace, inputs, { kubeconfig });
+  const run = (inputs: Record<string, string>) => actionIn(repo, namespace, inputs, { kubeconfig, env });
   return { namespace, run };
 }
 
-test('seed 2 with a failing job analysis: Failed, exit 1, both ReplicaSets had pods, then 0', async (t) => {
-  const { namespace, run } = await setup(t, [
-    experiment('seed2'),
-    jobTemplate('pass', 0),
-    jobTemplate('random-fail', 1),
-  ]);
+const REPO = 'acme/shop';
+const SHA = 'c'.repeat(40);
+
+test('seed 2 with a failing job analysis: Failed, exit 1, both ReplicaSets had pods, then 0; the pull request shows it', async (t) => {
+  const api = await startGitHubApi({ repos: [REPO] });
+  t.after(() => api.close());
+  const pr = api.addPullRequest({ number: 7, headSha: SHA, merged: true, title: 'seed 2' });
+  const { namespace, run } = await setup(
+    t,
+    [experiment('seed2'), jobTemplate('pass', 0), jobTemplate('random-fail', 1)],
+    await githubEnv(api, REPO, SHA),
+  );
   const { result, max, last } = await watchReplicaSets(namespace, 'seed2', () =>
-    run({ manifests: 'experiment.yaml', 'max-runtime': '3m' }),
+    run({ manifests: 'experiment.yaml', 'max-runtime': '3m', 'github-token': 'ghs_test_token_0123456789' }),
   );
   assert.equal(result.exitCode, 1, result.stdout);
   assert.equal(result.outputs.phase, 'Failed', result.stdout);
@@ -130,6 +138,21 @@ test('seed 2 with a failing job analysis: Failed, exit 1, both ReplicaSets had p
     ['Experiment', 'seed2-pass', 'Successful'],
     ['Experiment', 'seed2-random', 'Failed'],
   ]);
+
+  // One comment, updated in place while it ran, and a check run that failed, both naming the
+  // templates, the analyses and the verdict.
+  const comments = api.commentsOn('acme', 'shop', pr.number);
+  assert.equal(comments.length, 1, comments.join('\n---\n'));
+  const comment = comments[0] ?? '';
+  assert.match(comment, /Experiment `seed2`/);
+  assert.match(comment, /Failed/);
+  for (const word of ['purple', 'orange', 'random-fail', 'pass']) assert.ok(comment.includes(word), word);
+  assert.ok(result.outputs['comment-url']?.includes('#issuecomment-'), result.outputs['comment-url']);
+  const checks = api.checkRuns(SHA);
+  assert.equal(checks.length, 1);
+  assert.equal(checks[0]?.status, 'completed');
+  assert.equal(checks[0]?.conclusion, 'failure');
+  assert.match(checks[0]?.name ?? '', /seed2/);
 
   const status = await run({ command: 'status', rollout: 'seed2' });
   assert.equal(status.outputs.phase, 'Failed', status.stdout);

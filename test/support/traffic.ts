@@ -264,14 +264,20 @@ export async function untilAnsweredBy(
  * count outside it has probability at most `alpha` if the split really is p.
  */
 export function binomialBounds(n: number, p: number, alpha: number): { lo: number; hi: number } {
-  const pmf: number[] = [(1 - p) ** n];
-  for (let k = 0; k < n; k++) pmf.push(((pmf[k] ?? 0) * (n - k) * p) / ((k + 1) * (1 - p)));
+  // In logs, scaled by the largest term: (1 - p)^n alone underflows to 0 for a few thousand requests.
+  const logs: number[] = [n * Math.log1p(-p)];
+  for (let k = 0; k < n; k++)
+    logs.push((logs[k] ?? 0) + Math.log(n - k) + Math.log(p) - Math.log(k + 1) - Math.log1p(-p));
+  const top = Math.max(...logs);
+  const scaled = logs.map((l) => Math.exp(l - top));
+  const total = scaled.reduce((a, b) => a + b, 0);
+  const pmf = scaled.map((x) => x / total);
   let lo = 0;
   let below = 0;
-  while (below + (pmf[lo] ?? 0) <= alpha / 2) below += pmf[lo++] ?? 0;
+  while (lo < n && below + (pmf[lo] ?? 0) <= alpha / 2) below += pmf[lo++] ?? 0;
   let hi = n;
   let above = 0;
-  while (above + (pmf[hi] ?? 0) <= alpha / 2) above += pmf[hi--] ?? 0;
+  while (hi > lo && above + (pmf[hi] ?? 0) <= alpha / 2) above += pmf[hi--] ?? 0;
   return { lo, hi };
 }
 
