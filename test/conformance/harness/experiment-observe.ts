@@ -120,7 +120,7 @@ const PHASE_OF: Record<string, string> = { failed: 'Failed', errored: 'Error', i
 /**
  * An analysis verdict as both sides agree on it: which metric ended which phase, and the limit it
  * crossed. Argo says `Metric "x" assessed Failed due to failed (2) > failureLimit (1)`; ours also says
- * what was measured and how the conditions judged it (docs/compatibility.md, "Messages"). Other
+ * what was measured and how the conditions judged it (docs/compatibility.md, Analysis). Other
  * messages are compared as they are.
  */
 export function verdictOf(message: string): string {
