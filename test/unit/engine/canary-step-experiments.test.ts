@@ -7,6 +7,7 @@ import type { ExperimentPhase } from '../../../src/engine/experiment-types.ts';
 import { podTemplateHash, stepsHash } from '../../../src/engine/hash.ts';
 import type { CanaryEngineRollout, EngineStep } from '../../../src/engine/spec.ts';
 import { initialStatus, type ObservedReplicaSet, type RolloutStatus } from '../../../src/engine/state.ts';
+import { runningTemplateStatus } from '../../support/experiment-fixtures.ts';
 
 const noMeta = { labels: {}, annotations: {} };
 const experimentStep: EngineStep = {
@@ -277,16 +278,9 @@ test('with a router, a Running experiment’s weighted templates get their weigh
     status: {
       phase: 'Running',
       analysisRuns: [],
-      templateStatuses: ['baseline', 'canary'].map((name) => ({
-        name,
-        status: 'Running',
-        replicas: 1,
-        updatedReplicas: 1,
-        readyReplicas: 1,
-        availableReplicas: 1,
-        serviceName: `${record.name}-${name}`,
-        podTemplateHash: `h-${name}`,
-      })),
+      templateStatuses: ['baseline', 'canary'].map((name) =>
+        runningTemplateStatus(name, `h-${name}`, `${record.name}-${name}`),
+      ),
     },
   };
   const weights = (experiments: ExperimentRecord[]): unknown[] =>

@@ -5,7 +5,7 @@ import { callRouter } from '../../../src/adapters/k8s/route-traffic.ts';
 import type { KubeObject } from '../../../src/controller/ports.ts';
 import type { Action, RouterCall } from '../../../src/engine/actions.ts';
 import { currentExperimentStep, weightDestinations } from '../../../src/engine/experiment-weights.ts';
-import type { ExperimentStatus, TemplateStatus } from '../../../src/engine/experiment-types.ts';
+import type { ExperimentStatus } from '../../../src/engine/experiment-types.ts';
 import { reconcileTrafficRouting, type RoutedTick } from '../../../src/engine/routed.ts';
 import type { CanaryEngineRollout, EngineStep } from '../../../src/engine/spec.ts';
 import {
@@ -15,6 +15,7 @@ import {
   type WeightDestination,
 } from '../../../src/engine/state.ts';
 import type { ExperimentStep } from '../../../src/manifests/rollout-model.ts';
+import { runningTemplateStatus } from '../../support/experiment-fixtures.ts';
 import { FakeRouterObjects } from '../../support/fake-router-objects.ts';
 import { canaryRollout } from './sim.ts';
 
@@ -30,20 +31,9 @@ const experimentStep = (weights: Record<string, number | undefined>): Experiment
   analysisRunMetadata: { labels: {}, annotations: {} },
 });
 
-const templateStatus = (name: string, hash: string): TemplateStatus => ({
-  name,
-  status: 'Running',
-  replicas: 1,
-  updatedReplicas: 1,
-  readyReplicas: 1,
-  availableReplicas: 1,
-  serviceName: `exp-${name}`,
-  podTemplateHash: hash,
-});
-
 const running = (phase: ExperimentStatus['phase'] = 'Running'): ExperimentStatus => ({
   phase,
-  templateStatuses: [templateStatus('baseline', 'b1'), templateStatus('canary', 'c1')],
+  templateStatuses: [runningTemplateStatus('baseline', 'b1'), runningTemplateStatus('canary', 'c1')],
   analysisRuns: [],
 });
 
@@ -63,7 +53,7 @@ describe('weightDestinations(): calculateWeightDestinationsFromExperiment', () =
   test('a template without a weight gets no destination; one without a status is skipped', () => {
     const step = experimentStep({ baseline: undefined, canary: 20 });
     assert.deepEqual(
-      weightDestinations(step, { ...running(), templateStatuses: [templateStatus('canary', 'c')] }),
+      weightDestinations(step, { ...running(), templateStatuses: [runningTemplateStatus('canary', 'c')] }),
       [{ serviceName: 'exp-canary', podTemplateHash: 'c', weight: 20 }],
     );
     assert.deepEqual(
