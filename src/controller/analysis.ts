@@ -304,7 +304,9 @@ export class AnalysisRunner {
       for (const metricName of due.resume) {
         const metric = r.spec.metrics.find((m) => m.name === metricName);
         const last = state.metrics.find((m) => m.name === metricName)?.measurements.at(-1);
-        if (metric === undefined || this.inflight.has(`${r.id}/${metricName}`)) continue;
+        // Measured here and finished, but not recorded yet: starting it again would count it twice.
+        const pending = this.outcomes.some((o) => o.runId === r.id && o.metric === metricName);
+        if (metric === undefined || pending || this.inflight.has(`${r.id}/${metricName}`)) continue;
         this.start(r, metric.provider, metricName, last?.metadata?.['job-name'] ?? '', now);
       }
       return { ...r, state };

@@ -92,3 +92,43 @@ test('only a quick measurement of the same run, started no later, holds an outco
   assert.equal(isHeld(outcome, [flight({ startedAt: 101 })]), false, 'started later');
   assert.deepEqual(readyOutcomes([outcome], []), { ready: [outcome], held: [] });
 });
+
+test('a measurement finished but not yet recorded is not started again by the next launch', async () => {
+  let calls = 0;
+  const provider: MetricProvider = {
+    kind: 'job',
+    measure: () => {
+      calls++;
+      return Promise.resolve({ value: 1, display: '1', query: 'job', forcedPhase: 'Failed' });
+    },
+  };
+  const runner = new AnalysisRunner(
+    new Map([['job', provider]]),
+    () => Promise.reject(new Error('no secrets')),
+    new MemoryLogger(),
+    'web',
+    () => NOW,
+  );
+  const spec: RunSpec = {
+    metrics: [{ name: 'fail', intervalSeconds: 5, failureLimit: 1, provider: { job: {} } }],
+  };
+  const record: AnalysisRecord = {
+    id: 'r1',
+    kind: 'Step',
+    podHash: 'h',
+    args: {},
+    secretArgs: [],
+    spec,
+    state: newRun(spec, NOW),
+  };
+  let records = runner.launch([record], NOW).records;
+  await runner.waitForOutcome(AbortSignal.timeout(2000));
+  // The tick that launches again has not collected yet: the stored measurement still looks in flight.
+  records = runner.launch(records, NOW).records;
+  await new Promise((r) => setImmediate(r));
+  records = runner.collect(records);
+  assert.equal(calls, 1, 'one Job measured once');
+  const metric = records[0]?.state.metrics[0];
+  assert.equal(metric?.failed, 1);
+  assert.equal(metric?.phase, 'Running', 'one failure is within failureLimit 1');
+});
