@@ -175,12 +175,13 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
     name: 'terminate while Running, an endless analysis not required → Successful',
     manifests: oneRun('watch', { interval: '2s' }, {}, { templates: [tmpl('canary', { replicas: 2 })] }),
     ops: [{ at: 'running' }, { at: 'final', terminate: true }],
-    // Argo's Experiment copies its AnalysisRun's phase before the run has one and is not reconciled
-    // again when the run starts Running: its status lists the run with no phase until a resync.
-    // Terminating, neither side copies the run's phase again (experiment.go returns before it does).
+    // Argo's Experiment may copy its AnalysisRun's phase before the run has one and then not be
+    // reconciled again when the run starts Running: its status lists the run with no phase until a
+    // resync (a race: other runs show Running). Terminating, neither side copies the run's phase again
+    // (experiment.go returns before it does).
     known: [
-      { after: 0, field: 'analyses', argo: 'watch=', pilot: 'watch=Running' },
-      { after: 1, field: 'analyses', argo: 'watch=', pilot: 'watch=Running' },
+      { after: 0, field: 'analyses', argo: 'watch=', pilot: 'watch=Running', racy: true },
+      { after: 1, field: 'analyses', argo: 'watch=', pilot: 'watch=Running', racy: true },
     ],
   },
   {
@@ -202,7 +203,7 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
     name: 'template service: a Service per template with the RS labels as selector, deleted at the end (delay 5 s)',
     manifests: () => [
       experiment({
-        duration: '6s',
+        duration: '15s',
         scaleDownDelaySeconds: 5,
         templates: [
           tmpl('web', { replicas: 2, ports: true, extra: { service: {} } }),
