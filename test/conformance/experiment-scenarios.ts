@@ -170,6 +170,8 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
       { duration: '60s' },
     ),
     ops: [{ at: 'final' }],
+    // Decided by quick measurements: when it ends is their latency, seconds apart under load.
+    timing: 'none',
   },
   {
     name: 'terminate while Running, an endless analysis not required → Successful',
@@ -219,6 +221,8 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
     // Measured after 2 s, so both samplers see the template's pod first.
     manifests: oneRun('maybe', { count: 1, initialDelay: '2s', inconclusive: true }, {}, { duration: '60s' }),
     ops: [{ at: 'final' }],
+    // Decided by quick measurements: when it ends is their latency, seconds apart under load.
+    timing: 'none',
   },
   {
     name: 'a dryRun metric that fails does not fail the experiment (required run → Successful)',
@@ -232,6 +236,8 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
       { duration: '60s', dryRun: [{ metricName: 'verdict' }] },
     ),
     ops: [{ at: 'final' }],
+    // Decided by quick measurements: when it ends is their latency, seconds apart under load.
+    timing: 'none',
   },
   {
     name: 'a duration shorter than a required run: the templates end first, the run decides the phase',

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EXPERIMENT_SCENARIOS } from './experiment-scenarios.ts';
-import { runExperimentScenario } from './harness/experiment-run.ts';
+import { NAME, runExperimentScenario } from './harness/experiment-run.ts';
 import { suiteMetricServer, type MetricServer } from './harness/metric-server.ts';
 
 // Experiments mostly wait (durations, deadlines, analysis intervals): several at a time.
-const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 4);
+const CONCURRENCY = Number(process.env.ROLLOUT_PILOT_CONFORMANCE_CONCURRENCY ?? 3);
 const only = process.env.ROLLOUT_PILOT_CONFORMANCE_ONLY;
 let comparisons = 0;
 
@@ -45,10 +45,10 @@ describe(
         // Every template's ReplicaSet had its pods, and ends at 0 (on each side compared).
         assert.ok(last !== undefined && /^(Successful|Failed|Error|Inconclusive)$/.test(last.argo.phase));
         const names = last.argo.replicaSets.split('; ').map((l) => l.split(' ')[0] ?? '');
-        assert.deepEqual(r.argo.timeline.hadPods(), names.sort(), 'every ReplicaSet had its pods (Argo)');
+        assert.deepEqual(r.argo.timeline.hadPods(NAME), names.sort(), 'every ReplicaSet had its pods (Argo)');
         if (r.pilot !== undefined)
           assert.deepEqual(
-            r.pilot.timeline.hadPods(),
+            r.pilot.timeline.hadPods(NAME),
             names,
             'every ReplicaSet had its pods (rollout-pilot)',
           );

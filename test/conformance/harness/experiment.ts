@@ -66,12 +66,20 @@ export class Timeline {
     )?.t;
   }
 
-  /** The ReplicaSets that had a non-zero spec at some poll (`<name> <spec>/...` lines). */
-  hadPods(): string[] {
+  /**
+   * The ReplicaSets that had pods: a non-zero spec at some poll (`<name> <spec>/...` lines), or the
+   * side's own status counting an available pod for the template (`<template>=<status> <n>/<available>`;
+   * the ReplicaSet is `<experiment>-<template>`). A loaded machine may poll a quick experiment's
+   * ReplicaSets only after they went back to 0; the status said it saw the pods.
+   */
+  hadPods(experiment: string): string[] {
     const names = new Set<string>();
     for (const e of this.entries) {
-      if (!e.what.startsWith('replicaSets: ')) continue;
-      for (const m of e.what.matchAll(/(\S+) ([1-9]\d*)\//g)) if (m[1] !== undefined) names.add(m[1]);
+      if (e.what.startsWith('replicaSets: '))
+        for (const m of e.what.matchAll(/(\S+) ([1-9]\d*)\//g)) if (m[1] !== undefined) names.add(m[1]);
+      if (e.what.startsWith('templates: '))
+        for (const m of e.what.matchAll(/([^\s;=]+)=\w+ \d+\/([1-9]\d*)/g))
+          if (m[1] !== undefined) names.add(`${experiment}-${m[1]}`);
     }
     return [...names].sort();
   }
