@@ -36,7 +36,10 @@ export interface ExperimentScenario {
   verdicts?: Verdicts;
   ops: ExperimentOp[];
   known?: KnownExperimentDifference[];
-  /** Compare when the phase completed, counted from availableAt (default) or from creation. */
+  /**
+   * Compare when the phase completed, counted from availableAt (default) or from when the side's
+   * ReplicaSets were first seen (its start: our side is a process that starts after the create).
+   */
   timing?: 'fromAvailable' | 'fromCreate' | 'none';
 }
 
@@ -49,6 +52,8 @@ const TIMING_TOLERANCE_S = 4;
 
 export interface ExperimentTimes {
   available: number | undefined;
+  /** The side's ReplicaSets first seen. */
+  created: number | undefined;
   complete: number | undefined;
   /** Every ReplicaSet at 0. */
   scaledDown: number | undefined;
@@ -58,6 +63,7 @@ export function timesOf(tl: Timeline): ExperimentTimes {
   const complete = tl.firstTime('phase', /^(Successful|Failed|Error|Inconclusive)$/);
   return {
     available: tl.availableAt() ?? tl.firstTime('availableAt', /^true$/),
+    created: tl.firstTime('replicaSets', /\S/),
     complete,
     // Argo creates each ReplicaSet at 0 first: only "every one at 0" after the end counts.
     scaledDown:
@@ -218,7 +224,9 @@ function assertEnd(sc: ExperimentScenario, r: ExperimentResult, log: string): vo
   const from = sc.timing ?? 'fromAvailable';
   if (from === 'none' || sc.ops.some((o) => o.at === 'final' && o.terminate === true)) return;
   const span = (x: ExperimentTimes): number | undefined =>
-    x.complete === undefined ? undefined : x.complete - (from === 'fromAvailable' ? (x.available ?? 0) : 0);
+    x.complete === undefined
+      ? undefined
+      : x.complete - ((from === 'fromAvailable' ? x.available : x.created) ?? 0);
   const a = span(r.argo.times);
   const p = span(r.pilot.times);
   assert.ok(a !== undefined && p !== undefined, `completion times: Argo ${a}, rollout-pilot ${p}`);
