@@ -248,5 +248,8 @@ export const EXPERIMENT_SCENARIOS: ExperimentScenario[] = [
       { duration: '5s' },
     ),
     ops: [{ at: 'final' }],
+    // Decided by six measurements, each an interval after the previous one ended: under load each
+    // adds its latency (Argo 15 s, ours 19 s in CI); the phases are compared, not the end time.
+    timing: 'none',
   },
 ];
