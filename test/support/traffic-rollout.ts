@@ -117,10 +117,27 @@ function bounds(n: number, p: number, alpha: number): { lo: number; hi: number }
 }
 
 /**
+ * Throws unless every ReplicaSet of the Rollout has as many live pods as it wants. Without a router
+ * the split is the pod count, and a pod the ReplicaSet is still deleting answers until it goes: a
+ * probe in that moment (3 stable and 2 canary pods on the way from 3+1 to 2+2) passes at 40 % for 50 %.
+ */
+async function podsSettled(namespace: string): Promise<void> {
+  const [sets, pods] = await Promise.all([replicaSets(namespace), livePods(namespace)]);
+  const live = new Map<string, number>();
+  for (const hash of pods.values()) live.set(hash, (live.get(hash) ?? 0) + 1);
+  const off = sets.filter((rs) => (live.get(rs.hash) ?? 0) !== rs.spec);
+  if (off.length > 0) {
+    const say = off.map((rs) => `${rs.hash} ${live.get(rs.hash) ?? 0} live of ${rs.spec}`);
+    throw new Error(`pods still changing: ${say.join(', ')}`);
+  }
+}
+
+/**
  * Waits until Traefik serves the split a step set: a probe batch of 100 whose canary count is within
- * bounds(100, p, 1e-3) and that only live pods answered. The probe only says the new configuration
- * is live (Traefik applies changes after a 200 ms throttle, pods come and go); the share is then
- * measured on N fresh requests and held to the strict bound.
+ * bounds(100, p, 1e-3), that only live pods answered and that every ReplicaSet has the pods it wants
+ * (podsSettled). The probe only says the new configuration is live (Traefik applies changes after a
+ * 200 ms throttle, pods come and go); the share is then measured on N fresh requests and held to the
+ * strict bound.
  */
 export async function untilSplit(
   namespace: string,
@@ -133,6 +150,7 @@ export async function untilSplit(
   await eventually(
     `${host} split at ${p}`,
     async () => {
+      await podsSettled(namespace);
       const m = await measure(namespace, host, 100, headers);
       const got = m.byRevision.get(canary) ?? 0;
       if (m.stray.length === 0 && got >= lo && got <= hi) return true;
