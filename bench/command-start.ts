@@ -45,6 +45,8 @@ const out = process.env.RP_BENCH_TRACE;
 const log = (s) => appendFileSync(out, performance.now().toFixed(1) + ' ' + s + '\\n');
 dc.subscribe('http.client.request.start', ({ request }) => log(request.method + ' ' + request.path));
 dc.subscribe('undici:request:create', ({ request }) => log(request.method + ' ' + request.path));
+dc.subscribe('http.client.response.finish', ({ request, response }) =>
+  log('<- ' + response.statusCode + ' ' + request.method + ' ' + request.path));
 process.on('exit', () => {
   const u = process.resourceUsage();
   log('exit ' + ((u.userCPUTime + u.systemCPUTime) / 1000).toFixed(0) + ' ' + (u.maxRSS / 1024).toFixed(1));
@@ -59,7 +61,7 @@ interface Trace {
   exit: number;
   cpuMs: number;
   rssMiB: number;
-  /** Every request: ms since process start, verb and path (printed with --verbose). */
+  /** Every request and answer (`<- status`): ms since process start, verb and path (--verbose). */
   requests: string[];
 }
 
@@ -69,6 +71,8 @@ function parseTrace(text: string): Trace {
     const [at, verb, p, extra] = line.split(' ');
     const ms = Number(at);
     if (verb === 'exit') Object.assign(t, { exit: ms, cpuMs: Number(p), rssMiB: Number(extra) });
+    else if (verb === '<-')
+      t.requests.push(line); // an answer's headers, for --verbose
     else {
       t.requests.push(line);
       t.firstRequest ??= ms;

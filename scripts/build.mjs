@@ -81,6 +81,9 @@ const cli = path.join(outdir, 'cli.js');
 await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, 'utf8')}`);
 await chmod(cli, 0o755);
 
+// RP_METAFILE=FILE keeps esbuild's metafile (which inputs went into which chunk, and their bytes).
+if (process.env.RP_METAFILE) await writeFile(process.env.RP_METAFILE, JSON.stringify(result.metafile));
+
 // The packages esbuild put code of into the bundle (a module tree-shaken to nothing does not count),
 // from the metafile: the path after the last node_modules/ starts with the package's name.
 const packageDirs = new Set();

@@ -5,6 +5,7 @@ import { KubeHttp } from './http.ts';
 import { ObjectApi } from './object-api.ts';
 import { nextRetry } from './retry-policy.ts';
 import { AppsV1, CoordinationV1, CoreV1 } from './typed-api.ts';
+import { SeenVersions } from './seen-versions.ts';
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -86,6 +87,8 @@ export class KubeApi {
   readonly objects: ObjectApi;
   readonly custom: ObjectApi;
   requests = 0;
+  /** What this wrapper's lists and writes have seen, so its lists need not be consistent reads. */
+  readonly seen = new SeenVersions();
   retryBudgetMs = DEFAULT_API_RETRY_BUDGET_MS;
 
   readonly kubeConfig: KubeConfig;
@@ -116,7 +119,12 @@ export class KubeApi {
       this.requests++;
       try {
         const answer = await fn();
-        if (spec.write) this.hooks.onWritten?.(spec.call, answer);
+        if (spec.write) {
+          const version = (answer as { metadata?: { resourceVersion?: string } } | undefined)?.metadata
+            ?.resourceVersion;
+          this.seen.noteWrite(spec.call.kind, spec.call.namespace, version);
+          this.hooks.onWritten?.(spec.call, answer);
+        }
         return answer;
       } catch (e) {
         const wait = nextRetry(e, attempt, Date.now() - started, this.retryBudgetMs, Math.random());

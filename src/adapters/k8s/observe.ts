@@ -65,8 +65,10 @@ async function listReplicaSets(
     api.apps.listNamespacedReplicaSet({
       namespace: p.namespace,
       labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
+      ...api.seen.listQuery('ReplicaSet', p.namespace),
     }),
   );
+  api.seen.noteRead('ReplicaSet', p.namespace, `${ROLLOUT_LABEL}=${p.name}`, list.metadata?.resourceVersion);
   return list.items;
 }
 
@@ -76,8 +78,13 @@ async function listPods(api: KubeApi, rollout: KubeObject, cache?: ObserveCache)
   const cached = cache?.pods(p.name);
   if (cached !== undefined) return cached;
   const list = await api.call(listCall('Pod', p.namespace), () =>
-    api.core.listNamespacedPod({ namespace: p.namespace, labelSelector: `${ROLLOUT_LABEL}=${p.name}` }),
+    api.core.listNamespacedPod({
+      namespace: p.namespace,
+      labelSelector: `${ROLLOUT_LABEL}=${p.name}`,
+      ...api.seen.listQuery('Pod', p.namespace),
+    }),
   );
+  api.seen.noteRead('Pod', p.namespace, `${ROLLOUT_LABEL}=${p.name}`, list.metadata?.resourceVersion);
   return list.items;
 }
 

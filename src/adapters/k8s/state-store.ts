@@ -137,9 +137,11 @@ export async function readStateMap(api: KubeApi, subject: StateSubject): Promise
   const { namespace } = subject;
   const name = subjectStateName(subject.name, subject.kind);
   try {
-    return await api.call(read('ConfigMap', namespace, name), () =>
+    const cm = await api.call(read('ConfigMap', namespace, name), () =>
       api.core.readNamespacedConfigMap({ name, namespace }),
     );
+    api.seen.noteRead('ConfigMap', namespace, name, cm.metadata?.resourceVersion);
+    return cm;
   } catch (e) {
     if (statusCode(e) === 404) return undefined;
     throw e;

@@ -37,6 +37,8 @@ export interface ListParams {
   limit?: number | undefined;
   _continue?: string | undefined;
   resourceVersion?: string | undefined;
+  /** `NotOlderThan`: from the watch cache once it has `resourceVersion` (seen-versions.ts). */
+  resourceVersionMatch?: string | undefined;
   pretty?: string | undefined;
 }
 

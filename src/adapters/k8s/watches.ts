@@ -3,8 +3,11 @@ import { sleep, type KubeApi } from './api-call.ts';
 import { parts, ROLLOUT_LABEL, stateName } from './names.ts';
 import { KubeWatch } from './watch.ts';
 
-/** Events that arrive this close together wake the driver once. */
-const EVENT_DEBOUNCE_MS = 50;
+/**
+ * Events that arrive this close together wake the driver once (the API server sends a burst's
+ * events within a few ms). It delays every wake by as much: at 50 ms it was a tenth of a promote.
+ */
+const EVENT_DEBOUNCE_MS = 10;
 
 /**
  * What a waiting driver sleeps on: `wake` ends the wait at once (or the next one, when nobody waits
@@ -101,28 +104,44 @@ export class Watches {
       entry.alive = false;
     };
     const watch = new KubeWatch(this.api.clients.http);
-    try {
-      this.api.requests += 2;
-      entry.controllers.push(
-        await watch.watch(
-          `/apis/apps/v1/namespaces/${p.namespace}/replicasets`,
-          { labelSelector: p.labelSelector, allowWatchBookmarks: false },
-          onEvent,
-          onDone,
-        ),
-        await watch.watch(
-          `/api/v1/namespaces/${p.namespace}/configmaps`,
-          { fieldSelector: `metadata.name=${p.configMap}`, allowWatchBookmarks: false },
-          onEvent,
-          onDone,
-        ),
-      );
-      // The watches start with the current objects ("ADDED"): that is not news.
+    // From the versions the driver last read, a watch shows every change since and nothing else; a
+    // watch without one starts with the current objects ("ADDED"), which are not news.
+    const replicaSetsFrom = this.api.seen.watchFrom('ReplicaSet', p.namespace, p.labelSelector);
+    const stateFrom = this.api.seen.watchFrom('ConfigMap', p.namespace, p.configMap);
+    const fromReads = replicaSetsFrom !== undefined && stateFrom !== undefined;
+    this.api.requests += 2;
+    const started = await Promise.allSettled([
+      watch.watch(
+        `/apis/apps/v1/namespaces/${p.namespace}/replicasets`,
+        {
+          labelSelector: p.labelSelector,
+          allowWatchBookmarks: false,
+          ...(fromReads ? { resourceVersion: replicaSetsFrom } : {}),
+        },
+        onEvent,
+        onDone,
+      ),
+      watch.watch(
+        `/api/v1/namespaces/${p.namespace}/configmaps`,
+        {
+          fieldSelector: `metadata.name=${p.configMap}`,
+          allowWatchBookmarks: false,
+          ...(fromReads ? { resourceVersion: stateFrom } : {}),
+        },
+        onEvent,
+        onDone,
+      ),
+    ]);
+    for (const s of started) if (s.status === 'fulfilled') entry.controllers.push(s.value);
+    if (started.some((s) => s.status === 'rejected')) {
+      // Without a watch the driver still wakes on its timers.
+      for (const c of entry.controllers) c.abort();
+      entry.alive = false;
+      return;
+    }
+    if (!fromReads) {
       await sleep(EVENT_DEBOUNCE_MS);
       this.wakeup.clear();
-    } catch {
-      // Without a watch the driver still wakes on its timers.
-      entry.alive = false;
     }
   }
 
