@@ -34,6 +34,18 @@ const k8sClient = {
   },
 };
 
+// The bundle's ESM imports of node:http go through scripts/node-http.mjs (why: there). Only import
+// statements: a bundled package's require('http') is Node's CommonJS module as it was, so code that
+// reads `http.globalAgent` or sets it sees the real one.
+const nodeHttp = {
+  name: 'node-http',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.kind === 'import-statement' ? { path: path.resolve('scripts/node-http.mjs') } : undefined,
+    );
+  },
+};
+
 // @actions/core imports its OIDC client (and with it @actions/http-client and undici 6, 0.6 MB) for
 // getIDToken, which rollout-pilot never calls: marked free of side effects, the unused module is
 // left out and the action's entry does not load it.
@@ -67,7 +79,7 @@ const result = await build({
   // compiles it at start, and one non-ASCII character in a comment makes V8 hold all of it as
   // two-byte text. Names stay as written, so stack traces still read.
   minifyWhitespace: true,
-  plugins: [k8sClient, unusedOidc],
+  plugins: [k8sClient, unusedOidc, nodeHttp],
   logLevel: 'warning',
   metafile: true,
   // Some bundled dependencies are CommonJS and call require(); give them one.

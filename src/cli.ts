@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Commands, Inputs, parseInputs } from './config/inputs.ts';
 import { errorMessage, formatDiagnostic, type Diagnostic } from './util/errors.ts';
+import { keepCompiledCode } from './util/compile-cache.ts';
 import { boundLines, type Logger } from './util/logger.ts';
 
 const USAGE = `usage: rollout-pilot <command> [options]
@@ -103,4 +104,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+keepCompiledCode();
 process.exitCode = await main(process.argv.slice(2));

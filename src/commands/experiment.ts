@@ -13,7 +13,7 @@ import { experimentExitCode, withTerminate, type ExperimentState } from '../cont
 import { ConflictError, systemClock, type KubeObject } from '../controller/ports.ts';
 import type { ControlRequest } from '../engine/state.ts';
 import { ARGO_API_VERSION } from '../manifests/validate.ts';
-import type { ManifestDoc } from '../manifests/parse.ts';
+import type { ManifestDoc } from '../manifests/manifest-doc.ts';
 import { asObj, asStr } from '../manifests/values.ts';
 import { ConfigurationError } from '../util/errors.ts';
 import { analysisOutput, analysisRunner } from './analysis.ts';

@@ -6,7 +6,7 @@ import type { KubeObject } from '../controller/ports.ts';
 import { ARGO_API_VERSION, rolloutDocNamespace, validateManifests } from '../manifests/validate.ts';
 import { ConfigurationError, ManifestError, type Diagnostic } from '../util/errors.ts';
 import { objectReferences, type ObjectRef } from '../manifests/object-refs.ts';
-import type { ManifestDoc } from '../manifests/parse.ts';
+import type { ManifestDoc } from '../manifests/manifest-doc.ts';
 import { toRollout, type Rollout } from '../manifests/rollout.ts';
 import { orderFromDocs } from '../manifests/rollout-order.ts';
 import { findRouterObject, routerObjectCheck, routerObjectRefs } from '../manifests/router-references.ts';

@@ -7,7 +7,7 @@
 import { checkCondition } from '../analysis/expr/index.ts';
 import { judgeMetricRules } from './judge-rules.ts';
 import { checkPodTemplate, checkSelector } from './k8s-rules.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

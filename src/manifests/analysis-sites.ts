@@ -8,7 +8,7 @@ import {
   firstDeployAnalysisEnabled,
   firstDeployBlocks,
 } from './first-deploy-rules.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 import { asBool, asList, asObj, asStr, isSet, type Obj } from './values.ts';
 
 export interface TemplateRef {

@@ -24,7 +24,7 @@ import {
   type MeasurementRetention,
   type ObjectMeta,
 } from './model-common.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 import { asBool, asInt, asList, asObj, asStr, asStringMap, type Obj } from './values.ts';
 import type { SourceLocation } from '../util/errors.ts';
 

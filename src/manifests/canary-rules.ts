@@ -7,7 +7,7 @@
 import { pauseDurationSeconds } from './duration.ts';
 import { experimentWeightProblem } from './experiment-rules.ts';
 import { checkIntOrPercent, intOrPercentValue } from './k8s-rules.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { analysisArgRules } from './rollout-arg-rules.ts';
 import { asBool, asInt, asList, asObj, asStr, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';

@@ -7,7 +7,7 @@
  */
 import { EXPERIMENT_DEFAULTS } from './experiment.ts';
 import { requirements } from './k8s-rules.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { GATEWAY_API_PLUGIN } from './routers.ts';
 import { asInt, asList, asObj, asStr, asStringMap, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';

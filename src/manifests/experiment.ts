@@ -19,7 +19,7 @@ import {
   type MeasurementRetention,
   type ObjectMeta,
 } from './model-common.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 import type { LabelSelector, PodTemplate } from './rollout-model.ts';
 import { labelSelector, podTemplate } from './rollout-readers.ts';
 import { asBool, asInt, asList, asObj, asStr } from './values.ts';

@@ -3,7 +3,7 @@
  * that uses one gets a diagnostic at the field's line instead of being run with the feature silently
  * ignored. To ship a feature, delete its entry here (and the tests that expect the gate).
  */
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import {
   GATEWAY_API,
   GATEWAY_API_PLUGIN,

@@ -5,7 +5,8 @@
  * there is analysis to run, and that the blocks it merges do not give one arg two values. The
  * templates the merged run combines are checked in `references.ts`. Pure.
  */
-import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

@@ -4,7 +4,7 @@
  * of each bad field. The values are read by the same code the provider runs. Pure.
  */
 import { readJudgeSpec } from '../analysis/judge/spec.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { anything, arrayOf, mapOf, object, str } from './schema.ts';
 import { asObj, isSet, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';

@@ -2,7 +2,8 @@
  * Kubernetes rules that Argo objects inherit: label selectors against pod template labels, pod
  * templates' containers, int-or-percent values. Pure.
  */
-import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, asStringMap, dig, isSet, valueAt } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

@@ -6,7 +6,8 @@
  * `rollout-pilot.<name>`). The Argo kinds' integer fields are checked as int32 by the schema. Pure.
  */
 import { ARGO_API_VERSION } from './kinds.ts';
-import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, dig } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

@@ -1,6 +1,6 @@
 /** Types and readers shared by the typed models of Rollouts and AnalysisTemplates. Pure. */
 import { asInt, asList, asObj, asStr, asStringMap, type Obj } from './values.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 
 export interface ObjectMeta {
   name: string;

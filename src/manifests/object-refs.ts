@@ -6,7 +6,7 @@
  * `InvalidSpec` once its controller sees it; we refuse it before the first write). Pure.
  */
 import { ARGO_API_VERSION } from './kinds.ts';
-import { locate, type ManifestDoc } from './parse.ts';
+import { locate, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, valueAt } from './values.ts';
 import type { SourceLocation } from '../util/errors.ts';
 

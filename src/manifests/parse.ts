@@ -10,26 +10,11 @@ import {
   type Node,
 } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../util/errors.ts';
-
-/** One YAML document of one file, with the line of every field so errors can point at it. */
-export interface ManifestDoc {
-  file: string;
-  /** 0-based position of the document inside its file. */
-  index: number;
-  object: Record<string, unknown>;
-  /** Field path (`spec.steps[0].setWeight`) to where its key (or item) starts. */
-  positions: ReadonlyMap<string, SourceLocation>;
-  location: SourceLocation;
-}
+import { joinPath, type ManifestDoc } from './manifest-doc.ts';
 
 export interface ParseResult {
   docs: ManifestDoc[];
   diagnostics: Diagnostic[];
-}
-
-export function joinPath(base: string, key: string | number): string {
-  if (typeof key === 'number') return `${base}[${key}]`;
-  return base === '' ? key : `${base}.${key}`;
 }
 
 /** Deeper than any Kubernetes object needs, and far below what would overflow the stack. */
@@ -181,17 +166,3 @@ function fieldPositions(doc: Document.Parsed, contents: Node, at: Locate): Field
 }
 
 /** The location of `path`, or of its nearest ancestor that has one. */
-export function locate(doc: ManifestDoc, path: string): SourceLocation {
-  let p = path;
-  for (;;) {
-    const hit = doc.positions.get(p);
-    if (hit) return hit;
-    if (p === '') return doc.location;
-    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-    p = cut <= 0 ? '' : p.slice(0, cut);
-  }
-}
-
-export function diagnosticAt(doc: ManifestDoc, path: string, message: string): Diagnostic {
-  return { ...locate(doc, path), path, message };
-}

@@ -5,7 +5,7 @@
  * only by its input (Config.safety). Pure: the caller gives the namespace the rollout goes to.
  */
 import { ARGO_API_VERSION } from './kinds.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { jobPodDiagnostics } from './job-policy.ts';
 import { metadataHostOf, metadataRefusal } from './metadata-address.ts';
 import { asList, asObj, asStr, dig } from './values.ts';

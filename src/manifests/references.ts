@@ -17,7 +17,8 @@
  */
 import { experimentSites, refsAt, rolloutSites, type Site, type TemplateRef } from './analysis-sites.ts';
 import { ARGO_API_VERSION } from './kinds.ts';
-import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { closestMatch } from './schema.ts';
 import { intValueOf } from './analysis-rules.ts';
 import { asList, asObj, asStr, isSet, type Obj } from './values.ts';

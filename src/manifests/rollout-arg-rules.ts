@@ -1,5 +1,5 @@
 /** Rules for the analysis arguments a Rollout passes to its templates (canary and blue-green). Pure. */
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asList, asObj, asStr, type Obj } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

@@ -5,7 +5,8 @@
  * Pure.
  */
 import { ARGO_API_VERSION } from './kinds.ts';
-import { diagnosticAt, joinPath, type ManifestDoc } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { asObj, asStr } from './values.ts';
 import type { Diagnostic } from '../util/errors.ts';
 

@@ -9,7 +9,7 @@
 import { CANARY, canaryRules } from './canary-rules.ts';
 import { firstDeployRules } from './first-deploy-rules.ts';
 import { checkIntOrPercent, checkPodTemplate, checkSelector } from './k8s-rules.ts';
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import { analysisArgRules } from './rollout-arg-rules.ts';
 import { routerRules } from './router-rules.ts';
 import { asInt, asObj, asStr, isSet, type Obj } from './values.ts';

@@ -1,7 +1,7 @@
 /** Reading the steps of a canary strategy, one reader per step kind. Pure. */
 import { pauseDurationSeconds, parseGoDuration } from './duration.ts';
 import { dryRuns, extraMetadata, InvalidModelError, opt, requireStr } from './model-common.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 import {
   DEFAULTS,
   type CanaryStep,

@@ -9,7 +9,7 @@
 import { TRAFFIC_ROUTERS } from './argo-schema.ts';
 import { ARGO_API_VERSION } from './kinds.ts';
 import { InvalidModelError, objectMeta, opt, requireObj, requireStr } from './model-common.ts';
-import type { ManifestDoc } from './parse.ts';
+import type { ManifestDoc } from './manifest-doc.ts';
 import type { SourceLocation } from '../util/errors.ts';
 import { canaryStep } from './rollout-steps.ts';
 import {

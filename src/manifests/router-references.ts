@@ -12,7 +12,7 @@
  */
 import { ARGO_API_VERSION } from './kinds.ts';
 import { destinationRuleProblems, virtualServiceProblems } from './istio-references.ts';
-import { diagnosticAt, locate, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, locate, type ManifestDoc } from './manifest-doc.ts';
 import { describeObject, GATEWAY_API, GATEWAY_API_PLUGIN, namespaceOf, TRAFFIC_ROUTING } from './routers.ts';
 import { asList, asObj, asStr, dig, valueAt, type Obj } from './values.ts';
 import type { Diagnostic, SourceLocation } from '../util/errors.ts';

@@ -6,7 +6,7 @@
  * shifted and managed, a managed route listed twice, one subset for both sides, a plugin config
  * nobody reads). The objects the routers name are checked in router-references.ts. Pure.
  */
-import { diagnosticAt, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
 import {
   DRIVEN_ROUTERS,
   GATEWAY_API,

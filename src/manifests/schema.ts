@@ -7,7 +7,7 @@
  * integers with bounds, booleans, int-or-string, enums, lists, maps, and "anything" for free-form parts
  * that the API server validates later. Pure: no I/O.
  */
-import { joinPath } from './parse.ts';
+import { joinPath } from './manifest-doc.ts';
 
 const INT32_MAX = 2_147_483_647;
 

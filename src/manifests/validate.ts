@@ -3,7 +3,8 @@ import { analysisTemplateSchema, experimentSchema, rolloutSchema } from './argo-
 import { experimentSpecRules, experimentStepRules } from './experiment-rules.ts';
 import { featureGateDiagnostics } from './features.ts';
 import { ARGO_API_VERSION, ARGO_KINDS, isArgoKind, type ArgoKind } from './kinds.ts';
-import { diagnosticAt, parseManifestText, type ManifestDoc } from './parse.ts';
+import { diagnosticAt, type ManifestDoc } from './manifest-doc.ts';
+import { parseManifestText } from './parse.ts';
 import { limitDiagnostics } from './limits.ts';
 import { policyDiagnostics, type SafetyOptions } from './policy.ts';
 import { referenceRules } from './references.ts';

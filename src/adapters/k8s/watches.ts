@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../controller/ports.ts';
 import { sleep, type KubeApi } from './api-call.ts';
 import { parts, ROLLOUT_LABEL, stateName } from './names.ts';
+import type { Query } from './http.ts';
 import { KubeWatch } from './watch.ts';
 
 /**
@@ -95,53 +96,49 @@ export class Watches {
     this.stop();
     const entry = { key, controllers: [] as AbortController[], alive: true };
     this.watches = entry;
-    const onEvent = (_type: string, obj: unknown): void => {
-      const version = (obj as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
-      if (version !== undefined && version === this.lastWritten()) return;
-      this.wakeup.wake();
-    };
+    // A watch from the version the driver last read shows every change since and nothing else. One
+    // without (nothing read yet) starts with the current objects ("ADDED"): not news, so its events
+    // count only from EVENT_DEBOUNCE_MS after it started.
+    let settledAt = Infinity;
+    const onEvent =
+      (fromRead: boolean) =>
+      (_type: string, obj: unknown): void => {
+        if (!fromRead && performance.now() < settledAt) return;
+        const version = (obj as { metadata?: { resourceVersion?: string } } | null)?.metadata
+          ?.resourceVersion;
+        if (version !== undefined && version === this.lastWritten()) return;
+        this.wakeup.wake();
+      };
     const onDone = (): void => {
       entry.alive = false;
     };
     const watch = new KubeWatch(this.api.clients.http);
-    // From the versions the driver last read, a watch shows every change since and nothing else; a
-    // watch without one starts with the current objects ("ADDED"), which are not news.
-    const replicaSetsFrom = this.api.seen.watchFrom('ReplicaSet', p.namespace, p.labelSelector);
-    const stateFrom = this.api.seen.watchFrom('ConfigMap', p.namespace, p.configMap);
-    const fromReads = replicaSetsFrom !== undefined && stateFrom !== undefined;
+    const open = (path: string, query: Query, from: string | undefined): Promise<AbortController> =>
+      watch.watch(
+        path,
+        { ...query, allowWatchBookmarks: false, ...(from === undefined ? {} : { resourceVersion: from }) },
+        onEvent(from !== undefined),
+        onDone,
+      );
     this.api.requests += 2;
     const started = await Promise.allSettled([
-      watch.watch(
+      open(
         `/apis/apps/v1/namespaces/${p.namespace}/replicasets`,
-        {
-          labelSelector: p.labelSelector,
-          allowWatchBookmarks: false,
-          ...(fromReads ? { resourceVersion: replicaSetsFrom } : {}),
-        },
-        onEvent,
-        onDone,
+        { labelSelector: p.labelSelector },
+        this.api.seen.watchFrom('ReplicaSet', p.namespace, p.labelSelector),
       ),
-      watch.watch(
+      open(
         `/api/v1/namespaces/${p.namespace}/configmaps`,
-        {
-          fieldSelector: `metadata.name=${p.configMap}`,
-          allowWatchBookmarks: false,
-          ...(fromReads ? { resourceVersion: stateFrom } : {}),
-        },
-        onEvent,
-        onDone,
+        { fieldSelector: `metadata.name=${p.configMap}` },
+        this.api.seen.watchFrom('ConfigMap', p.namespace, p.configMap),
       ),
     ]);
+    settledAt = performance.now() + EVENT_DEBOUNCE_MS;
     for (const s of started) if (s.status === 'fulfilled') entry.controllers.push(s.value);
     if (started.some((s) => s.status === 'rejected')) {
       // Without a watch the driver still wakes on its timers.
       for (const c of entry.controllers) c.abort();
       entry.alive = false;
-      return;
-    }
-    if (!fromReads) {
-      await sleep(EVENT_DEBOUNCE_MS);
-      this.wakeup.clear();
     }
   }
 

@@ -2,7 +2,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseManifestText, type ManifestDoc } from '../../../src/manifests/parse.ts';
+import { type ManifestDoc } from '../../../src/manifests/manifest-doc.ts';
+import { parseManifestText } from '../../../src/manifests/parse.ts';
 import { validateManifests } from '../../../src/manifests/validate.ts';
 import type { Diagnostic } from '../../../src/util/errors.ts';
 

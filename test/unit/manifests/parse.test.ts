@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { diagnosticAt, locate, parseManifestText } from '../../../src/manifests/parse.ts';
+import { diagnosticAt, locate } from '../../../src/manifests/manifest-doc.ts';
+import { parseManifestText } from '../../../src/manifests/parse.ts';
 
 const TEXT = `# leading comment
 apiVersion: argoproj.io/v1alpha1
