@@ -188,6 +188,26 @@ async function recordAbort(cluster: KubeCluster, namespace: string, name: string
 }
 
 /**
+ * Sets the Experiment's `terminate` in its state, read again under the lease just taken: the run
+ * that held it may have written once more before it let go (compare-and-swap, retried).
+ */
+async function writeTerminate(cluster: KubeCluster, namespace: string, name: string): Promise<void> {
+  for (;;) {
+    const current = await cluster.readExperimentState(namespace, name);
+    if (current === undefined) return;
+    try {
+      await cluster.writeExperimentState(namespace, name, {
+        ...current,
+        experiment: withTerminate(current.experiment),
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
+}
+
+/**
  * `abort`, `status` and `run` (resume) by name when the name is a standalone Experiment's and no
  * Rollout's; undefined when it is not one. Other control commands do not apply to an Experiment.
  */
@@ -224,10 +244,7 @@ export async function experimentCommand(
     return { exitCode: 0, outputs: { ...experimentOutputs(state), message } };
   }
   if (command === 'abort') {
-    await cluster.writeExperimentState(namespace, name, {
-      ...state,
-      experiment: withTerminate(state.experiment),
-    });
+    await writeTerminate(cluster, namespace, name);
     ctx.log.info(`abort: Experiment ${name} terminates`);
   } else {
     ctx.log.info(`resuming Experiment ${name} from the state in the cluster`);

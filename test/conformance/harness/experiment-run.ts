@@ -52,7 +52,7 @@ const TIMING_TOLERANCE_S = 4;
 
 export interface ExperimentTimes {
   available: number | undefined;
-  /** The side's ReplicaSets first seen. */
+  /** The side's first ReplicaSet created (its creationTimestamp; else first seen). */
   created: number | undefined;
   complete: number | undefined;
   /** Every ReplicaSet at 0. */
@@ -63,7 +63,7 @@ export function timesOf(tl: Timeline): ExperimentTimes {
   const complete = tl.firstTime('phase', /^(Successful|Failed|Error|Inconclusive)$/);
   return {
     available: tl.availableAt() ?? tl.firstTime('availableAt', /^true$/),
-    created: tl.firstTime('replicaSets', /\S/),
+    created: tl.createdAt() ?? tl.firstTime('replicaSets', /\S/),
     complete,
     // Argo creates each ReplicaSet at 0 first: only "every one at 0" after the end counts.
     scaledDown:

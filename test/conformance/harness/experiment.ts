@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { runAction, type ActionRun } from '../../support/action.ts';
 import {
@@ -39,9 +39,17 @@ export class Timeline {
   /** `status.availableAt` as the side stored it (RFC 3339, whole seconds on both sides), first seen. */
   private storedAvailableAt: number | undefined;
 
-  record(point: ExperimentPoint, status: ExperimentStatusView = {}): void {
+  /** The earliest creationTimestamp of the side's ReplicaSets (whole seconds, the API server's clock). */
+  private storedCreatedAt: number | undefined;
+
+  record(point: ExperimentPoint, status: ExperimentStatusView = {}, sets: V1ReplicaSet[] = []): void {
     if (this.storedAvailableAt === undefined && typeof status.availableAt === 'string')
       this.storedAvailableAt = Date.parse(status.availableAt);
+    for (const rs of sets) {
+      const at = rs.metadata?.creationTimestamp?.getTime();
+      if (at !== undefined && (this.storedCreatedAt === undefined || at < this.storedCreatedAt))
+        this.storedCreatedAt = at;
+    }
     const t = Math.round((Date.now() - this.start) / 100) / 10;
     for (const [field, value] of Object.entries(point) as [keyof ExperimentPoint, unknown][]) {
       const v = String(value);
@@ -57,6 +65,15 @@ export class Timeline {
    */
   availableAt(): number | undefined {
     return this.storedAvailableAt === undefined ? undefined : (this.storedAvailableAt - this.start) / 1000;
+  }
+
+  /**
+   * When the side created its first ReplicaSet, in seconds on this timeline, from the objects'
+   * creationTimestamp: a loaded machine's poll may first see them seconds later (measured: 5 s).
+   * The same machine's clock for both; the timestamp's whole seconds are well inside the tolerance.
+   */
+  createdAt(): number | undefined {
+    return this.storedCreatedAt === undefined ? undefined : (this.storedCreatedAt - this.start) / 1000;
   }
 
   /** The first time (at or after `from` seconds) a field took a value matching `pattern`. */
@@ -160,7 +177,7 @@ export class ArgoExperimentSide implements ExperimentSide {
     })) as { status?: ExperimentStatusView };
     const { sets, services } = await experimentObjects('argo', this.namespace, this.name);
     const r = toExperimentPoint(ex.status ?? {}, sets, services);
-    this.timeline.record(r.point, ex.status);
+    this.timeline.record(r.point, ex.status, sets);
     return { ...r, note: '' };
   }
 
@@ -246,7 +263,7 @@ export class PilotExperimentSide implements ExperimentSide {
     const st = JSON.parse(cm.data?.['status.json'] ?? '{}') as ExperimentStatusView;
     const { sets, services } = await experimentObjects(this.cluster, this.namespace, this.name);
     const r = toExperimentPoint(st, sets, services);
-    this.timeline.record(r.point, st);
+    this.timeline.record(r.point, st, sets);
     const note =
       run === undefined ? '' : `\n--- run (exit ${run.exitCode}):\n${run.stdout.slice(-3000)}\n${run.stderr}`;
     return { ...r, note };
