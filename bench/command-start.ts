@@ -6,9 +6,10 @@
  * ReplicaSet change, → exit; CPU time and peak RSS. Also the cold start of each entry file: the
  * process that loads it and stops at an input error (no request).
  *
- *   node bench/command-start.ts [--rounds 3] [--replicas 5] [--cold 5] [--cpu-prof DIR] [--cold-only]
+ *   node bench/command-start.ts [--rounds 3] [--replicas 5] [--cold 5] [--cpu-prof DIR] [--cold-only] [--no-compile-cache]
  *
- * `--cold-only`: only the cold starts (no cluster needed).
+ * `--cold-only`: only the cold starts (no cluster needed). `--no-compile-cache`: every process
+ * compiles the bundle afresh, as the first start on a machine does (src/util/compile-cache.ts).
  *
  * A round is an update (run, to the first pause) and one promote per remaining pause, on a canary
  * with steps 20/50/80 and indefinite pauses. Creates and deletes its own namespace; asserts nothing.
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'cold-only': { type: 'boolean', default: false },
+    'no-compile-cache': { type: 'boolean', default: false },
   },
 });
 
@@ -109,6 +111,7 @@ async function traced(
         GITHUB_WORKSPACE: cwd,
         RUNNER_TEMP: dir,
         RP_BENCH_TRACE: path.join(dir, 'trace'),
+        ...(args['no-compile-cache'] ? { NODE_DISABLE_COMPILE_CACHE: '1' } : {}),
         ...files,
         ...env,
       },

@@ -4,7 +4,12 @@
  * the same run: time from each update or promote to the next settle point, API requests while
  * paused, and memory (the Argo controller's RSS against one rollout-pilot run's peak RSS).
  *
- *   node bench/side-by-side.ts [--replicas 5] [--steps 4] [--paused-window 30] [--rounds 1]
+ *   node bench/side-by-side.ts [--replicas 5] [--steps 4] [--paused-window 30] [--rounds 1] [--argo-via kubectl]
+ *
+ * Argo's update and promotes go out as a person sends them (`--argo-via kubectl`): the update as
+ * `kubectl apply -f` of the Rollout, a promote as `kubectl argo rollouts promote` sends it (its first
+ * patch through a `kubectl patch` process, start counted as rollout-pilot's process start is); or
+ * in-process (`--argo-via api`: Argo's controller alone).
  *
  * A round is an update and one promote per step; with --rounds R > 1 the table ends with the
  * medians of every update and of every promote.
@@ -34,12 +39,14 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '4' },
     'paused-window': { type: 'string', default: '30' },
     rounds: { type: 'string', default: '1' },
+    'argo-via': { type: 'string', default: 'kubectl' },
   },
 });
 const replicas = Number(args.replicas);
 const rungs = Number(args.steps);
 const pausedWindow = Number(args['paused-window']);
 const rounds = Number(args.rounds);
+const argoVia = args['argo-via'] === 'api' ? 'in-process patches' : 'kubectl';
 /** settleArgo holds a settle point 1.5 s before it returns; settlePilot 0.6 s. */
 const ARGO_HOLD_MS = 1500;
 const PILOT_HOLD_MS = 600;
@@ -53,6 +60,12 @@ const sc: Scenario = {
   ]).flat(),
   ops: [],
 };
+
+function rolloutOf(docs: unknown[]): object {
+  const rollout = docs.find((d) => (d as { kind?: string } | null)?.kind === 'Rollout');
+  if (typeof rollout !== 'object' || rollout === null) throw new Error('no Rollout among the manifests');
+  return rollout;
+}
 
 async function namespace(cluster: ClusterName, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -130,6 +143,7 @@ async function main(): Promise<void> {
   const argoNs = await namespace('argo', 'bench-argo');
   const pilotNs = await namespace('main', 'bench-rp');
   const argo = new ArgoSide(argoNs, 'app');
+  argo.via = argoVia === 'kubectl' ? 'kubectl' : 'api';
   const pilot = new PilotSide('main', pilotNs, 'app', await roleKubeconfig('main', pilotNs), {
     stableService: 'app-stable',
     canaryService: 'app-canary',
@@ -153,7 +167,10 @@ async function main(): Promise<void> {
       ops.push(
         {
           op: `${round}update v${r + 1} → v${r + 2}`,
-          argo: () => argo.setTemplate(image, {}),
+          argo: () =>
+            argo.via === 'kubectl'
+              ? argo.kubectlApply(rolloutOf(manifests(sc, image).docs))
+              : argo.setTemplate(image, {}),
           pilot: () => pilot.deploy(docs, { container: 'app', image }),
         },
         ...Array.from({ length: rungs }, (_, i) => ({
@@ -238,7 +255,7 @@ function medianRows(rows: Row[]): string[] {
 function print(rows: Row[], argoRss: number, pilotRss: number): void {
   const paused = rows[0]?.argoPausedRps ?? 0;
   const lines = [
-    `| step | Argo Rollouts v1.10.2 | rollout-pilot (settled) | rollout-pilot run (process start to exit) | same settle point |`,
+    `| step | Argo Rollouts v1.10.2 (${argoVia}) | rollout-pilot (settled) | rollout-pilot run (process start to exit) | same settle point |`,
     `| --- | ---: | ---: | ---: | --- |`,
     ...rows.map(
       (r) =>

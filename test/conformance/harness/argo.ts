@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PatchStrategy, setHeaderOptions, type V1ReplicaSet } from '@kubernetes/client-node';
 import { toSettlePoint, type RawStatus, type SettlePoint } from './compare.ts';
-import { clients, rsFacts, selectedHash, type ClusterName, type RSFacts } from './kube.ts';
+import { clients, kubeconfigOf, rsFacts, selectedHash, type ClusterName, type RSFacts } from './kube.ts';
 import { createObjects, routerView, type RouterSetup } from './routers.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -50,6 +55,13 @@ export class ArgoSide {
   private readonly k = clients('argo');
 
   private readonly router: RouterSetup | undefined;
+  /**
+   * How the patches go out: in-process (the suite), or each through a `kubectl patch` process, as a
+   * person's `kubectl argo rollouts` command sends it, its start included (bench/side-by-side.ts).
+   */
+  via: 'api' | 'kubectl' = 'api';
+  /** This command's process has started: its next patches are requests of the same process. */
+  private started = false;
 
   constructor(namespace: string, name: string, router?: RouterSetup) {
     this.namespace = namespace;
@@ -100,8 +112,46 @@ export class ArgoSide {
     })) as ArgoRolloutObject;
   }
 
+  /** `kubectl patch` of the Rollout (or its status): the patch as the plugin sends it, in a process. */
+  private async kubectlPatch(type: 'merge' | 'json', body: object, subresource?: 'status'): Promise<void> {
+    const args = ['--kubeconfig', kubeconfigOf('argo'), '-n', this.namespace, 'patch'];
+    args.push(`rollouts.argoproj.io/${this.name}`, `--type=${type}`, '-p', JSON.stringify(body));
+    if (subresource !== undefined) args.push(`--subresource=${subresource}`);
+    this.started = true;
+    await promisify(execFile)('kubectl', args);
+  }
+
+  /**
+   * `kubectl apply -f` of the Rollout manifest (a team's update by hand or by a GitOps step), in a
+   * process, its start counted. The Rollout keeps this side's name.
+   */
+  async kubectlApply(rollout: object): Promise<void> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'rp-argo-apply-'));
+    const file = path.join(dir, 'rollout.json');
+    const named = { ...rollout, metadata: { name: this.name, namespace: this.namespace } };
+    await writeFile(file, JSON.stringify(named));
+    try {
+      await promisify(execFile)('kubectl', ['--kubeconfig', kubeconfigOf('argo'), 'apply', '-f', file]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Through kubectl: the first patch of a command only (the plugin sends them all from one process). */
+  private throughKubectl(): boolean {
+    return this.via === 'kubectl' && !this.started;
+  }
+
   /** A new pod template: `kubectl argo rollouts set image` plus the pod annotations. */
   async setTemplate(image: string, annotations: Record<string, string>): Promise<void> {
+    this.started = false;
+    if (this.throughKubectl()) {
+      await this.kubectlPatch('json', [
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: image },
+        { op: 'add', path: '/spec/template/metadata/annotations', value: annotations },
+      ]);
+      return;
+    }
     await this.k.custom.patchNamespacedCustomObject(
       {
         ...ROLLOUTS,
@@ -129,6 +179,7 @@ export class ArgoSide {
   }
 
   private async patchStatus(body: object): Promise<void> {
+    if (this.throughKubectl()) return this.kubectlPatch('merge', body, 'status');
     await this.k.custom.patchNamespacedCustomObjectStatus(
       { ...ROLLOUTS, namespace: this.namespace, name: this.name, body },
       mergePatch,
@@ -136,6 +187,7 @@ export class ArgoSide {
   }
 
   private async patchSpec(body: object): Promise<void> {
+    if (this.throughKubectl()) return this.kubectlPatch('merge', body);
     await this.k.custom.patchNamespacedCustomObject(
       { ...ROLLOUTS, namespace: this.namespace, name: this.name, body },
       mergePatch,
@@ -144,6 +196,7 @@ export class ArgoSide {
 
   /** One of the CLI's commands, by the name scenarios use. */
   async command(name: ArgoCommand): Promise<void> {
+    this.started = false;
     const run: Record<ArgoCommand, () => Promise<void>> = {
       promote: () => this.promote(),
       'promote-full': () => this.promoteFull(),
@@ -159,6 +212,7 @@ export class ArgoSide {
    * blue-green Rollout without a pause condition gets no status patch), and unpause.
    */
   async promote(): Promise<void> {
+    this.started = false;
     const ro = await this.get();
     if ((ro.status?.pauseConditions ?? []).length > 0) {
       await this.patchStatus({ status: { pauseConditions: null } });
