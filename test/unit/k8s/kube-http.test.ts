@@ -388,3 +388,48 @@ test('MicroTime has six fractional digits', () => {
   assert.equal(microTime(Date.UTC(2026, 4, 6, 7, 8, 9, 123)), '2026-05-06T07:08:09.123000Z');
   assert.equal(microTime(0), '1970-01-01T00:00:00.000000Z');
 });
+
+/** A kubeconfig like the tests' own, with `user`, that counts how often its credentials are applied. */
+function countingKubeConfig(user: Record<string, unknown>): { kc: KubeConfig; applied: () => number } {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'local', server: kubeConfig.getCurrentCluster()?.server ?? '', skipTLSVerify: true }],
+    users: [{ name: 'me', ...user }],
+    contexts: [{ name: 'here', cluster: 'local', user: 'me' }],
+    currentContext: 'here',
+  });
+  let count = 0;
+  kc.applyToHTTPSOptions = (opts: { headers?: unknown }) => {
+    count++;
+    opts.headers = { Authorization: `Bearer token-${count}` };
+    return Promise.resolve();
+  };
+  return { kc, applied: () => count };
+}
+
+test('static credentials are applied once and reused; an exec plugin or auth provider is asked every request', async () => {
+  const read = (http: KubeHttp) => http.request({ method: 'GET', path: '/api/v1/namespaces/shop/pods/x' });
+  const fixed = countingKubeConfig({ token: 'secret-token' });
+  const staticHttp = new KubeHttp(fixed.kc);
+  for (let i = 0; i < 3; i++) await read(staticHttp);
+  assert.equal(fixed.applied(), 1);
+  assert.deepEqual(
+    seen.map((s) => s.headers.authorization),
+    ['Bearer token-1', 'Bearer token-1', 'Bearer token-1'],
+  );
+  for (const user of [
+    { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'get-token' } },
+    { authProvider: { name: 'oidc', config: {} } },
+  ]) {
+    seen = [];
+    const dynamic = countingKubeConfig(user);
+    const http = new KubeHttp(dynamic.kc);
+    for (let i = 0; i < 3; i++) await read(http);
+    assert.equal(dynamic.applied(), 3);
+    // Each request carries the credentials as they were refreshed for it.
+    assert.deepEqual(
+      seen.map((s) => s.headers.authorization),
+      ['Bearer token-1', 'Bearer token-2', 'Bearer token-3'],
+    );
+  }
+});
