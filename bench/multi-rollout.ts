@@ -60,10 +60,33 @@ const tally = (what: string): void => {
 };
 // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped and called with its `this` below
 const call = KubeApi.prototype.call;
+let tracing = false;
+let traceFrom = 0;
+/** Requests of the run being timed and their summed latency, by verb and kind. */
+const latency = new Map<string, { n: number; ms: number }>();
 KubeApi.prototype.call = function counted<T>(this: KubeApi, ...a: Parameters<typeof call<T>>) {
-  tally(`${a[0].call.verb} ${a[0].call.kind}`);
-  return call.apply(this, a) as Promise<T>;
+  const what = `${a[0].call.verb} ${a[0].call.kind}`;
+  tally(what);
+  const from = now();
+  const done = (): void => {
+    const l = latency.get(what) ?? { n: 0, ms: 0 };
+    latency.set(what, { n: l.n + 1, ms: l.ms + now() - from });
+  };
+  const answer = call.apply(this, a) as Promise<T>;
+  answer.then(done, done);
+  if (process.env.RP_TRACE === '1' && tracing)
+    process.stderr.write(`${(from - traceFrom).toFixed(0).padStart(6)} ${what} ${a[0].call.name ?? ''}\n`);
+  return answer;
 };
+
+/** The latency table of the last timed run: requests per Rollout per step and mean ms, by kind. */
+function latencyLines(label: string, rollouts: number): string[] {
+  const rows = [...latency].sort((a, b) => b[1].n - a[1].n);
+  return rows.map(
+    ([k, l]) =>
+      `| ${label}: ${k} | ${(l.n / rollouts / STEPS).toFixed(2)} per Rollout per step, mean ${(l.ms / l.n).toFixed(1)} ms |`,
+  );
+}
 // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped and called with its `this` below
 const watch = Watch.prototype.watch;
 Watch.prototype.watch = function counted(this: Watch, ...a: Parameters<typeof watch>) {
@@ -104,7 +127,7 @@ async function run(
   names: readonly string[],
   version: number,
   steps: unknown[],
-): Promise<{ ms: number; exitCode: number; message: string; from: number; to: number }> {
+): Promise<{ ms: number; cpuMs: number; exitCode: number; message: string; from: number; to: number }> {
   const dir = await appsDir(names.flatMap((n) => rollout(n, version, steps)));
   const inputs: Record<string, string> = {
     manifests: 'apps.yaml',
@@ -116,14 +139,18 @@ async function run(
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GITHUB_')));
   lastLine.clear();
   drivingLine.clear();
+  latency.clear();
   const from = now();
+  const cpu = process.cpuUsage();
   const r = await execute(config, {
     log: quiet,
     cwd: dir,
     env: { ...env, ROLLOUT_PILOT_DRIVER_ID: `bench-${namespace}#1` },
   });
   const to = now();
-  return { ms: to - from, exitCode: r.exitCode, message: r.outputs.message ?? '', from, to };
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  return { ms: to - from, cpuMs, exitCode: r.exitCode, message: r.outputs.message ?? '', from, to };
 }
 
 /** A run's time split per Rollout: the cluster's waits, and the rest (the controller's). */
@@ -244,14 +271,19 @@ async function main(): Promise<void> {
     const names = Array.from({ length: N }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
     progress(`one Rollout: v1, then v2 through ${STEPS} setWeight steps`);
     await run(kubeconfig, solo, ['solo'], 1, weights());
+    tracing = true;
+    traceFrom = now();
     const [one, soloTimeline] = await timed(kc, solo, () => run(kubeconfig, solo, ['solo'], 2, weights()));
+    tracing = false;
     const oneSplit = split(kc, soloTimeline, ['solo'], one, drivingLine, lastLine);
+    const oneLatency = latencyLines('one', 1);
     const rssBefore = process.resourceUsage().maxRSS;
     progress(`${N} Rollouts: v1 (${N * REPLICAS} pods)`);
     const deploy = await run(kubeconfig, multi, names, 1, weights());
     progress(`${N} Rollouts: v2 through ${STEPS} setWeight steps`);
     const [update, manyTimeline] = await timed(kc, multi, () => run(kubeconfig, multi, names, 2, weights()));
     const manySplit = split(kc, manyTimeline, names, update, drivingLine, lastLine);
+    const manyLatency = latencyLines(String(N), N);
     progress(`${N} Rollouts: v3 to a 600s pause; requests counted for ${WINDOW_S}s once all are paused`);
     const pausedRun = run(kubeconfig, multi, names, 3, [{ setWeight: 20 }, { pause: { duration: '600s' } }]);
     for (;;) {
@@ -296,6 +328,9 @@ async function main(): Promise<void> {
       manyControllerPerStepMaxMs: Math.max(...manySplit.controllerMs) / STEPS,
       manyClusterWaitPerStepMs: mean(manySplit.waitMs) / STEPS,
       controllerPerStepRatio: mean(manySplit.controllerMs) / mean(oneSplit.controllerMs),
+      oneCpuPerStepMs: one.cpuMs / STEPS,
+      manyCpuPerRolloutStepMs: update.cpuMs / N / STEPS,
+      cpuPerRolloutStepRatio: update.cpuMs / N / one.cpuMs,
       pausedRequests: Object.fromEntries([...byKind].sort((a, b) => b[1] - a[1])),
       pausedRequestsPerSecondPerRollout: perRolloutPerS,
       exitCodes: [one.exitCode, deploy.exitCode, update.exitCode],
@@ -313,6 +348,10 @@ async function main(): Promise<void> {
         `| per step, one: controller / cluster wait | ${figures.oneControllerPerStepMs.toFixed(0)} ms / ${figures.oneClusterWaitPerStepMs.toFixed(0)} ms |`,
         `| per step, ${N} Rollouts: controller (mean, max) / cluster wait (mean) | ${figures.manyControllerPerStepMs.toFixed(0)} ms, ${figures.manyControllerPerStepMaxMs.toFixed(0)} ms / ${figures.manyClusterWaitPerStepMs.toFixed(0)} ms |`,
         `| controller time per step, ${N} Rollouts ÷ one | ${figures.controllerPerStepRatio.toFixed(2)}× |`,
+        `| CPU per Rollout per step: one / ${N} (the process, in-process run) | ${figures.oneCpuPerStepMs.toFixed(1)} ms / ${figures.manyCpuPerRolloutStepMs.toFixed(1)} ms |`,
+        `| CPU per Rollout per step, ${N} Rollouts ÷ one | ${figures.cpuPerRolloutStepRatio.toFixed(2)}× |`,
+        ...oneLatency,
+        ...manyLatency,
         `| API requests while all are paused | ${perRolloutPerS.toFixed(3)} per second per Rollout |`,
         `| of which (whole window) | ${[...byKind].map(([k, n]) => `${k}: ${n}`).join(', ')} |`,
         '',

@@ -16,6 +16,7 @@ import {
   applyRequests,
   logPauseWatch,
   logStepLine,
+  mayCarry,
   newTickMemory,
   publishProgress,
   readFencedState,
@@ -189,12 +190,17 @@ async function driveHeld(
   const { namespace, name, identity } = opts;
   const p: TickPorts = { cluster, log, keeper, runner: opts.analysis, namespace, name };
   const memory = newTickMemory();
+  /** The last tick's state and the status it decided, written with this tick's (mayCarry). */
+  let carried: { state: StoredState; status: RolloutStatus } | undefined;
   for (;;) {
     keeper.check();
     const now = clock.now();
-    const state = await readFencedState(p, memory);
+    const carriedLast = carried !== undefined;
+    const state = carried?.state ?? (await readFencedState(p, memory));
+    const current = carried === undefined ? state : { ...state, status: carried.status };
+    carried = undefined;
     const ticks = tick() + 1;
-    const working = applyRequests(state, now, log);
+    const working = applyRequests(current, now, log);
     const decided = await decideTick(p, opts, working, now, memory);
     const { rollout, decision } = decided;
     await applyClusterActions(p, working.rollout, decision);
@@ -202,6 +208,11 @@ async function driveHeld(
     const { records, nextMeasurement } = advanceAnalysis(p.runner, decision, decided.records, working, now);
     const github = opts.github?.() ?? working.github;
     const outcome = { state, working, decision, records, github };
+    if (mayCarry(outcome, keeper, carriedLast)) {
+      carried = { state, status: decision.status };
+      logStepLine(log, memory, rollout, decision);
+      continue;
+    }
     if (!(await writeTickState(p, memory, outcome))) continue;
     await publishProgress(opts.onProgress, memory, outcome);
     logStepLine(log, memory, rollout, decision);

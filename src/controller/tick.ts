@@ -140,16 +140,10 @@ export interface TickOutcome {
  */
 export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOutcome): Promise<boolean> {
   const { keeper, runner } = p;
-  const { state, working, decision, records, github } = t;
+  const { working, decision, records, github } = t;
   const experiments = decision.experiments ?? working.experiments;
-  const unchanged =
-    JSON.stringify(decision.status) === JSON.stringify(state.status) &&
-    JSON.stringify(records) === JSON.stringify(state.analysis) &&
-    JSON.stringify(experiments ?? []) === JSON.stringify(state.experiments ?? []) &&
-    state.requests.length === 0 &&
-    working.rollout === state.rollout &&
-    (keeper.epoch === undefined || state.driver === keeper.epoch);
-  if (unchanged && JSON.stringify(github) === JSON.stringify(state.github)) return true;
+  if (onlyStatusChanged(t, keeper) && JSON.stringify(decision.status) === JSON.stringify(t.state.status))
+    return true;
   keeper.check();
   try {
     await p.cluster.writeState(p.namespace, p.name, {
@@ -174,6 +168,42 @@ export async function writeTickState(p: TickPorts, memory: TickMemory, t: TickOu
     }
     throw e;
   }
+}
+
+/**
+ * Whether the tick changed nothing of the state but its status: no request taken up, the same
+ * Rollout, measurements, experiments and GitHub targets, and this driver's claim already stored.
+ */
+function onlyStatusChanged(t: TickOutcome, keeper: LeaseKeeper): boolean {
+  const { state, working, decision, records, github } = t;
+  const experiments = decision.experiments ?? working.experiments;
+  return (
+    JSON.stringify(records) === JSON.stringify(state.analysis) &&
+    JSON.stringify(experiments ?? []) === JSON.stringify(state.experiments ?? []) &&
+    state.requests.length === 0 &&
+    working.rollout === state.rollout &&
+    (keeper.epoch === undefined || state.driver === keeper.epoch) &&
+    JSON.stringify(github) === JSON.stringify(state.github)
+  );
+}
+
+/**
+ * Whether the tick's state may go to the cluster with the next tick's instead of on its own: it
+ * only moved the status to another step (or into or out of a pause) and acted on nothing, so the
+ * next tick acts at once on the same observation. Argo writes such a status and acts in its next
+ * sync; one write instead of two takes a request off every step. A driver killed between the
+ * next tick's actions and its write leaves the older step recorded: the next driver brings the
+ * ReplicaSets back to that step's counts and moves on again, as both steps allowed. Never twice in
+ * a row, so every other tick reads the cluster's state.
+ */
+export function mayCarry(t: TickOutcome, keeper: LeaseKeeper, carriedLast: boolean): boolean {
+  return (
+    !carriedLast &&
+    keeper.epoch !== undefined &&
+    onlyStatusChanged(t, keeper) &&
+    t.decision.experiments === undefined &&
+    actOnAtOnce(t.decision, t.working.status)
+  );
 }
 
 /**

@@ -2,7 +2,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Action } from '../../engine/actions.ts';
 import type { TreeReplicaSet } from '../../report/tree.ts';
 import type { Observation } from '../../engine/state.ts';
-import type { ClusterPort, KubeObject, LeaseInfo, StoredState, SubjectKind } from '../../controller/ports.ts';
+import {
+  ConflictError,
+  type ClusterPort,
+  type KubeObject,
+  type LeaseInfo,
+  type StoredState,
+  type SubjectKind,
+} from '../../controller/ports.ts';
 import {
   ownerLabel,
   ownerStateName,
@@ -59,6 +66,8 @@ export class KubeCluster implements ClusterPort, ExperimentClusterPort, Experime
   /** The run's shared caches and watches, when it drives several rollouts (namespace-cache.ts). */
   private readonly shared: SharedKube | undefined;
   private view: { namespace: string; view: SharedView } | undefined;
+  /** States whose last write lost its compare-and-swap: the next read asks the API server. */
+  private readonly conflicted = new Set<string>();
 
   /** `from`: a kubeconfig (clients of its own) or the clients every driver of the run shares. */
   constructor(from: KubeConfig | KubeClients, shared?: SharedKube) {
@@ -101,11 +110,19 @@ export class KubeCluster implements ClusterPort, ExperimentClusterPort, Experime
   }
 
   readState(namespace: string, rollout: string): Promise<StoredState | undefined> {
-    return this.store.readState(namespace, rollout, this.viewOf(namespace)?.state(rollout));
+    const key = `${namespace}/${rollout}`;
+    // After a lost compare-and-swap the view may still show this driver's own last write.
+    const cached = this.conflicted.delete(key) ? undefined : this.viewOf(namespace)?.state(rollout);
+    return this.store.readState(namespace, rollout, cached);
   }
 
-  writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
-    return this.store.writeState(namespace, rollout, state);
+  async writeState(namespace: string, rollout: string, state: StoredState): Promise<string> {
+    try {
+      return await this.store.writeState(namespace, rollout, state);
+    } catch (e) {
+      if (e instanceof ConflictError) this.conflicted.add(`${namespace}/${rollout}`);
+      throw e;
+    }
   }
 
   /** The rollouts with a rollout-pilot state in the namespace, by name. */

@@ -51,8 +51,8 @@ export class SeenVersions {
 
 /**
  * resourceVersions are opaque to clients, but every API server backed by etcd gives its revision;
- * two such numbers compare. Anything else: the later answer wins.
+ * two such numbers compare. Anything else: not older (the later answer wins).
  */
-function olderThan(a: string, b: string): boolean {
+export function olderThan(a: string, b: string): boolean {
   return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) < BigInt(b);
 }

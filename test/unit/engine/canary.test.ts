@@ -51,11 +51,15 @@ test('first deploy goes straight to full scale, skipping steps', async () => {
 test('v1 → v2 holds Argo’s counts at each step, stops at the indefinite pause, and a promote finishes', async () => {
   const sim = new SimCluster(rollout());
   let r = await drive(sim, 'v1');
+  // Each step's completion line says the pods it saw ready (the next step's moves may follow in the
+  // same write: the driver carries a step's completion into the tick that acts on the next step).
   const seen: [number, Record<string, number>][] = [];
   r = await drive(sim, 'v2', r.status, {
     until: (d) => {
-      const i = d.status.currentStepIndex ?? 0;
-      if (d.log.some((l) => l.includes('completed'))) seen.push([i, sim.counts()]);
+      for (const line of d.log) {
+        const m = /step (\d+)\/\d+ .* completed: canary (\d+)\/\d+ ready, stable (\d+)\/\d+ ready/.exec(line);
+        if (m !== null) seen.push([Number(m[1]), { v1: Number(m[3]), v2: Number(m[2]) }]);
+      }
       return false;
     },
   });

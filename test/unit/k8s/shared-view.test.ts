@@ -85,7 +85,7 @@ test("the driver's own state write does not wake it; another writer's does", asy
   view.stop();
 });
 
-test('read-your-writes: after a write the cache is used only once the watch shows it', async () => {
+test("read-your-writes: a write's answer is shown until the watch shows it or a later version", async () => {
   const ns = await namespace();
   let clock = 0;
   const view = new SharedView(
@@ -93,26 +93,82 @@ test('read-your-writes: after a write the cache is used only once the watch show
     () => undefined,
     () => clock,
   );
-  ns.states.put(stateName('app'), of('app'), { step: '1' });
+  const name = stateName('app');
+  const replace = { verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name } as const;
+  const first = ns.states.put(name, of('app'), { step: '1' });
   await settle();
   assert.equal(view.state('app')?.data?.step, '1');
   // The driver writes step 2; the answer comes back before the watch event does.
-  const answer = { metadata: { name: stateName('app'), resourceVersion: '999' } };
-  view.written({ verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name: stateName('app') }, answer);
-  assert.equal(view.state('app'), undefined, 'not yet seen: read from the API server');
-  const written = ns.states.put(stateName('app'), of('app'), { step: '2' });
-  view.written({ verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name: stateName('app') }, written);
-  assert.equal(view.state('app'), undefined);
+  const version = String(Number(first.metadata.resourceVersion) + 1);
+  view.written(replace, {
+    metadata: { name, resourceVersion: version, labels: of('app') },
+    data: { step: '2' },
+  });
+  assert.equal(view.state('app')?.data?.step, '2', 'the answer, not the older cached copy');
+  // The watch shows that version (here from the fake, with its own data): the cache is used again.
+  const shown = ns.states.put(name, of('app'), { step: '3' });
+  assert.equal(shown.metadata.resourceVersion, version, 'the fake numbers versions one by one');
   await settle();
-  assert.equal(view.state('app')?.data?.step, '2');
-  // A write the watch never shows (nothing changed) stops holding reads back after the TTL.
-  view.written(
-    { verb: 'patch', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' },
-    { metadata: { resourceVersion: '1' } },
+  assert.equal(view.state('app')?.data?.step, '3');
+  // An answer older than what the watch already delivered is no news.
+  view.written(replace, { metadata: { name, resourceVersion: first.metadata.resourceVersion }, data: {} });
+  assert.equal(view.state('app')?.data?.step, '3');
+  // An answer without a version: read from the API server until the TTL.
+  view.written(replace, {});
+  assert.equal(view.state('app'), undefined);
+  clock += EXPECTATION_TTL_MS;
+  assert.equal(view.state('app')?.data?.step, '3');
+  view.stop();
+});
+
+test("a ReplicaSet write shows in the rollout's list at once: patched, created, deleted", async () => {
+  const ns = await namespace();
+  let clock = 0;
+  const view = new SharedView(
+    ns.informers,
+    () => undefined,
+    () => clock,
   );
+  const stable = ns.replicaSets.put('app-1', of('app'));
+  ns.replicaSets.put('other-1', of('other'));
+  await settle();
+  const next = (n: number): string => String(Number(stable.metadata.resourceVersion) + n);
+  const call = (verb: 'patch' | 'create' | 'delete', name: string) =>
+    ({ verb, kind: 'ReplicaSet', namespace: 'ns', name }) as const;
+  view.written(call('patch', 'app-1'), {
+    metadata: { name: 'app-1', resourceVersion: next(10), labels: of('app') },
+    spec: { replicas: 4 },
+  });
+  view.written(call('create', 'app-2'), {
+    metadata: { name: 'app-2', resourceVersion: next(11), labels: of('app') },
+    spec: { replicas: 1 },
+  });
+  assert.deepEqual(
+    view.replicaSets('app')?.map((rs) => [rs.metadata?.name, rs.spec?.replicas]),
+    [
+      ['app-1', 4],
+      ['app-2', 1],
+    ],
+  );
+  assert.deepEqual(
+    view.replicaSets('other')?.map((rs) => rs.metadata?.name),
+    ['other-1'],
+    "another rollout's list has none of them",
+  );
+  view.written(call('delete', 'app-1'), {});
+  assert.deepEqual(
+    view.replicaSets('app')?.map((rs) => rs.metadata?.name),
+    ['app-2'],
+  );
+  // A write whose answer is no object: the list comes from the API server until the TTL.
+  view.written(call('patch', 'app-2'), { metadata: { resourceVersion: next(12) } });
   assert.equal(view.replicaSets('app'), undefined);
   clock += EXPECTATION_TTL_MS;
-  assert.deepEqual(view.replicaSets('app'), []);
+  assert.deepEqual(
+    view.replicaSets('app')?.map((rs) => rs.metadata?.name),
+    ['app-1'],
+    'expired: the cache as the watch has it',
+  );
   view.stop();
 });
 
@@ -129,7 +185,7 @@ test('a delete is shown once the watch says DELETED; a write of the answer alrea
   view.written({ verb: 'create', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' }, rs);
   assert.equal(view.replicaSets('app')?.length, 1);
   view.written({ verb: 'delete', kind: 'ReplicaSet', namespace: 'ns', name: 'app-1' }, {});
-  assert.equal(view.replicaSets('app'), undefined);
+  assert.deepEqual(view.replicaSets('app'), [], 'deleted at once');
   ns.replicaSets.remove('app-1');
   await settle();
   assert.deepEqual(view.replicaSets('app'), []);

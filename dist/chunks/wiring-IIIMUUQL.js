@@ -1,0 +1,2 @@
+import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
+import{connect,deadline,driverIdentity,namespaceOf,releaseHeldLease,sharedKube,stateFor}from"./chunk-22RUBT7Q.js";import"./chunk-FLC3MEM2.js";import"./chunk-LTSVLEJZ.js";import"./chunk-KM3JF2B5.js";import"./chunk-X4XYTVPB.js";export{connect,deadline,driverIdentity,namespaceOf,releaseHeldLease,sharedKube,stateFor};
