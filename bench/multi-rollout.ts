@@ -10,6 +10,10 @@
  *
  *   node bench/multi-rollout.ts [--rollouts 50] [--replicas 5] [--steps 5] [--window 30]
  *
+ * Also prints the CPU time per Rollout per step, and per kind of request how many a Rollout makes
+ * per step and their mean latency. `RP_TRACE=1` lists the single Rollout's requests in order on
+ * stderr (ms since its update started). `bench/multi-argo.ts` runs the same Rollouts through Argo.
+ *
  * The runs are in-process, from the TypeScript sources (so requests can be counted); the process's
  * RSS then includes the sources' loading. With a bundle in dist/ (`npm run -s build`) a last run
  * (a first deploy of the N Rollouts, in a namespace of its own) is the action itself,

@@ -85,7 +85,8 @@ test("the driver's own state write does not wake it; another writer's does", asy
   view.stop();
 });
 
-test("read-your-writes: a write's answer is shown until the watch shows it or a later version", async () => {
+/** A view of a fresh namespace on a clock the test moves (`advance`). */
+async function clockedView(): Promise<{ ns: Namespace; view: SharedView; advance: (ms: number) => void }> {
   const ns = await namespace();
   let clock = 0;
   const view = new SharedView(
@@ -93,6 +94,11 @@ test("read-your-writes: a write's answer is shown until the watch shows it or a 
     () => undefined,
     () => clock,
   );
+  return { ns, view, advance: (ms) => (clock += ms) };
+}
+
+test("read-your-writes: a write's answer is shown until the watch shows it or a later version", async () => {
+  const { ns, view, advance } = await clockedView();
   const name = stateName('app');
   const replace = { verb: 'replace', kind: 'ConfigMap', namespace: 'ns', name } as const;
   const first = ns.states.put(name, of('app'), { step: '1' });
@@ -116,19 +122,13 @@ test("read-your-writes: a write's answer is shown until the watch shows it or a 
   // An answer without a version: read from the API server until the TTL.
   view.written(replace, {});
   assert.equal(view.state('app'), undefined);
-  clock += EXPECTATION_TTL_MS;
+  advance(EXPECTATION_TTL_MS);
   assert.equal(view.state('app')?.data?.step, '3');
   view.stop();
 });
 
 test("a ReplicaSet write shows in the rollout's list at once: patched, created, deleted", async () => {
-  const ns = await namespace();
-  let clock = 0;
-  const view = new SharedView(
-    ns.informers,
-    () => undefined,
-    () => clock,
-  );
+  const { ns, view, advance } = await clockedView();
   const stable = ns.replicaSets.put('app-1', of('app'));
   ns.replicaSets.put('other-1', of('other'));
   await settle();
@@ -163,7 +163,7 @@ test("a ReplicaSet write shows in the rollout's list at once: patched, created, 
   // A write whose answer is no object: the list comes from the API server until the TTL.
   view.written(call('patch', 'app-2'), { metadata: { resourceVersion: next(12) } });
   assert.equal(view.replicaSets('app'), undefined);
-  clock += EXPECTATION_TTL_MS;
+  advance(EXPECTATION_TTL_MS);
   assert.deepEqual(
     view.replicaSets('app')?.map((rs) => rs.metadata?.name),
     ['app-1'],
