@@ -185,3 +185,31 @@ test('a Service deleted mid-rollout ends the run Degraded (InvalidSpec), never a
   );
   assert.ok(r.ticks <= 2, `${r.ticks} ticks`);
 });
+
+test('a driver killed after a carried step’s moves, before its write: the next brings the counts back to the recorded step, then on', async () => {
+  const steps = [{ setWeight: 20 }, { setWeight: 40 }, { pause: {} }];
+  const sim = new SimCluster(rollout({ steps }));
+  let r = await drive(sim, 'v1');
+  r = await drive(sim, 'v2', r.status);
+  assert.equal(r.status.currentStepIndex, 2);
+  assert.deepEqual(sim.counts(), { v1: 3, v2: 2 });
+  // The cluster is at setWeight 40's counts; the stored status still says step 1 (setWeight 20),
+  // as when step 1's completion was carried into the tick that moved to 40 and that write was lost.
+  const completed: string[] = [];
+  r = await drive(
+    sim,
+    'v2',
+    { ...r.status, currentStepIndex: 0, pauseConditions: [], controllerPause: false },
+    {
+      until: (d) => {
+        completed.push(...d.log.filter((l) => l.includes('completed')));
+        return false;
+      },
+    },
+  );
+  // Back at setWeight 20's sizes (the stable counted by its spec, as Argo's AtDesiredReplicaCountsForCanary).
+  assert.match(completed[0] ?? '', /step 1\/3 setWeight 20 completed: canary 1\/1 ready, stable \d\/4 ready/);
+  assert.match(completed[1] ?? '', /step 2\/3 setWeight 40 completed: canary 2\/2 ready, stable 3\/3 ready/);
+  assert.equal(r.status.currentStepIndex, 2);
+  assert.deepEqual(sim.counts(), { v1: 3, v2: 2 });
+});
