@@ -189,8 +189,8 @@ function onlyStatusChanged(t: TickOutcome, keeper: LeaseKeeper): boolean {
 
 /**
  * Whether the tick's state may go to the cluster with the next tick's instead of on its own: it
- * only moved the status to another step (or into or out of a pause) and acted on nothing, so the
- * next tick acts at once on the same observation. Argo writes such a status and acts in its next
+ * only moved the status to another step (or into or out of a pause), acted on nothing and did not
+ * end the run, so the next tick starts at once from it. Argo writes such a status and acts in its next
  * sync; one write instead of two takes a request off every step. A driver killed between the
  * next tick's actions and its write leaves the older step recorded: the next driver brings the
  * ReplicaSets back to that step's counts and moves on again, as both steps allowed. Never twice in
@@ -202,6 +202,7 @@ export function mayCarry(t: TickOutcome, keeper: LeaseKeeper, carriedLast: boole
     keeper.epoch !== undefined &&
     onlyStatusChanged(t, keeper) &&
     t.decision.experiments === undefined &&
+    t.decision.done === undefined &&
     actOnAtOnce(t.decision, t.working.status)
   );
 }
