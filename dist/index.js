@@ -1,2 +1,2 @@
 import { createRequire as __rpCreateRequire } from 'node:module'; const require = __rpCreateRequire(import.meta.url);
-import{keepCompiledCode}from"./chunks/chunk-SOMNJC23.js";import"./chunks/chunk-X4XYTVPB.js";keepCompiledCode();var{run}=await import("./chunks/main-MFERPVV3.js");await run();
+import{keepCompiledCode}from"./chunks/chunk-SOMNJC23.js";import"./chunks/chunk-X4XYTVPB.js";keepCompiledCode();var{run}=await import("./chunks/main-QQXLMOHK.js");await run();

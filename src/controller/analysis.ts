@@ -192,6 +192,11 @@ export class AnalysisRunner {
     }
   }
 
+  /** Whether a measurement is in flight, or finished and not recorded yet. */
+  get measuring(): boolean {
+    return this.inflight.size > 0 || this.outcomes.length > 0;
+  }
+
   /** Resolves when a measurement finishes, or when `signal` aborts. */
   waitForOutcome(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {

@@ -227,6 +227,11 @@ async function driveHeld(
     const left = opts.deadline.getTime() - clock.now().getTime();
     const requeue = requeueDelay(decision, earliest(nextMeasurement, decided.wakeAt), now);
     if (left <= 0 || requeue > left) {
+      // What a measurement in flight finds is recorded before the run lets go (within max-runtime).
+      if (left > 0 && p.runner?.measuring === true) {
+        await waitForWake(p, working.rollout, left);
+        continue;
+      }
       await letGo(p, identity);
       log.info(
         `handing over: ${requeue > left ? `the next change is due in ${Math.round(requeue / 1000)}s, after this run's max-runtime` : 'max-runtime reached'}; a later run resumes from the cluster`,

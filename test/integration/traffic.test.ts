@@ -98,6 +98,8 @@ test(
       },
     });
     await untilAnsweredBy(host, canary, { 'x-canary': 'always' });
+    // The route is live for the canary; the stable's endpoints may reach the proxy a moment later.
+    await untilAnsweredBy(host, stable);
 
     const split = await askMany(host, N);
     assertRealPods(split, stable, canary);
